@@ -1,0 +1,266 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "include/xen_public.h"
+
+#include "dom0/rundir.h"
+#include "dom0/wire_io.h"
+#include "dom0/xenctl.h"
+
+struct xenctl {
+    int fd;
+    uint32_t next_id;
+    char rundir[RUNDIR_MAX];
+    char err[512];
+};
+
+static int fail(xenctl *xc, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(xc->err, sizeof(xc->err), fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+xenctl *xenctl_open(const char *rundir, char *err, size_t errlen)
+{
+    xenctl *xc = calloc(1, sizeof(*xc));
+    if (!xc) {
+        if (err)
+            snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(xc->rundir, sizeof(xc->rundir), "%s", rundir ? rundir : rundir_default());
+
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    int n = snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", xc->rundir,
+                     PRIVCMD_SOCKET_NAME);
+    if (n < 0 || (size_t)n >= sizeof(sa.sun_path)) {
+        if (err)
+            snprintf(err, errlen, "runtime directory path too long: %s", xc->rundir);
+        free(xc);
+        errno = ENAMETOOLONG;
+        return NULL;
+    }
+    xc->fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (xc->fd < 0 || connect(xc->fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        int e = errno;
+        if (err)
+            snprintf(err, errlen, "cannot reach xenolithd at %s: %s (is the daemon running?)",
+                     sa.sun_path, strerror(e));
+        if (xc->fd >= 0)
+            close(xc->fd);
+        free(xc);
+        errno = e;
+        return NULL;
+    }
+    return xc;
+}
+
+void xenctl_close(xenctl *xc)
+{
+    if (!xc)
+        return;
+    close(xc->fd);
+    free(xc);
+}
+
+const char *xenctl_error(const xenctl *xc)
+{
+    return xc->err;
+}
+
+const char *xenctl_rundir(const xenctl *xc)
+{
+    return xc->rundir;
+}
+
+/* One request, one response. On success the response payload (up to
+ * outlen bytes) is in out and *got says how much arrived. */
+static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
+                const int *fds, int nfds, void *out, size_t outlen, size_t *got)
+{
+    struct privcmd_hdr h = {
+        .magic = PRIVCMD_MAGIC, .op = op, .id = ++xc->next_id, .len = (uint32_t)reqlen,
+    };
+    if (wire_send(xc->fd, &h, req, reqlen, fds, nfds) < 0)
+        return fail(xc, -errno, "lost the connection to xenolithd: %s", strerror(errno));
+
+    struct privcmd_hdr r;
+    if (wire_recv_exact(xc->fd, &r, sizeof(r)) < 0)
+        return fail(xc, -EPIPE, "xenolithd closed the connection");
+    if (r.magic != PRIVCMD_MAGIC || r.id != h.id || r.len > PRIVCMD_MAX_PAYLOAD)
+        return fail(xc, -EPROTO, "malformed response from xenolithd");
+
+    char *body = malloc(r.len + 1);
+    if (!body)
+        return fail(xc, -ENOMEM, "out of memory");
+    if (r.len && wire_recv_exact(xc->fd, body, r.len) < 0) {
+        free(body);
+        return fail(xc, -EPIPE, "xenolithd closed the connection");
+    }
+    body[r.len] = '\0';
+    if (r.rc < 0) {
+        fail(xc, r.rc, "%s", r.len ? body : strerror(-r.rc));
+        free(body);
+        return r.rc;
+    }
+    if (out) {
+        size_t n = r.len < outlen ? r.len : outlen;
+        memcpy(out, body, n);
+        if (got)
+            *got = r.len;
+    }
+    free(body);
+    xc->err[0] = '\0';
+    return 0;
+}
+
+static int call_exact(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
+                      void *out, size_t outlen)
+{
+    size_t got = 0;
+    int rc = call(xc, op, req, reqlen, NULL, 0, out, outlen, &got);
+    if (rc == 0 && out && got != outlen)
+        return fail(xc, -EPROTO, "xenolithd answered with %zu bytes, expected %zu", got, outlen);
+    return rc;
+}
+
+int xenctl_host_info(xenctl *xc, struct privcmd_hostinfo *out)
+{
+    return call_exact(xc, PRIVCMD_OP_HOST_INFO, NULL, 0, out, sizeof(*out));
+}
+
+int xenctl_domain_create(xenctl *xc, const struct privcmd_create_req *req, uint32_t *domid)
+{
+    struct privcmd_domid d;
+    int rc = call_exact(xc, PRIVCMD_OP_DOMAIN_CREATE, req, sizeof(*req), &d, sizeof(d));
+    if (rc == 0)
+        *domid = d.domid;
+    return rc;
+}
+
+int xenctl_domain_load_pvh(xenctl *xc, uint32_t domid, int kernel_fd, int ramdisk_fd,
+                           const char *cmdline)
+{
+    size_t clen = cmdline ? strlen(cmdline) : 0;
+    struct privcmd_load_pvh_req *req = malloc(sizeof(*req) + clen);
+    if (!req)
+        return fail(xc, -ENOMEM, "out of memory");
+    int fds[2] = {kernel_fd, ramdisk_fd};
+    *req = (struct privcmd_load_pvh_req){
+        .domid = domid, .nr_fds = ramdisk_fd >= 0 ? 2 : 1, .cmdline_len = (uint32_t)clen,
+    };
+    memcpy(req + 1, cmdline ? cmdline : "", clen);
+    int rc = call(xc, PRIVCMD_OP_DOMAIN_LOAD_PVH, req, sizeof(*req) + clen, fds,
+                  (int)req->nr_fds, NULL, 0, NULL);
+    free(req);
+    return rc;
+}
+
+static int domid_op(xenctl *xc, uint32_t op, uint32_t domid)
+{
+    struct privcmd_domid d = {.domid = domid};
+    return call_exact(xc, op, &d, sizeof(d), NULL, 0);
+}
+
+int xenctl_domain_unpause(xenctl *xc, uint32_t domid)
+{
+    return domid_op(xc, PRIVCMD_OP_DOMAIN_UNPAUSE, domid);
+}
+
+int xenctl_domain_pause(xenctl *xc, uint32_t domid)
+{
+    return domid_op(xc, PRIVCMD_OP_DOMAIN_PAUSE, domid);
+}
+
+int xenctl_domain_destroy(xenctl *xc, uint32_t domid)
+{
+    return domid_op(xc, PRIVCMD_OP_DOMAIN_DESTROY, domid);
+}
+
+int xenctl_domain_info(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out)
+{
+    struct privcmd_domid d = {.domid = domid};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_INFO, &d, sizeof(d), out, sizeof(*out));
+}
+
+int xenctl_domain_wait(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out)
+{
+    struct privcmd_domid d = {.domid = domid};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_WAIT, &d, sizeof(d), out, sizeof(*out));
+}
+
+int xenctl_domain_list(xenctl *xc, struct privcmd_dominfo **out, size_t *count)
+{
+    size_t cap = sizeof(struct privcmd_domlist) + 64 * sizeof(struct privcmd_dominfo);
+    for (;;) {
+        char *buf = malloc(cap);
+        if (!buf)
+            return fail(xc, -ENOMEM, "out of memory");
+        size_t got = 0;
+        int rc = call(xc, PRIVCMD_OP_DOMAIN_LIST, NULL, 0, NULL, 0, buf, cap, &got);
+        if (rc < 0) {
+            free(buf);
+            return rc;
+        }
+        if (got > cap) { /* more domains than we guessed: ask again */
+            free(buf);
+            cap = got;
+            continue;
+        }
+        struct privcmd_domlist hdr;
+        if (got < sizeof(hdr)) {
+            free(buf);
+            return fail(xc, -EPROTO, "short domain list from xenolithd");
+        }
+        memcpy(&hdr, buf, sizeof(hdr));
+        if (got != sizeof(hdr) + (size_t)hdr.count * sizeof(struct privcmd_dominfo)) {
+            free(buf);
+            return fail(xc, -EPROTO, "domain list from xenolithd has the wrong size");
+        }
+        struct privcmd_dominfo *list = calloc(hdr.count ? hdr.count : 1, sizeof(*list));
+        if (!list) {
+            free(buf);
+            return fail(xc, -ENOMEM, "out of memory");
+        }
+        memcpy(list, buf + sizeof(hdr), (size_t)hdr.count * sizeof(*list));
+        free(buf);
+        *out = list;
+        *count = hdr.count;
+        return 0;
+    }
+}
+
+int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf, size_t len)
+{
+    return rundir_console_log_path(xc->rundir, domid, buf, len);
+}
+
+char xenctl_state_letter(uint32_t state)
+{
+    static const char letters[] = "rbpscd";
+    return state < sizeof(letters) - 1 ? letters[state] : '?';
+}
+
+const char *xenctl_shutdown_reason_name(uint32_t reason)
+{
+    switch (reason) {
+    case SHUTDOWN_poweroff: return "poweroff";
+    case SHUTDOWN_reboot: return "reboot";
+    case SHUTDOWN_suspend: return "suspend";
+    case SHUTDOWN_crash: return "crash";
+    case SHUTDOWN_watchdog: return "watchdog";
+    case SHUTDOWN_soft_reset: return "soft_reset";
+    default: return "unknown";
+    }
+}

@@ -1,0 +1,1 @@
+# The PVH guest kernel (frontends/).

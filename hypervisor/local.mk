@@ -1,0 +1,2 @@
+sbin_PROGRAMS += hypervisor/xenolithd
+hypervisor_xenolithd_SOURCES = hypervisor/main.c

@@ -1,0 +1,1 @@
+# Unit (Check) and integration tests.

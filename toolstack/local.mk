@@ -1,0 +1,1 @@
+# xl and its library (toolstack/).

@@ -1,2 +1,26 @@
+# xenolithd, the thin hypervisor. The pure parts (ELF/PVH loading, page
+# walks, CPUID, the hypercall page, console limits) form a library the
+# unit tests link as well.
+noinst_LIBRARIES += hypervisor/libhvcore.a
+hypervisor_libhvcore_a_SOURCES = \
+	hypervisor/console_log.c hypervisor/console_log.h \
+	hypervisor/cpuid.c hypervisor/cpuid.h \
+	hypervisor/guest_ram.c hypervisor/guest_ram.h \
+	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
+	hypervisor/pagewalk.c hypervisor/pagewalk.h \
+	hypervisor/pvh_loader.c hypervisor/pvh_loader.h
+
 sbin_PROGRAMS += hypervisor/xenolithd
-hypervisor_xenolithd_SOURCES = hypervisor/main.c
+hypervisor_xenolithd_SOURCES = \
+	hypervisor/main.c \
+	hypervisor/domain.c hypervisor/domain.h \
+	hypervisor/hc_console.c hypervisor/hc_hvm.c hypervisor/hc_memory.c \
+	hypervisor/hc_sched.c hypervisor/hc_vcpu.c hypervisor/hc_version.c \
+	hypervisor/host_mem.c hypervisor/host_mem.h \
+	hypervisor/hv.c hypervisor/hv.h \
+	hypervisor/hypercall.c hypervisor/hypercall.h \
+	hypervisor/log.c hypervisor/log.h \
+	hypervisor/privcmd_server.c hypervisor/privcmd_server.h \
+	hypervisor/vcpu.c hypervisor/vcpu.h
+hypervisor_xenolithd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) -pthread
+hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) -lpthread

@@ -1,1 +1,193 @@
-int main(void) { return 0; }
+/*
+ * xenolithd: the thin hypervisor. Owns /dev/kvm, runs every domain's
+ * vCPUs, and serves Dom0 programs on the privcmd socket.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "dom0/rundir.h"
+#include "hypervisor/hv.h"
+#include "hypervisor/log.h"
+#include "hypervisor/privcmd_server.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: xenolithd [OPTIONS]\n"
+            "The Xenolith hypervisor: runs Xen-ABI domains on KVM.\n\n"
+            "  -F, --foreground      stay in the foreground, log to stderr\n"
+            "  -r, --rundir DIR      runtime directory (default %s)\n"
+            "  -g, --group NAME      also let members of group NAME use the privcmd socket\n"
+            "  -h, --help            this text\n"
+            "  -V, --version         print the version\n",
+            RUNDIR_SYSTEM);
+}
+
+/* Holds an flock on the pid file for the daemon's lifetime, so a second
+ * daemon on the same rundir is refused rather than stealing the socket. */
+static int lock_pidfile(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "xenolithd: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        char buf[32] = "";
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        fprintf(stderr, "xenolithd: another xenolithd (pid %s) already runs on this rundir\n",
+                buf[0] ? buf : "?");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void write_pid(int fd)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) == 0)
+        (void)!pwrite(fd, buf, (size_t)n, 0);
+}
+
+static void daemonize(const char *logpath)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("xenolithd: fork");
+        exit(1);
+    }
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    pid = fork();
+    if (pid < 0)
+        exit(1);
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") < 0)
+        exit(1);
+    int nul = open("/dev/null", O_RDWR);
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (nul >= 0) {
+        dup2(nul, STDIN_FILENO);
+        dup2(nul, STDOUT_FILENO);
+    }
+    dup2(log >= 0 ? log : nul, STDERR_FILENO);
+    if (nul > STDERR_FILENO)
+        close(nul);
+    if (log > STDERR_FILENO)
+        close(log);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    hv_log("signal %d: destroying all domains and stopping", signum);
+    uv_stop(s->loop);
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"foreground", no_argument, NULL, 'F'}, {"rundir", required_argument, NULL, 'r'},
+        {"group", required_argument, NULL, 'g'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+    };
+    bool foreground = false;
+    const char *rundir = RUNDIR_SYSTEM;
+    gid_t admin_gid = (gid_t)-1;
+    int c;
+    while ((c = getopt_long(argc, argv, "Fr:g:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            foreground = true;
+            break;
+        case 'r':
+            rundir = optarg;
+            break;
+        case 'g': {
+            struct group *g = getgrnam(optarg);
+            if (!g) {
+                fprintf(stderr, "xenolithd: no group named %s\n", optarg);
+                return 2;
+            }
+            admin_gid = g->gr_gid;
+            break;
+        }
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("xenolithd %s\n", PACKAGE_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "xenolithd: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
+    char path[512];
+    snprintf(path, sizeof(path), "%s/log", rundir);
+    int r = rundir_mkdirs(path, 0755);
+    if (r < 0) {
+        fprintf(stderr, "xenolithd: cannot create %s: %s\n", path, strerror(-r));
+        return 1;
+    }
+    char err[512];
+    if (hv_init(rundir, err, sizeof(err)) < 0) {
+        fprintf(stderr, "xenolithd: %s\n", err);
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/xenolithd.pid", rundir);
+    int pidfd = lock_pidfile(path);
+    if (pidfd < 0)
+        return 1;
+    if (!foreground) {
+        char logpath[512];
+        snprintf(logpath, sizeof(logpath), "%s/log/xenolithd.log", rundir);
+        daemonize(logpath); /* the flock is inherited by the surviving child */
+    }
+    write_pid(pidfd);
+
+    uv_loop_t *loop = uv_default_loop();
+    if (privcmd_server_start(loop, rundir, admin_gid, err, sizeof(err)) < 0) {
+        hv_log("%s", err);
+        return 1;
+    }
+    uv_signal_t sigterm, sigint;
+    uv_signal_init(loop, &sigterm);
+    uv_signal_start(&sigterm, on_signal, SIGTERM);
+    uv_signal_init(loop, &sigint);
+    uv_signal_start(&sigint, on_signal, SIGINT);
+    hv_log("started (pid %d, rundir %s, TSC %u kHz)", (int)getpid(), rundir, hv.tsc_khz);
+
+    uv_run(loop, UV_RUN_DEFAULT);
+
+    hv_destroy_all();
+    privcmd_server_stop();
+    uv_close((uv_handle_t *)&sigterm, NULL);
+    uv_close((uv_handle_t *)&sigint, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    unlink(path);
+    hv_log("stopped");
+    return 0;
+}

@@ -15,6 +15,7 @@
 #include <xen/event_channel.h>
 #include <xen/features.h>
 #include <xen/grant_table.h>
+#include <xen/hvm/e820.h>
 #include <xen/hvm/hvm_op.h>
 #include <xen/hvm/params.h>
 #include <xen/memory.h>

@@ -1,0 +1,45 @@
+#include "config.h"
+
+#include <string.h>
+
+
+#include "hypervisor/guest_ram.h"
+
+void guest_ram_layout(struct guest_ram *r, uint64_t size)
+{
+    r->size = size;
+    r->low_size = size < HVM_BELOW_4G_RAM_END ? size : HVM_BELOW_4G_RAM_END;
+}
+
+void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len)
+{
+    if (len == 0 || gpa + len < gpa)
+        return NULL;
+    if (gpa + len <= r->low_size)
+        return r->hva + gpa;
+    uint64_t high = r->size - r->low_size;
+    if (gpa >= GUEST_RAM_HIGH_BASE && gpa - GUEST_RAM_HIGH_BASE + len <= high)
+        return r->hva + r->low_size + (gpa - GUEST_RAM_HIGH_BASE);
+    return NULL;
+}
+
+bool guest_ram_contains(const struct guest_ram *r, uint64_t gpa, uint64_t len)
+{
+    return guest_ram_ptr(r, gpa, len) != NULL;
+}
+
+unsigned guest_ram_memmap(const struct guest_ram *r,
+                          struct hvm_memmap_table_entry out[GUEST_RAM_MAX_REGIONS])
+{
+    unsigned n = 0;
+    memset(out, 0, sizeof(*out) * GUEST_RAM_MAX_REGIONS);
+    out[n++] = (struct hvm_memmap_table_entry){
+        .addr = 0, .size = r->low_size, .type = XEN_HVM_MEMMAP_TYPE_RAM,
+    };
+    if (r->size > r->low_size)
+        out[n++] = (struct hvm_memmap_table_entry){
+            .addr = GUEST_RAM_HIGH_BASE, .size = r->size - r->low_size,
+            .type = XEN_HVM_MEMMAP_TYPE_RAM,
+        };
+    return n;
+}

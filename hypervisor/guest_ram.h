@@ -1,0 +1,33 @@
+/*
+ * A domain's RAM as the guest sees it: one memfd mapped in xenolithd,
+ * split around the MMIO hole below 4 GiB the way Xen lays out HVM guests
+ * (HVM_BELOW_4G_RAM_END from xen/hvm/e820.h).
+ */
+#ifndef XENOLITH_GUEST_RAM_H
+#define XENOLITH_GUEST_RAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "include/xen_public.h"
+
+#define GUEST_PAGE_SIZE 4096ull
+#define GUEST_RAM_HIGH_BASE (1ull << 32)
+#define GUEST_RAM_MAX_REGIONS 2
+
+struct guest_ram {
+    uint8_t *hva;      /* the whole of RAM, low part first */
+    uint64_t size;     /* bytes */
+    uint64_t low_size; /* bytes at GPA 0; the rest starts at 4 GiB */
+};
+
+/* Sets size and low_size for a RAM of `size` bytes (hva untouched). */
+void guest_ram_layout(struct guest_ram *r, uint64_t size);
+/* Host pointer to [gpa, gpa+len) when it lies wholly in one RAM region. */
+void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len);
+bool guest_ram_contains(const struct guest_ram *r, uint64_t gpa, uint64_t len);
+/* The memory map handed to the guest; returns the number of entries. */
+unsigned guest_ram_memmap(const struct guest_ram *r,
+                          struct hvm_memmap_table_entry out[GUEST_RAM_MAX_REGIONS]);
+
+#endif

@@ -1,0 +1,565 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dom0/rundir.h"
+#include "hypervisor/cpuid.h"
+#include "hypervisor/host_mem.h"
+#include "hypervisor/hv.h"
+#include "hypervisor/log.h"
+#include "hypervisor/pvh_loader.h"
+#include "hypervisor/vcpu.h"
+#include "include/guest_abi.h"
+
+struct hv hv;
+
+/* Past the end of a 4 GiB guest's RAM hole, where KVM wants its own pages
+ * on Intel hosts (a no-op on AMD). */
+#define KVM_TSS_ADDR 0xfffbd000ull
+#define KVM_IDENTITY_MAP_ADDR 0xfffbc000ull
+/* Headroom kept for Dom0 itself when admitting a domain. */
+#define DOM0_RESERVE_KIB (256ull * 1024)
+#define KERNEL_MAX_BYTES (512ull << 20)
+
+uint64_t now_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t now_real_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static struct kvm_cpuid2 *get_supported_cpuid(int kvm)
+{
+    for (unsigned n = 128; n <= 4096; n *= 2) {
+        struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + n * sizeof(c->entries[0]));
+        if (!c)
+            return NULL;
+        c->nent = n;
+        if (ioctl(kvm, KVM_GET_SUPPORTED_CPUID, c) == 0)
+            return c;
+        free(c);
+        if (errno != E2BIG)
+            return NULL;
+    }
+    return NULL;
+}
+
+static uint32_t probe_tsc_khz(int kvm)
+{
+    int vm = ioctl(kvm, KVM_CREATE_VM, 0);
+    if (vm < 0)
+        return 0;
+    int khz = ioctl(vm, KVM_GET_TSC_KHZ, 0);
+    if (khz <= 0) {
+        int vcpu = ioctl(vm, KVM_CREATE_VCPU, 0);
+        if (vcpu >= 0) {
+            khz = ioctl(vcpu, KVM_GET_TSC_KHZ, 0);
+            close(vcpu);
+        }
+    }
+    close(vm);
+    return khz > 0 ? (uint32_t)khz : 0;
+}
+
+int hv_init(const char *rundir, char *err, size_t errlen)
+{
+    memset(&hv, 0, sizeof(hv));
+    snprintf(hv.rundir, sizeof(hv.rundir), "%s", rundir);
+    hv.console_limits = console_default_limits;
+    hv.next_domid = 1;
+    hv.start_mono_ns = now_mono_ns();
+
+    hv.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (hv.kvm_fd < 0)
+        return fail(err, errlen, -1, "cannot open /dev/kvm: %s (is KVM enabled, and are you root?)",
+                    strerror(errno));
+    if (ioctl(hv.kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION)
+        return fail(err, errlen, -1, "/dev/kvm speaks an unknown API version");
+    static const struct {
+        int cap;
+        int need; /* bits that must be present */
+        const char *what;
+    } caps[] = {
+        {KVM_CAP_IRQCHIP, 1, "an in-kernel irqchip"},
+        {KVM_CAP_X86_USER_SPACE_MSR, 1, "userspace MSR exits (for the hypercall MSR)"},
+        {KVM_CAP_X86_MSR_FILTER, 1, "MSR filters (for the hypercall MSR)"},
+        {KVM_CAP_SYNC_REGS, KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS,
+         "synced registers (hypercall arguments without ioctls)"},
+        {KVM_CAP_IMMEDIATE_EXIT, 1, "immediate_exit (pausing vCPUs)"},
+        {KVM_CAP_USER_MEMORY, 1, "user memory slots"},
+    };
+    for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+        int r = ioctl(hv.kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap);
+        if (r <= 0 || (r & caps[i].need) != caps[i].need)
+            return fail(err, errlen, -1, "this host's KVM lacks %s", caps[i].what);
+    }
+    hv.vcpu_mmap_size = ioctl(hv.kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+    if (hv.vcpu_mmap_size < (int)sizeof(struct kvm_run))
+        return fail(err, errlen, -1, "KVM_GET_VCPU_MMAP_SIZE failed");
+    hv.supported_cpuid = get_supported_cpuid(hv.kvm_fd);
+    if (!hv.supported_cpuid)
+        return fail(err, errlen, -1, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
+    hv.tsc_khz = probe_tsc_khz(hv.kvm_fd);
+    vcpu_install_kick_handler();
+    return 0;
+}
+
+struct domain *hv_domain_find(uint32_t domid)
+{
+    return domid > 0 && domid < DOMID_FIRST_RESERVED ? hv.domains[domid] : NULL;
+}
+
+static int alloc_domid(uint32_t *out)
+{
+    for (uint32_t tries = 1; tries < DOMID_FIRST_RESERVED; tries++) {
+        uint32_t id = hv.next_domid;
+        hv.next_domid = id + 1 >= DOMID_FIRST_RESERVED ? 1 : id + 1;
+        if (!hv.domains[id]) {
+            *out = id;
+            return 0;
+        }
+    }
+    return -ENOSPC;
+}
+
+/* Undoes whatever part of creation happened; vCPU threads must be gone. */
+static void domain_free(struct domain *d)
+{
+    for (uint32_t i = 0; d->vcpus && i < d->nr_vcpus; i++) {
+        struct vcpu *v = &d->vcpus[i];
+        if (v->run)
+            munmap(v->run, (size_t)hv.vcpu_mmap_size);
+        if (v->fd >= 0)
+            close(v->fd);
+        if (v->wake_fd >= 0)
+            close(v->wake_fd);
+    }
+    free(d->vcpus);
+    if (d->ram.hva)
+        munmap(d->ram.hva, d->ram.size);
+    if (d->mem_fd >= 0)
+        close(d->mem_fd);
+    if (d->vm_fd >= 0)
+        close(d->vm_fd);
+    console_log_close(&d->console, now_mono_ns());
+    pthread_mutex_destroy(&d->lock);
+    pthread_cond_destroy(&d->cond);
+    free(d);
+}
+
+static int setup_vm(struct domain *d, char *err, size_t errlen)
+{
+    d->vm_fd = ioctl(hv.kvm_fd, KVM_CREATE_VM, 0);
+    if (d->vm_fd < 0)
+        return fail(err, errlen, -errno, "cannot create a KVM VM: %s", strerror(errno));
+    if (ioctl(d->vm_fd, KVM_SET_TSS_ADDR, KVM_TSS_ADDR) < 0)
+        return fail(err, errlen, -errno, "KVM_SET_TSS_ADDR: %s", strerror(errno));
+    uint64_t idmap = KVM_IDENTITY_MAP_ADDR;
+    if (ioctl(d->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &idmap) < 0)
+        return fail(err, errlen, -errno, "KVM_SET_IDENTITY_MAP_ADDR: %s", strerror(errno));
+    if (ioctl(d->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
+        return fail(err, errlen, -errno, "cannot create the in-kernel irqchip: %s",
+                    strerror(errno));
+
+    /* The hypercall MSR exits to us; every other MSR stays KVM's. */
+    struct kvm_enable_cap cap = {
+        .cap = KVM_CAP_X86_USER_SPACE_MSR, .args = {KVM_MSR_EXIT_REASON_FILTER},
+    };
+    if (ioctl(d->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+        return fail(err, errlen, -errno, "cannot enable userspace MSR exits: %s",
+                    strerror(errno));
+    static uint8_t deny = 0;
+    struct kvm_msr_filter filter = {.flags = KVM_MSR_FILTER_DEFAULT_ALLOW};
+    filter.ranges[0] = (struct kvm_msr_filter_range){
+        .flags = KVM_MSR_FILTER_READ | KVM_MSR_FILTER_WRITE,
+        .nmsrs = 1, .base = XENOLITH_HYPERCALL_MSR, .bitmap = &deny,
+    };
+    if (ioctl(d->vm_fd, KVM_X86_SET_MSR_FILTER, &filter) < 0)
+        return fail(err, errlen, -errno, "cannot install the MSR filter: %s", strerror(errno));
+
+    char mname[32];
+    snprintf(mname, sizeof(mname), "xenolith-dom%u", d->domid);
+    d->mem_fd = memfd_create(mname, MFD_CLOEXEC);
+    if (d->mem_fd < 0 || ftruncate(d->mem_fd, (off_t)d->ram.size) < 0)
+        return fail(err, errlen, -errno, "cannot allocate guest memory: %s", strerror(errno));
+    void *p = mmap(NULL, d->ram.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+                   d->mem_fd, 0);
+    if (p == MAP_FAILED)
+        return fail(err, errlen, -errno, "cannot map guest memory: %s", strerror(errno));
+    d->ram.hva = p;
+    struct kvm_userspace_memory_region low = {
+        .slot = 0, .guest_phys_addr = 0, .memory_size = d->ram.low_size,
+        .userspace_addr = (uint64_t)(uintptr_t)d->ram.hva,
+    };
+    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &low) < 0)
+        return fail(err, errlen, -errno, "cannot register guest memory: %s", strerror(errno));
+    if (d->ram.size > d->ram.low_size) {
+        struct kvm_userspace_memory_region high = {
+            .slot = 1, .guest_phys_addr = GUEST_RAM_HIGH_BASE,
+            .memory_size = d->ram.size - d->ram.low_size,
+            .userspace_addr = (uint64_t)(uintptr_t)(d->ram.hva + d->ram.low_size),
+        };
+        if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &high) < 0)
+            return fail(err, errlen, -errno, "cannot register guest memory above 4 GiB: %s",
+                        strerror(errno));
+    }
+    return 0;
+}
+
+static int setup_vcpu(struct domain *d, struct vcpu *v, char *err, size_t errlen)
+{
+    v->fd = ioctl(d->vm_fd, KVM_CREATE_VCPU, v->id);
+    if (v->fd < 0)
+        return fail(err, errlen, -errno, "cannot create vCPU %u: %s", v->id, strerror(errno));
+    v->run = mmap(NULL, (size_t)hv.vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+    if (v->run == MAP_FAILED) {
+        v->run = NULL;
+        return fail(err, errlen, -errno, "cannot map vCPU %u: %s", v->id, strerror(errno));
+    }
+    struct kvm_cpuid2 *c = cpuid_build(hv.supported_cpuid, v->id, d->domid);
+    if (!c)
+        return fail(err, errlen, -ENOMEM, "out of memory");
+    int r = ioctl(v->fd, KVM_SET_CPUID2, c);
+    free(c);
+    if (r < 0)
+        return fail(err, errlen, -errno, "cannot set CPUID of vCPU %u: %s", v->id, strerror(errno));
+    v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (v->wake_fd < 0)
+        return fail(err, errlen, -errno, "eventfd: %s", strerror(errno));
+    return 0;
+}
+
+static bool name_taken(const char *name)
+{
+    if (strcmp(name, "Domain-0") == 0)
+        return true;
+    for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
+        if (hv.domains[i] && !hv.domains[i]->dying && strcmp(hv.domains[i]->name, name) == 0)
+            return true;
+    return false;
+}
+
+/* What a new domain may have: no more than the host has free now, and
+ * all domains together no more than the host's RAM less Dom0's share
+ * (guest RAM is only touched lazily, so "free now" alone overcommits). */
+static uint64_t guest_memory_available_kib(void)
+{
+    struct host_mem hm;
+    if (host_mem_read(&hm) < 0)
+        return UINT64_MAX;
+    uint64_t committed = 0;
+    for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
+        if (hv.domains[i])
+            committed += hv.domains[i]->ram.size >> 10;
+    uint64_t cap = hm.total_kib > DOM0_RESERVE_KIB + committed
+        ? hm.total_kib - DOM0_RESERVE_KIB - committed : 0;
+    return hm.available_kib < cap ? hm.available_kib : cap;
+}
+
+int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char *err,
+                     size_t errlen)
+{
+    char name[PRIVCMD_NAME_LEN];
+    if (memchr(req->name, '\0', sizeof(req->name)) == NULL)
+        return fail(err, errlen, -EINVAL, "domain name longer than %d bytes",
+                    PRIVCMD_NAME_LEN - 1);
+    snprintf(name, sizeof(name), "%s", req->name);
+    if (!name[0])
+        return fail(err, errlen, -EINVAL, "a domain needs a name");
+    if (name_taken(name))
+        return fail(err, errlen, -EEXIST, "a domain named \"%s\" already exists", name);
+    if (req->type == PRIVCMD_TYPE_HVM)
+        return fail(err, errlen, -EOPNOTSUPP, "HVM domains are not supported yet; use type=\"pvh\"");
+    if (req->type != PRIVCMD_TYPE_PVH)
+        return fail(err, errlen, -EINVAL, "unknown domain type %u", req->type);
+    if (req->vcpus < 1 || req->vcpus > HV_MAX_VCPUS)
+        return fail(err, errlen, -EINVAL, "a domain has 1 to %d vCPUs, not %u", HV_MAX_VCPUS,
+                    req->vcpus);
+    uint32_t max_vcpus = req->max_vcpus ? req->max_vcpus : req->vcpus;
+    if (max_vcpus < req->vcpus || max_vcpus > HV_MAX_VCPUS)
+        return fail(err, errlen, -EINVAL, "maxvcpus %u must lie between vcpus %u and %d",
+                    max_vcpus, req->vcpus, HV_MAX_VCPUS);
+    uint64_t mem_kib = (req->memory_kib + 3) & ~3ull;
+    if (mem_kib < 1024)
+        return fail(err, errlen, -EINVAL, "not enough memory: a domain needs at least 1 MiB, "
+                    "not %llu KiB", (unsigned long long)req->memory_kib);
+    uint64_t max_kib = req->max_memory_kib ? req->max_memory_kib : mem_kib;
+    if (max_kib < mem_kib)
+        return fail(err, errlen, -EINVAL, "maxmem (%llu KiB) is below memory (%llu KiB)",
+                    (unsigned long long)max_kib, (unsigned long long)mem_kib);
+    uint64_t avail = guest_memory_available_kib();
+    if (mem_kib > avail)
+        return fail(err, errlen, -ENOMEM,
+                    "not enough memory: domain \"%s\" needs %llu MiB but the host has "
+                    "%llu MiB available for guests",
+                    name, (unsigned long long)(mem_kib >> 10), (unsigned long long)(avail >> 10));
+
+    uint32_t id;
+    if (alloc_domid(&id) < 0)
+        return fail(err, errlen, -ENOSPC, "no free domain id");
+
+    struct domain *d = calloc(1, sizeof(*d));
+    if (!d)
+        return fail(err, errlen, -ENOMEM, "out of memory");
+    d->domid = id;
+    d->vm_fd = d->mem_fd = -1;
+    d->console.fd = -1;
+    memcpy(d->name, name, sizeof(d->name));
+    memcpy(d->uuid, req->uuid, sizeof(d->uuid));
+    d->type = req->type;
+    d->max_memory_kib = max_kib;
+    d->pause_count = 1; /* domains are born paused, as in Xen */
+    d->create_realtime_ns = now_real_ns();
+    pthread_mutex_init(&d->lock, NULL);
+    pthread_cond_init(&d->cond, NULL);
+    guest_ram_layout(&d->ram, mem_kib << 10);
+    d->memmap_entries = guest_ram_memmap(&d->ram, d->memmap);
+
+    d->nr_vcpus = max_vcpus;
+    d->vcpus = calloc(max_vcpus, sizeof(*d->vcpus));
+    if (!d->vcpus) {
+        domain_free(d);
+        return fail(err, errlen, -ENOMEM, "out of memory");
+    }
+    for (uint32_t i = 0; i < max_vcpus; i++) {
+        d->vcpus[i] = (struct vcpu){.d = d, .id = i, .fd = -1, .wake_fd = -1};
+    }
+
+    int rc = setup_vm(d, err, errlen);
+    for (uint32_t i = 0; rc == 0 && i < max_vcpus; i++)
+        rc = setup_vcpu(d, &d->vcpus[i], err, errlen);
+    if (rc == 0) {
+        char path[512];
+        rundir_console_log_path(hv.rundir, id, path, sizeof(path));
+        unlink(path); /* a domid reused after a restart starts a fresh log */
+        int e = console_log_open(&d->console, path, &hv.console_limits, now_mono_ns());
+        if (e < 0)
+            rc = fail(err, errlen, e, "cannot open console log %s: %s", path, strerror(-e));
+    }
+    if (rc) {
+        domain_free(d);
+        return rc;
+    }
+    /* vCPU 0 comes up with the domain; the rest wait for VCPUOP_up. */
+    d->vcpus[0].online = true;
+    for (uint32_t i = 0; i < max_vcpus; i++) {
+        struct vcpu *v = &d->vcpus[i];
+        if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0) {
+            hv.domains[id] = d;
+            hv_domain_destroy(id, NULL, 0);
+            return fail(err, errlen, -EAGAIN, "cannot start a thread for vCPU %u", i);
+        }
+        v->started = true;
+    }
+    hv.domains[id] = d;
+    *domid = id;
+    hv_log("created domain %u (%s): %llu MiB, %u vCPUs", id, d->name,
+           (unsigned long long)(mem_kib >> 10), max_vcpus);
+    return 0;
+}
+
+static int read_whole(int fd, const char *what, uint64_t limit, uint8_t **out, size_t *len,
+                      char *err, size_t errlen)
+{
+    struct stat st;
+    if (fstat(fd, &st) < 0)
+        return fail(err, errlen, -errno, "cannot stat the %s: %s", what, strerror(errno));
+    if (!S_ISREG(st.st_mode) && !S_ISBLK(st.st_mode))
+        return fail(err, errlen, -EINVAL, "the %s is not a regular file", what);
+    uint64_t size = (uint64_t)st.st_size;
+    if (S_ISBLK(st.st_mode)) {
+        off_t end = lseek(fd, 0, SEEK_END);
+        size = end > 0 ? (uint64_t)end : 0;
+    }
+    if (size > limit)
+        return fail(err, errlen, -EFBIG, "the %s is too large (%llu MiB, the limit is %llu MiB)",
+                    what, (unsigned long long)(size >> 20), (unsigned long long)(limit >> 20));
+    uint8_t *buf = malloc(size ? size : 1);
+    if (!buf)
+        return fail(err, errlen, -ENOMEM, "out of memory reading the %s", what);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            free(buf);
+            return fail(err, errlen, -EIO, "cannot read the %s: %s", what,
+                        n < 0 ? strerror(errno) : "file shrank while reading");
+        }
+        got += (size_t)n;
+    }
+    *out = buf;
+    *len = size;
+    return 0;
+}
+
+int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char *cmdline,
+                       char *err, size_t errlen)
+{
+    struct domain *d = hv_domain_find(domid);
+    if (!d)
+        return fail(err, errlen, -ESRCH, "no domain %u", domid);
+    if (d->loaded || d->stopped || d->dying)
+        return fail(err, errlen, -EBUSY, "domain %u already has a kernel loaded", domid);
+    uint8_t *kernel = NULL, *ramdisk = NULL;
+    size_t klen = 0, rlen = 0;
+    int rc = read_whole(kernel_fd, "kernel", KERNEL_MAX_BYTES, &kernel, &klen, err, errlen);
+    if (rc == 0 && ramdisk_fd >= 0)
+        rc = read_whole(ramdisk_fd, "ramdisk", d->ram.size, &ramdisk, &rlen, err, errlen);
+    struct pvh_image img;
+    struct pvh_boot boot;
+    if (rc == 0)
+        rc = pvh_parse(kernel, klen, &img, err, errlen);
+    if (rc == 0)
+        rc = pvh_load(kernel, klen, &img, &d->ram, cmdline, ramdisk, rlen, &boot, err, errlen);
+    free(kernel);
+    free(ramdisk);
+    if (rc)
+        return rc;
+    /* vCPU 0 is parked (the domain is paused), so its registers are ours. */
+    rc = vcpu_set_pvh_entry(&d->vcpus[0], boot.entry, boot.start_info);
+    if (rc)
+        return fail(err, errlen, rc, "cannot set up the boot vCPU: %s", strerror(-rc));
+    pthread_mutex_lock(&d->lock);
+    d->loaded = true;
+    pthread_mutex_unlock(&d->lock);
+    hv_log("domain %u: PVH kernel loaded, entry 0x%llx, start info 0x%llx", domid,
+           (unsigned long long)boot.entry, (unsigned long long)boot.start_info);
+    return 0;
+}
+
+int hv_domain_pause(uint32_t domid, char *err, size_t errlen)
+{
+    struct domain *d = hv_domain_find(domid);
+    if (!d)
+        return fail(err, errlen, -ESRCH, "no domain %u", domid);
+    pthread_mutex_lock(&d->lock);
+    if (d->stopped || d->dying) {
+        pthread_mutex_unlock(&d->lock);
+        return fail(err, errlen, -EINVAL, "domain %u is not running", domid);
+    }
+    d->pause_count++;
+    domain_kick_locked(d);
+    /* Return only once no vCPU runs guest code. */
+    for (;;) {
+        bool all = true;
+        for (uint32_t i = 0; i < d->nr_vcpus; i++)
+            if (d->vcpus[i].started && !d->vcpus[i].parked)
+                all = false;
+        if (all)
+            break;
+        pthread_cond_wait(&d->cond, &d->lock);
+    }
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+int hv_domain_unpause(uint32_t domid, char *err, size_t errlen)
+{
+    struct domain *d = hv_domain_find(domid);
+    if (!d)
+        return fail(err, errlen, -ESRCH, "no domain %u", domid);
+    pthread_mutex_lock(&d->lock);
+    int rc = 0;
+    if (!d->loaded)
+        rc = fail(err, errlen, -EINVAL, "domain %u has no kernel loaded", domid);
+    else if (d->stopped || d->dying)
+        rc = fail(err, errlen, -EINVAL, "domain %u has shut down", domid);
+    else if (d->pause_count == 0)
+        rc = fail(err, errlen, -EINVAL, "domain %u is not paused", domid);
+    else if (--d->pause_count == 0)
+        pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    return rc;
+}
+
+int hv_domain_destroy(uint32_t domid, char *err, size_t errlen)
+{
+    struct domain *d = hv_domain_find(domid);
+    if (!d)
+        return fail(err, errlen, -ESRCH, "no domain %u", domid);
+    pthread_mutex_lock(&d->lock);
+    d->dying = true;
+    domain_kick_locked(d);
+    pthread_mutex_unlock(&d->lock);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        if (d->vcpus[i].started)
+            pthread_join(d->vcpus[i].thread, NULL);
+    hv.domains[domid] = NULL;
+    hv_log("destroyed domain %u (%s)", domid, d->name);
+    domain_free(d);
+    if (hv.state_changed)
+        hv.state_changed();
+    return 0;
+}
+
+void hv_destroy_all(void)
+{
+    for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
+        if (hv.domains[i])
+            hv_domain_destroy(i, NULL, 0);
+}
+
+void hv_dom0_info(struct privcmd_dominfo *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct host_mem hm = {0};
+    host_mem_read(&hm);
+    out->domid = 0;
+    out->flags = PRIVCMD_DOMINFO_DOM0;
+    out->state = PRIVCMD_STATE_RUNNING;
+    out->type = PRIVCMD_TYPE_PVH;
+    out->vcpus = out->vcpus_online = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+    out->memory_kib = out->max_memory_kib = hm.total_kib;
+    out->cpu_time_ns = host_cpu_time_ns();
+    out->shutdown_code = ~0u;
+    snprintf(out->name, sizeof(out->name), "Domain-0");
+}
+
+void hv_host_info(struct privcmd_hostinfo *out)
+{
+    memset(out, 0, sizeof(*out));
+    struct host_mem hm = {0};
+    host_mem_read(&hm);
+    out->nr_cpus = (uint32_t)sysconf(_SC_NPROCESSORS_ONLN);
+    out->cpu_khz = hv.tsc_khz;
+    out->total_memory_kib = hm.total_kib;
+    uint64_t avail = guest_memory_available_kib();
+    out->free_memory_kib = avail == UINT64_MAX ? 0 : avail;
+    out->xen_major = XENOLITH_XEN_MAJOR;
+    out->xen_minor = XENOLITH_XEN_MINOR;
+    snprintf(out->xen_extra, sizeof(out->xen_extra), "%s", XENOLITH_EXTRAVERSION);
+    snprintf(out->xen_caps, sizeof(out->xen_caps), "%s", XENOLITH_CAPABILITIES);
+    snprintf(out->xen_changeset, sizeof(out->xen_changeset), "%s", XENOLITH_CHANGESET);
+    snprintf(out->hypervisor, sizeof(out->hypervisor), "xenolithd %s on KVM", PACKAGE_VERSION);
+    out->uptime_ns = now_mono_ns() - hv.start_mono_ns;
+}

@@ -1,0 +1,57 @@
+/*
+ * The daemon's state: the KVM handle, what KVM supports, and the table of
+ * domains. Only the event-loop thread changes the table.
+ */
+#ifndef XENOLITH_HV_H
+#define XENOLITH_HV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <linux/kvm.h>
+
+#include "dom0/privcmd_wire.h"
+#include "hypervisor/console_log.h"
+#include "hypervisor/domain.h"
+
+#define HV_MAX_VCPUS 128 /* HVM_MAX_VCPUS: what Xen's HVM guests may have */
+
+struct hv {
+    int kvm_fd;
+    int vcpu_mmap_size;
+    uint32_t tsc_khz;
+    struct kvm_cpuid2 *supported_cpuid;
+    char rundir[256];
+    struct console_limits console_limits;
+    uint64_t start_mono_ns;
+    uint32_t next_domid;
+    struct domain *domains[DOMID_FIRST_RESERVED];
+    /* Called from any thread when a domain stops; wakes the event loop. */
+    void (*state_changed)(void);
+};
+
+extern struct hv hv;
+
+uint64_t now_mono_ns(void);
+uint64_t now_real_ns(void);
+
+/* Opens /dev/kvm and checks what xenolithd needs. 0, or -1 with a message. */
+int hv_init(const char *rundir, char *err, size_t errlen);
+
+/* Domain operations the privcmd server calls. Each returns 0 or -errno
+ * with a message in err naming what was wrong. */
+int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char *err,
+                     size_t errlen);
+int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char *cmdline,
+                       char *err, size_t errlen);
+int hv_domain_pause(uint32_t domid, char *err, size_t errlen);
+int hv_domain_unpause(uint32_t domid, char *err, size_t errlen);
+int hv_domain_destroy(uint32_t domid, char *err, size_t errlen);
+/* NULL when there is no such guest domain. */
+struct domain *hv_domain_find(uint32_t domid);
+void hv_destroy_all(void);
+
+void hv_dom0_info(struct privcmd_dominfo *out);
+void hv_host_info(struct privcmd_hostinfo *out);
+
+#endif

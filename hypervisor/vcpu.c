@@ -1,0 +1,227 @@
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hypervisor/hypercall.h"
+#include "hypervisor/hypercall_page.h"
+#include "hypervisor/hv.h"
+#include "hypervisor/log.h"
+#include "hypervisor/vcpu.h"
+#include "include/guest_abi.h"
+
+static void on_kick(int sig)
+{
+    (void)sig;
+}
+
+void vcpu_install_kick_handler(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_kick; /* no SA_RESTART: KVM_RUN must return EINTR */
+    sigemptyset(&sa.sa_mask);
+    sigaction(VCPU_KICK_SIGNAL, &sa, NULL);
+}
+
+int vcpu_set_pvh_entry(struct vcpu *v, uint64_t entry, uint64_t start_info)
+{
+    struct kvm_sregs s;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -errno;
+    struct kvm_segment code = {
+        .base = 0, .limit = 0xffffffff, .selector = 0x8, .type = 0xb, /* exec/read, accessed */
+        .present = 1, .dpl = 0, .db = 1, .s = 1, .l = 0, .g = 1,
+    };
+    struct kvm_segment data = code;
+    data.selector = 0x10;
+    data.type = 0x3; /* read/write, accessed */
+    s.cs = code;
+    s.ds = s.es = s.fs = s.gs = s.ss = data;
+    s.tr = (struct kvm_segment){
+        .base = 0, .limit = 0x67, .selector = 0x18, .type = 0xb, .present = 1, .s = 0,
+    };
+    s.cr0 = 0x11; /* PE and ET; paging off */
+    s.cr3 = 0;
+    s.cr4 = 0;
+    s.efer = 0;
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0)
+        return -errno;
+    struct kvm_regs r;
+    memset(&r, 0, sizeof(r));
+    r.rip = entry;
+    r.rbx = start_info;
+    r.rflags = 0x2;
+    if (ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+        return -errno;
+    return 0;
+}
+
+static bool ram_page(void *ctx, uint64_t gpa)
+{
+    return guest_ram_contains(ctx, gpa, HYPERCALL_PAGE_SIZE);
+}
+
+static void handle_wrmsr(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    uint64_t gpa;
+    run->msr.error = 1; /* #GP unless we serve it */
+    if (run->msr.index != XENOLITH_HYPERCALL_MSR)
+        return;
+    if (hypercall_msr_decode(run->msr.data, ram_page, &v->d->ram, &gpa) < 0)
+        return;
+    hypercall_page_fill(guest_ram_ptr(&v->d->ram, gpa, HYPERCALL_PAGE_SIZE));
+    run->msr.error = 0;
+}
+
+/* Port and MMIO accesses nobody serves: reads see all-ones, as on a bus
+ * with nothing on it; noted a few times, never fatal. */
+static void note_unserved(struct vcpu *v, const char *what, uint64_t addr)
+{
+    static __thread unsigned noted;
+    if (noted < 8) {
+        noted++;
+        hv_log("domain %u vCPU %u: unserved %s at 0x%llx", v->d->domid, v->id, what,
+               (unsigned long long)addr);
+    }
+}
+
+static void handle_io(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    uint8_t *data = (uint8_t *)run + run->io.data_offset;
+    if (run->io.direction == KVM_EXIT_IO_OUT && run->io.port == XENOLITH_HYPERCALL_PORT &&
+        run->io.size == 4 && run->io.count == 1) {
+        uint32_t nr;
+        memcpy(&nr, data, 4);
+        hypercall_dispatch(v, nr);
+        return;
+    }
+    if (run->io.port == XENOLITH_NULL_PORT)
+        return;
+    if (run->io.direction == KVM_EXIT_IO_IN)
+        memset(data, 0xff, (size_t)run->io.size * run->io.count);
+    note_unserved(v, run->io.direction == KVM_EXIT_IO_IN ? "port read" : "port write",
+                  run->io.port);
+}
+
+static void handle_exit(struct vcpu *v)
+{
+    struct kvm_run *run = v->run;
+    struct domain *d = v->d;
+    switch (run->exit_reason) {
+    case KVM_EXIT_IO:
+        handle_io(v);
+        break;
+    case KVM_EXIT_X86_WRMSR:
+        handle_wrmsr(v);
+        break;
+    case KVM_EXIT_X86_RDMSR:
+        run->msr.error = 1;
+        break;
+    case KVM_EXIT_MMIO:
+        if (!run->mmio.is_write)
+            memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+        note_unserved(v, run->mmio.is_write ? "MMIO write" : "MMIO read", run->mmio.phys_addr);
+        break;
+    case KVM_EXIT_INTR:
+        break;
+    case KVM_EXIT_SHUTDOWN:
+        domain_crash(d, "vCPU %u triple fault at rip 0x%llx", v->id,
+                     (unsigned long long)run->s.regs.regs.rip);
+        break;
+    case KVM_EXIT_FAIL_ENTRY:
+        domain_crash(d, "vCPU %u could not enter the guest (hardware reason 0x%llx)", v->id,
+                     (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
+        break;
+    case KVM_EXIT_INTERNAL_ERROR:
+        domain_crash(d, "vCPU %u: KVM internal error %u at rip 0x%llx", v->id,
+                     run->internal.suberror, (unsigned long long)run->s.regs.regs.rip);
+        break;
+    default:
+        domain_crash(d, "vCPU %u: unexpected KVM exit %u", v->id, run->exit_reason);
+        break;
+    }
+}
+
+static bool must_park(struct vcpu *v)
+{
+    struct domain *d = v->d;
+    return d->pause_count || d->stopped || !v->online;
+}
+
+int64_t vcpu_block(struct vcpu *v)
+{
+    struct domain *d = v->d;
+    pthread_mutex_lock(&d->lock);
+    struct vcpu_info *vi = vcpu_info_of(v);
+    if (vi)
+        vi->evtchn_upcall_mask = 0; /* blocking re-enables event delivery */
+    v->blocked = true;
+    while (!d->dying && !must_park(v) && !(vi && vi->evtchn_upcall_pending)) {
+        pthread_mutex_unlock(&d->lock);
+        struct pollfd p = {.fd = v->wake_fd, .events = POLLIN};
+        if (poll(&p, 1, -1) > 0) {
+            uint64_t n;
+            ssize_t r = read(v->wake_fd, &n, sizeof(n));
+            (void)r;
+        }
+        pthread_mutex_lock(&d->lock);
+        vi = vcpu_info_of(v);
+    }
+    v->blocked = false;
+    pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+void *vcpu_thread(void *arg)
+{
+    struct vcpu *v = arg;
+    struct domain *d = v->d;
+
+    /* Only the kick reaches a vCPU thread; the loop thread takes the rest. */
+    sigset_t all;
+    sigfillset(&all);
+    sigdelset(&all, VCPU_KICK_SIGNAL);
+    pthread_sigmask(SIG_SETMASK, &all, NULL);
+
+    for (;;) {
+        pthread_mutex_lock(&d->lock);
+        while (!d->dying && must_park(v)) {
+            v->parked = true;
+            pthread_cond_broadcast(&d->cond);
+            pthread_cond_wait(&d->cond, &d->lock);
+        }
+        v->parked = false;
+        if (d->dying) {
+            pthread_mutex_unlock(&d->lock);
+            break;
+        }
+        v->run->immediate_exit = 0;
+        pthread_mutex_unlock(&d->lock);
+
+        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+            if (errno == EINTR || errno == EAGAIN)
+                continue;
+            domain_crash(d, "vCPU %u: KVM_RUN failed: %s", v->id, strerror(errno));
+            continue;
+        }
+        handle_exit(v);
+    }
+
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    pthread_mutex_lock(&d->lock);
+    v->final_cpu_ns = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    v->exited = true;
+    v->parked = true;
+    pthread_cond_broadcast(&d->cond);
+    pthread_mutex_unlock(&d->lock);
+    return NULL;
+}

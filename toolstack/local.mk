@@ -1,1 +1,43 @@
 # xl and its library (toolstack/).
+
+# The config language and the domain config it yields: what xl and the
+# unit tests share.
+noinst_LIBRARIES += toolstack/libxlcfg.a
+toolstack_libxlcfg_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
+toolstack_libxlcfg_a_SOURCES = \
+	toolstack/xlcfg.c toolstack/xlcfg.h toolstack/xlcfg_int.h \
+	toolstack/xlcfg_lex.c toolstack/xlcfg_lex.h \
+	toolstack/xlcfg_get.c \
+	toolstack/xluuid.c toolstack/xluuid.h \
+	toolstack/domain_config.c toolstack/domain_config.h \
+	toolstack/domain_config_json.c toolstack/domain_config_json.h \
+	toolstack/json_util.c toolstack/json_util.h
+
+sbin_PROGRAMS += toolstack/xl
+toolstack_xl_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
+toolstack_xl_SOURCES = \
+	toolstack/xl.c toolstack/xl.h \
+	toolstack/xl_cmdtable.c \
+	toolstack/xl_util.c toolstack/xl_util.h \
+	toolstack/cmd_create.c \
+	toolstack/cmd_list.c \
+	toolstack/cmd_destroy.c \
+	toolstack/cmd_info.c \
+	toolstack/cmd_domid.c \
+	toolstack/monitor.c toolstack/monitor.h \
+	toolstack/console_follow.c toolstack/console_follow.h \
+	toolstack/userdata.c toolstack/userdata.h
+toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxenctl.a $(YAJL_LIBS)
+
+# Unit tests of the config parser and the domain config.
+check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_domain_config
+TESTS += tests/unit/test_xlcfg tests/unit/test_domain_config
+tests_unit_test_xlcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)
+tests_unit_test_xlcfg_SOURCES = tests/unit/test_xlcfg.c tests/unit/cfg_helpers.h
+tests_unit_test_xlcfg_LDADD = toolstack/libxlcfg.a $(YAJL_LIBS) $(CHECK_LIBS)
+tests_unit_test_domain_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)
+tests_unit_test_domain_config_SOURCES = tests/unit/test_domain_config.c tests/unit/cfg_helpers.h
+tests_unit_test_domain_config_LDADD = toolstack/libxlcfg.a $(YAJL_LIBS) $(CHECK_LIBS)
+
+dist_man_MANS += man/xl.1 man/xl.cfg.5
+EXTRA_DIST += examples/demo.cfg

@@ -1,0 +1,278 @@
+/* xl create: from a config file to a running PVH domain, its monitor and,
+ * with -c, its console. */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "toolstack/console_follow.h"
+#include "toolstack/domain_config.h"
+#include "toolstack/domain_config_json.h"
+#include "toolstack/json_util.h"
+#include "toolstack/monitor.h"
+#include "toolstack/userdata.h"
+#include "toolstack/xl.h"
+#include "toolstack/xl_util.h"
+#include "toolstack/xlcfg.h"
+
+struct create_opts {
+    bool paused, console, dryrun, foreground, quiet, no_monitor;
+    const char *config;
+    char **extra; /* key=value arguments, in order */
+    int nextra;
+};
+
+static int parse_opts(int argc, char **argv, struct create_opts *o, int *rc)
+{
+    static const struct option opts[] = {
+        {"dryrun", 0, NULL, 'n'}, {"quiet", 0, NULL, 'q'}, {"defconfig", 1, NULL, 'f'},
+        {"help", 0, NULL, 'h'}, {0}};
+    int opt;
+    while ((opt = xl_getopt(argc, argv, "hpcnqFef:", opts, rc)) != -1) {
+        switch (opt) {
+        case XL_OPT_EXIT: return -1;
+        case 'p': o->paused = true; break;
+        case 'c': o->console = true; break;
+        case 'n': o->dryrun = true; break;
+        case 'q': o->quiet = true; break;
+        case 'F': o->foreground = true; break;
+        case 'e': o->no_monitor = true; break;
+        case 'f': o->config = optarg; break;
+        }
+    }
+    /* As in xl: the first argument without '=' is the config file unless
+     * -f named one; every key=value argument is extra config. */
+    o->extra = argv + optind;
+    for (int i = optind; i < argc; i++) {
+        if (strchr(argv[i], '=')) {
+            o->extra[o->nextra++] = argv[i];
+        } else if (!o->config) {
+            o->config = argv[i];
+        } else {
+            xl_err("'xl create' takes one config file; '%s' is a second one "
+                   "(settings are written key=value)", argv[i]);
+            *rc = 2;
+            return -1;
+        }
+    }
+    if (!o->config) {
+        xl_err("'xl create' needs a config file");
+        xl_cmd_help(xl_find_cmd("create"), stderr);
+        *rc = 2;
+        return -1;
+    }
+    return 0;
+}
+
+static int load_config(const struct create_opts *o, struct domain_config *dc)
+{
+    if (!o->quiet)
+        fprintf(stderr, "Parsing config from %s\n", o->config);
+    xlcfg *cfg = xlcfg_new();
+    if (!cfg) {
+        xl_err("out of memory");
+        return -ENOMEM;
+    }
+    int rc = xlcfg_parse_file(cfg, o->config);
+    for (int i = 0; rc == 0 && i < o->nextra; i++)
+        rc = xlcfg_parse_arg(cfg, o->extra[i], i + 1);
+    if (rc < 0) {
+        xl_err("%s", xlcfg_error(cfg));
+        xlcfg_free(cfg);
+        return rc;
+    }
+    char err[512];
+    rc = domain_config_from_xlcfg(cfg, dc, err, sizeof(err));
+    xlcfg_free(cfg);
+    if (rc < 0) {
+        xl_err("%s", err);
+        return rc;
+    }
+    for (int i = 0; i < dc->nwarnings; i++)
+        xl_warn("%s", dc->warnings[i]);
+    return 0;
+}
+
+static int dry_run(const struct domain_config *dc)
+{
+    yajl_gen g = json_gen_new();
+    int rc = g && domain_config_gen_json(g, dc) == yajl_gen_status_ok && json_print(g, stdout) == 0
+                 ? 0
+                 : 1;
+    if (rc)
+        xl_err("cannot print the config of domain %s as JSON", dc->name);
+    if (g)
+        yajl_gen_free(g);
+    return rc;
+}
+
+/* Opened before the domain exists, so a mistyped path costs nothing. */
+static int open_image(const char *what, const char *path, const char *name)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        xl_err("cannot create domain %s: cannot open %s '%s': %s", name, what, path,
+               strerror(errno));
+    return fd;
+}
+
+static bool name_in_use(xenctl *xc, const char *name, uint32_t *domid)
+{
+    struct privcmd_dominfo *list;
+    size_t n;
+    if (xenctl_domain_list(xc, &list, &n) < 0)
+        return false; /* the daemon will have its say at create */
+    bool found = false;
+    for (size_t i = 0; i < n && !found; i++) {
+        if (strncmp(list[i].name, name, sizeof(list[i].name)) == 0) {
+            found = true;
+            *domid = list[i].domid;
+        }
+    }
+    free(list);
+    return found;
+}
+
+static void undo(xenctl *xc, uint32_t domid)
+{
+    if (xenctl_domain_destroy(xc, domid) < 0)
+        xl_err("could not destroy domain %u after the failure either: %s", domid,
+               xenctl_error(xc));
+}
+
+/* Creates, loads and (unless paused) unpauses; on failure nothing is left. */
+static int build(xenctl *xc, const struct create_opts *o, const struct domain_config *dc,
+                 int kernel_fd, int ramdisk_fd, uint32_t *domid_out)
+{
+    struct privcmd_create_req req = {
+        .memory_kib = dc->memory_mib * 1024,
+        .max_memory_kib = dc->maxmem_mib * 1024,
+        .vcpus = dc->vcpus,
+        .max_vcpus = dc->maxvcpus,
+        .type = dc->type == DC_TYPE_HVM ? PRIVCMD_TYPE_HVM : PRIVCMD_TYPE_PVH,
+    };
+    snprintf(req.name, sizeof(req.name), "%s", dc->name);
+    memcpy(req.uuid, dc->uuid, sizeof(req.uuid));
+
+    uint32_t domid;
+    if (xenctl_domain_create(xc, &req, &domid) < 0) {
+        xl_err("cannot create domain %s: %s", dc->name, xenctl_error(xc));
+        return -1;
+    }
+    if (xenctl_domain_load_pvh(xc, domid, kernel_fd, ramdisk_fd, dc->cmdline) < 0) {
+        xl_err("cannot load kernel for domain %u (%s): %s", domid, dc->name, xenctl_error(xc));
+        undo(xc, domid);
+        return -1;
+    }
+    if (!o->paused && xenctl_domain_unpause(xc, domid) < 0) {
+        xl_err("cannot unpause domain %u (%s): %s", domid, dc->name, xenctl_error(xc));
+        undo(xc, domid);
+        return -1;
+    }
+    *domid_out = domid;
+    return 0;
+}
+
+/* -F: the monitor runs here; with -c a child shows the console meanwhile. */
+static int run_foreground(const char *rundir, uint32_t domid, const struct create_opts *o,
+                          const struct domain_config *dc)
+{
+    pid_t console = -1;
+    if (o->console) {
+        fflush(stdout);
+        fflush(stderr);
+        console = fork();
+        if (console == 0)
+            _exit(console_follow(rundir, domid, STDOUT_FILENO) < 0 ? 1 : 0);
+        if (console < 0)
+            xl_warn("cannot follow the console of domain %u: %s", domid, strerror(errno));
+    }
+    int rc = monitor_run(rundir, domid, dc, stderr);
+    if (console > 0)
+        while (waitpid(console, NULL, 0) < 0 && errno == EINTR)
+            ;
+    return rc ? 1 : 0;
+}
+
+static int create(const struct create_opts *o, const struct domain_config *dc)
+{
+    if (dc->type == DC_TYPE_HVM) {
+        xl_err("cannot create domain %s: type=\"hvm\" guests cannot be built by this "
+               "version of xl yet; use type=\"pvh\"", dc->name);
+        return 1;
+    }
+    if (!dc->kernel) {
+        xl_err("cannot create domain %s: no kernel= given (a PVH guest needs a kernel; "
+               "bootloaders and firmware are not supported yet)", dc->name);
+        return 1;
+    }
+    int kernel_fd = open_image("kernel", dc->kernel, dc->name);
+    if (kernel_fd < 0)
+        return 1;
+    int ramdisk_fd = -1;
+    if (dc->ramdisk && (ramdisk_fd = open_image("ramdisk", dc->ramdisk, dc->name)) < 0) {
+        close(kernel_fd);
+        return 1;
+    }
+    xenctl *xc = xl_open();
+    uint32_t domid = 0, other;
+    int rc = 1;
+    if (!xc)
+        goto out;
+    if (name_in_use(xc, dc->name, &other)) {
+        xl_err("cannot create domain %s: domain %u already has that name", dc->name, other);
+        goto out;
+    }
+    if (build(xc, o, dc, kernel_fd, ramdisk_fd, &domid) < 0)
+        goto out;
+    rc = 0;
+    int e = userdata_save(xenctl_rundir(xc), domid, dc);
+    if (e < 0)
+        xl_warn("cannot store the config of domain %u for xl list -l: %s", domid, strerror(-e));
+
+    char rundir[4096];
+    snprintf(rundir, sizeof(rundir), "%s", xenctl_rundir(xc));
+    xenctl_close(xc);
+    xc = NULL;
+    close(kernel_fd);
+    close(ramdisk_fd);
+    kernel_fd = ramdisk_fd = -1;
+
+    if (o->foreground)
+        return run_foreground(rundir, domid, o, dc);
+    if (!o->no_monitor && (e = monitor_spawn(rundir, domid, dc)) < 0)
+        xl_warn("cannot start the monitor of domain %u: %s; on_poweroff, on_reboot and "
+                "on_crash will not be carried out", domid, strerror(-e));
+    if (o->console && (e = console_follow(rundir, domid, STDOUT_FILENO)) < 0) {
+        xl_err("cannot follow the console of domain %u: %s", domid, strerror(-e));
+        rc = 1;
+    }
+out:
+    if (xc)
+        xenctl_close(xc);
+    if (kernel_fd >= 0)
+        close(kernel_fd);
+    if (ramdisk_fd >= 0)
+        close(ramdisk_fd);
+    return rc;
+}
+
+int main_create(int argc, char **argv)
+{
+    struct create_opts o = {0};
+    int rc = 0;
+    if (parse_opts(argc, argv, &o, &rc) < 0)
+        return rc;
+    struct domain_config dc;
+    if (load_config(&o, &dc) < 0)
+        return 1;
+    rc = o.dryrun ? dry_run(&dc) : create(&o, &dc);
+    domain_config_free(&dc);
+    return rc;
+}

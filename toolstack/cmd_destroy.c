@@ -1,0 +1,39 @@
+/* xl destroy: end a domain at once, without asking the guest. */
+#include "config.h"
+
+#include "toolstack/userdata.h"
+#include "toolstack/xl.h"
+#include "toolstack/xl_util.h"
+
+int main_destroy(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
+    int opt, rc = 0;
+    while ((opt = xl_getopt(argc, argv, "fh", opts, &rc)) != -1)
+        if (opt == XL_OPT_EXIT)
+            return rc;
+    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+        return rc;
+    xenctl *xc = xl_open();
+    if (!xc)
+        return 1;
+    struct privcmd_dominfo info;
+    if (xl_find_domain(xc, argv[optind], &info) < 0) {
+        xenctl_close(xc);
+        return 1;
+    }
+    if (info.domid == 0 || (info.flags & PRIVCMD_DOMINFO_DOM0)) {
+        xl_err("cannot destroy Domain-0, the privileged domain");
+        xenctl_close(xc);
+        return 1;
+    }
+    rc = 0;
+    if (xenctl_domain_destroy(xc, info.domid) < 0) {
+        xl_err("cannot destroy domain %u (%s): %s", info.domid, info.name, xenctl_error(xc));
+        rc = 1;
+    } else {
+        userdata_remove(xenctl_rundir(xc), info.domid);
+    }
+    xenctl_close(xc);
+    return rc;
+}

@@ -1,0 +1,48 @@
+/* xl domid and xl domname: a name to an id and back. */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "toolstack/xl.h"
+#include "toolstack/xl_util.h"
+
+static int lookup(int argc, char **argv, int want_id)
+{
+    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
+    int opt, rc = 0;
+    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
+        if (opt == XL_OPT_EXIT)
+            return rc;
+    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+        return rc;
+    const char *arg = argv[optind];
+    /* xl domid takes a name and xl domname an id; an id given to domid
+     * (or a name to domname) would make scripts silently wrong. */
+    if (want_id == xl_is_domid(arg)) {
+        xl_err(want_id ? "'%s' is a domain id, not a name" : "'%s' is not a domain id", arg);
+        return 1;
+    }
+    xenctl *xc = xl_open();
+    if (!xc)
+        return 1;
+    struct privcmd_dominfo info;
+    rc = xl_find_domain(xc, arg, &info);
+    xenctl_close(xc);
+    if (rc < 0)
+        return 1;
+    if (want_id)
+        printf("%u\n", info.domid);
+    else
+        printf("%s\n", info.name);
+    return 0;
+}
+
+int main_domid(int argc, char **argv)
+{
+    return lookup(argc, argv, 1);
+}
+
+int main_domname(int argc, char **argv)
+{
+    return lookup(argc, argv, 0);
+}

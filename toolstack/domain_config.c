@@ -1,0 +1,379 @@
+/* From parsed xl.cfg settings to a domain_config, with xl's defaults. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "toolstack/domain_config.h"
+#include "toolstack/xluuid.h"
+
+/* Memory is in MiB, as in xl.cfg; 16 TiB is far beyond any host here. */
+#define MAX_MEMORY_MIB (16ULL * 1024 * 1024)
+/* libxl's default when neither memory= nor maxmem= is given. */
+#define DEFAULT_MEMORY_MIB 32
+
+static const struct {
+    const char *word, *json;
+} action_names[] = {
+    [DC_DESTROY] = {"destroy", "destroy"},
+    [DC_RESTART] = {"restart", "restart"},
+    [DC_RENAME_RESTART] = {"rename-restart", "restart_rename"},
+    [DC_PRESERVE] = {"preserve", "preserve"},
+    [DC_COREDUMP_DESTROY] = {"coredump-destroy", "coredump_destroy"},
+    [DC_COREDUMP_RESTART] = {"coredump-restart", "coredump_restart"},
+    [DC_SOFT_RESET] = {"soft-reset", "soft_reset"},
+};
+#define NR_ACTIONS (sizeof(action_names) / sizeof(action_names[0]))
+
+const char *dc_action_name(enum dc_action a)
+{
+    return (size_t)a < NR_ACTIONS ? action_names[a].word : "?";
+}
+
+const char *dc_action_json_name(enum dc_action a)
+{
+    return (size_t)a < NR_ACTIONS ? action_names[a].json : "?";
+}
+
+int dc_action_parse(const char *word, enum dc_action *out)
+{
+    for (size_t i = 0; i < NR_ACTIONS; i++) {
+        if (strcmp(word, action_names[i].word) == 0) {
+            *out = (enum dc_action)i;
+            return 0;
+        }
+    }
+    return -EINVAL;
+}
+
+const char *dc_type_name(enum dc_type t)
+{
+    return t == DC_TYPE_HVM ? "hvm" : "pvh";
+}
+
+struct ctx {
+    xlcfg *cfg;
+    struct domain_config *dc;
+    char *err;
+    size_t errlen;
+};
+
+static int fail(struct ctx *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static int fail(struct ctx *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, c->errlen, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+/* "guest.cfg:4" for a key that is set, else just the file. */
+static void where(struct ctx *c, const char *key, char *buf, size_t len)
+{
+    const char *src;
+    int line;
+    if (xlcfg_lookup(c->cfg, key, &src, &line))
+        snprintf(buf, len, "%s:%d", src, line);
+    else
+        snprintf(buf, len, "%s", xlcfg_main_source(c->cfg));
+}
+
+static int warn(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int warn(struct ctx *c, const char *fmt, ...)
+{
+    if (c->dc->nwarnings >= DC_MAX_WARNINGS)
+        return 0;
+    char *msg;
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vasprintf(&msg, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return fail(c, -ENOMEM, "out of memory");
+    c->dc->warnings[c->dc->nwarnings++] = msg;
+    return 0;
+}
+
+/* A string key: 0 with *out set (or left NULL when absent), or an error. */
+static int get_str(struct ctx *c, const char *key, const char **out)
+{
+    *out = NULL;
+    int rc = xlcfg_get_string(c->cfg, key, out);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return fail(c, rc, "%s", xlcfg_error(c->cfg));
+    return 0;
+}
+
+static int dup_str(struct ctx *c, const char *key, char **out)
+{
+    const char *s;
+    int rc = get_str(c, key, &s);
+    if (rc < 0 || !s)
+        return rc;
+    *out = strdup(s);
+    return *out ? 0 : fail(c, -ENOMEM, "out of memory");
+}
+
+/* A number key: 1 when set, 0 when absent, or an error. */
+static int get_num(struct ctx *c, const char *key, long long min, long long max, long long *out)
+{
+    int rc = xlcfg_get_int(c->cfg, key, min, max, out);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return fail(c, rc, "%s", xlcfg_error(c->cfg));
+    return 1;
+}
+
+static int parse_name(struct ctx *c)
+{
+    const char *name;
+    int rc = get_str(c, "name", &name);
+    if (rc < 0)
+        return rc;
+    char at[300];
+    where(c, "name", at, sizeof(at));
+    if (!name)
+        return fail(c, -EINVAL, "%s: no name= given: every domain needs a name", at);
+    if (!*name)
+        return fail(c, -EINVAL, "%s: key \"name\" must not be empty", at);
+    if (strlen(name) > DC_NAME_MAX)
+        return fail(c, -EINVAL, "%s: key \"name\" is longer than %d characters", at, DC_NAME_MAX);
+    if (strspn(name, "0123456789") == strlen(name))
+        return fail(c, -EINVAL, "%s: key \"name\" must not be all digits: xl commands "
+                    "would take \"%s\" for a domain id", at, name);
+    for (const char *p = name; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/')
+            return fail(c, -EINVAL, "%s: key \"name\" must not contain '/' or control characters", at);
+    c->dc->name = strdup(name);
+    return c->dc->name ? 0 : fail(c, -ENOMEM, "out of memory");
+}
+
+static int parse_uuid(struct ctx *c)
+{
+    const char *s;
+    int rc = get_str(c, "uuid", &s);
+    if (rc < 0)
+        return rc;
+    if (!s) {
+        rc = xluuid_generate(c->dc->uuid);
+        return rc < 0 ? fail(c, rc, "cannot generate a UUID: %s", strerror(-rc)) : 0;
+    }
+    if (xluuid_parse(s, c->dc->uuid) < 0) {
+        char at[300];
+        where(c, "uuid", at, sizeof(at));
+        return fail(c, -EINVAL, "%s: key \"uuid\": \"%s\" is not a UUID "
+                    "(expected 8-4-4-4-12 hex digits, like 6f4b3a2c-0d1e-4f5a-9b8c-7d6e5f4a3b2c)",
+                    at, s);
+    }
+    c->dc->uuid_given = true;
+    return 0;
+}
+
+static int refuse_pv(struct ctx *c, const char *why_key)
+{
+    char at[300];
+    where(c, why_key, at, sizeof(at));
+    return fail(c, -EINVAL, "%s: %s=\"%s\": classic PV guests cannot run on KVM; "
+                "use type=\"pvh\" with a kernel that has a PVH entry point",
+                at, why_key, strcmp(why_key, "builder") == 0 ? "generic" : "pv");
+}
+
+static int parse_type(struct ctx *c)
+{
+    const char *type, *builder;
+    int rc = get_str(c, "type", &type);
+    if (rc < 0)
+        return rc;
+    char at[300];
+    if (type) {
+        if (strcmp(type, "pvh") == 0)
+            c->dc->type = DC_TYPE_PVH;
+        else if (strcmp(type, "hvm") == 0)
+            c->dc->type = DC_TYPE_HVM;
+        else if (strcmp(type, "pv") == 0)
+            return refuse_pv(c, "type");
+        else {
+            where(c, "type", at, sizeof(at));
+            return fail(c, -EINVAL, "%s: key \"type\" must be \"pvh\" or \"hvm\", not \"%s\"",
+                        at, type);
+        }
+        return 0;
+    }
+    /* Before type= existed, builder= chose HVM; xl still honours it. */
+    rc = get_str(c, "builder", &builder);
+    if (rc < 0)
+        return rc;
+    if (builder) {
+        rc = warn(c, "the \"builder\" option is deprecated, please use \"type\" instead");
+        if (rc < 0)
+            return rc;
+        if (strcmp(builder, "hvm") == 0) {
+            c->dc->type = DC_TYPE_HVM;
+            return 0;
+        }
+        if (strcmp(builder, "generic") == 0)
+            return refuse_pv(c, "builder");
+        where(c, "builder", at, sizeof(at));
+        return fail(c, -EINVAL, "%s: key \"builder\" must be \"hvm\" or \"generic\", not \"%s\"",
+                    at, builder);
+    }
+    /* xl's default on x86 is a PV guest, which cannot be built here;
+     * guessing PVH instead would silently change what the config means. */
+    const char *kernel = NULL;
+    (void)xlcfg_get_string(c->cfg, "kernel", &kernel);
+    if (kernel)
+        return fail(c, -EINVAL, "%s: no type= given, so xl would boot kernel \"%s\" as a "
+                    "classic PV guest (type=\"pv\" is xl's default), and classic PV guests "
+                    "cannot run on KVM; add type=\"pvh\" to boot it as a PVH guest",
+                    xlcfg_main_source(c->cfg), kernel);
+    return fail(c, -EINVAL, "%s: no type= given, and xl's default type \"pv\" (classic PV) "
+                "cannot run on KVM; add type=\"pvh\" or type=\"hvm\"",
+                xlcfg_main_source(c->cfg));
+}
+
+static int parse_memory(struct ctx *c)
+{
+    long long mem = 0, maxmem = 0;
+    int have_mem = get_num(c, "memory", 1, (long long)MAX_MEMORY_MIB, &mem);
+    if (have_mem < 0)
+        return have_mem;
+    int have_max = get_num(c, "maxmem", 1, (long long)MAX_MEMORY_MIB, &maxmem);
+    if (have_max < 0)
+        return have_max;
+    /* As libxl: each defaults to the other, and both to 32 MiB. */
+    if (!have_mem)
+        mem = have_max ? maxmem : DEFAULT_MEMORY_MIB;
+    if (!have_max)
+        maxmem = mem;
+    if (maxmem < mem) {
+        char at[300];
+        where(c, "maxmem", at, sizeof(at));
+        return fail(c, -EINVAL, "%s: key \"maxmem\" (%lld MiB) must not be less than "
+                    "memory (%lld MiB)", at, maxmem, mem);
+    }
+    c->dc->memory_mib = (uint64_t)mem;
+    c->dc->maxmem_mib = (uint64_t)maxmem;
+    return 0;
+}
+
+static int parse_vcpus(struct ctx *c)
+{
+    long long vcpus = 1, maxvcpus = 0;
+    int have = get_num(c, "vcpus", 1, DC_MAX_VCPUS, &vcpus);
+    if (have < 0)
+        return have;
+    int have_max = get_num(c, "maxvcpus", 1, DC_MAX_VCPUS, &maxvcpus);
+    if (have_max < 0)
+        return have_max;
+    if (!have_max)
+        maxvcpus = vcpus;
+    if (maxvcpus < vcpus) {
+        char at[300];
+        where(c, "maxvcpus", at, sizeof(at));
+        return fail(c, -EINVAL, "%s: key \"maxvcpus\" (%lld) must not be less than vcpus (%lld)",
+                    at, maxvcpus, vcpus);
+    }
+    c->dc->vcpus = (uint32_t)vcpus;
+    c->dc->maxvcpus = (uint32_t)maxvcpus;
+    return 0;
+}
+
+/* cmdline= is taken whole; otherwise "root=<root> <extra>", as xl does. */
+static int parse_cmdline(struct ctx *c)
+{
+    const char *cmdline, *root, *extra;
+    int rc;
+    if ((rc = get_str(c, "cmdline", &cmdline)) < 0 || (rc = get_str(c, "root", &root)) < 0 ||
+        (rc = get_str(c, "extra", &extra)) < 0)
+        return rc;
+    char *out = NULL;
+    int n = 0;
+    if (cmdline) {
+        if ((root || extra) &&
+            (rc = warn(c, "ignoring root= and extra= in favour of cmdline=")) < 0)
+            return rc;
+        out = strdup(cmdline);
+    } else if (root && extra) {
+        n = asprintf(&out, "root=%s %s", root, extra);
+    } else if (root) {
+        n = asprintf(&out, "root=%s", root);
+    } else if (extra) {
+        out = strdup(extra);
+    } else {
+        return 0;
+    }
+    if (n < 0 || !out)
+        return fail(c, -ENOMEM, "out of memory");
+    c->dc->cmdline = out;
+    return 0;
+}
+
+static int parse_action(struct ctx *c, const char *key, enum dc_action def, enum dc_action *out)
+{
+    const char *word;
+    int rc = get_str(c, key, &word);
+    if (rc < 0)
+        return rc;
+    *out = def;
+    if (!word)
+        return 0;
+    if (dc_action_parse(word, out) < 0) {
+        char at[300];
+        where(c, key, at, sizeof(at));
+        return fail(c, -EINVAL, "%s: key \"%s\": \"%s\" is not an action (use destroy, restart, "
+                    "rename-restart, preserve, coredump-destroy, coredump-restart or soft-reset)",
+                    at, key, word);
+    }
+    return 0;
+}
+
+static int parse_actions(struct ctx *c)
+{
+    struct domain_config *dc = c->dc;
+    int rc;
+    if ((rc = parse_action(c, "on_poweroff", DC_DESTROY, &dc->on_poweroff)) < 0 ||
+        (rc = parse_action(c, "on_reboot", DC_RESTART, &dc->on_reboot)) < 0 ||
+        (rc = parse_action(c, "on_watchdog", DC_DESTROY, &dc->on_watchdog)) < 0 ||
+        (rc = parse_action(c, "on_crash", DC_DESTROY, &dc->on_crash)) < 0 ||
+        (rc = parse_action(c, "on_soft_reset", DC_SOFT_RESET, &dc->on_soft_reset)) < 0)
+        return rc;
+    return 0;
+}
+
+void domain_config_free(struct domain_config *dc)
+{
+    free(dc->name);
+    free(dc->kernel);
+    free(dc->ramdisk);
+    free(dc->cmdline);
+    for (int i = 0; i < dc->nwarnings; i++)
+        free(dc->warnings[i]);
+    memset(dc, 0, sizeof(*dc));
+}
+
+int domain_config_from_xlcfg(xlcfg *cfg, struct domain_config *dc, char *err, size_t errlen)
+{
+    memset(dc, 0, sizeof(*dc));
+    struct ctx c = {.cfg = cfg, .dc = dc, .err = err, .errlen = errlen};
+    int rc;
+    /* Keys are read in the order a reader of the file would check them,
+     * so the first error reported is the first one worth fixing. */
+    if ((rc = parse_name(&c)) < 0 || (rc = parse_uuid(&c)) < 0 || (rc = parse_type(&c)) < 0 ||
+        (rc = parse_memory(&c)) < 0 || (rc = parse_vcpus(&c)) < 0 ||
+        (rc = dup_str(&c, "kernel", &dc->kernel)) < 0 ||
+        (rc = dup_str(&c, "ramdisk", &dc->ramdisk)) < 0 || (rc = parse_cmdline(&c)) < 0 ||
+        (rc = parse_actions(&c)) < 0) {
+        domain_config_free(dc);
+        return rc;
+    }
+    return 0;
+}

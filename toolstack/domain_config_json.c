@@ -1,0 +1,62 @@
+#include "config.h"
+
+#include "toolstack/domain_config_json.h"
+#include "toolstack/json_util.h"
+#include "toolstack/xluuid.h"
+
+#define CHECK(expr)                                                                   \
+    do {                                                                              \
+        yajl_gen_status s_ = (expr);                                                  \
+        if (s_ != yajl_gen_status_ok)                                                 \
+            return s_;                                                                \
+    } while (0)
+
+static yajl_gen_status gen_c_info(yajl_gen g, const struct domain_config *dc)
+{
+    char uuid[XLUUID_STRLEN + 1];
+    xluuid_format(dc->uuid, uuid);
+    CHECK(json_str(g, "c_info"));
+    CHECK(yajl_gen_map_open(g));
+    CHECK(json_key_str(g, "type", dc_type_name(dc->type)));
+    CHECK(json_key_str(g, "name", dc->name));
+    CHECK(json_key_str(g, "uuid", uuid));
+    return yajl_gen_map_close(g);
+}
+
+static yajl_gen_status gen_b_info(yajl_gen g, const struct domain_config *dc)
+{
+    CHECK(json_str(g, "b_info"));
+    CHECK(yajl_gen_map_open(g));
+    CHECK(json_key_int(g, "max_vcpus", dc->maxvcpus));
+    /* libxl prints a CPU bitmap as the list of its set bits. */
+    CHECK(json_str(g, "avail_vcpus"));
+    CHECK(yajl_gen_array_open(g));
+    for (uint32_t i = 0; i < dc->vcpus; i++)
+        CHECK(yajl_gen_integer(g, i));
+    CHECK(yajl_gen_array_close(g));
+    CHECK(json_key_int(g, "max_memkb", (long long)(dc->maxmem_mib * 1024)));
+    CHECK(json_key_int(g, "target_memkb", (long long)(dc->memory_mib * 1024)));
+    if (dc->kernel)
+        CHECK(json_key_str(g, "kernel", dc->kernel));
+    if (dc->cmdline)
+        CHECK(json_key_str(g, "cmdline", dc->cmdline));
+    if (dc->ramdisk)
+        CHECK(json_key_str(g, "ramdisk", dc->ramdisk));
+    CHECK(json_str(g, dc->type == DC_TYPE_HVM ? "type.hvm" : "type.pvh"));
+    CHECK(yajl_gen_map_open(g));
+    CHECK(yajl_gen_map_close(g));
+    return yajl_gen_map_close(g);
+}
+
+yajl_gen_status domain_config_gen_json(yajl_gen g, const struct domain_config *dc)
+{
+    CHECK(yajl_gen_map_open(g));
+    CHECK(gen_c_info(g, dc));
+    CHECK(gen_b_info(g, dc));
+    CHECK(json_key_str(g, "on_poweroff", dc_action_json_name(dc->on_poweroff)));
+    CHECK(json_key_str(g, "on_reboot", dc_action_json_name(dc->on_reboot)));
+    CHECK(json_key_str(g, "on_watchdog", dc_action_json_name(dc->on_watchdog)));
+    CHECK(json_key_str(g, "on_crash", dc_action_json_name(dc->on_crash)));
+    CHECK(json_key_str(g, "on_soft_reset", dc_action_json_name(dc->on_soft_reset)));
+    return yajl_gen_map_close(g);
+}

@@ -1,0 +1,32 @@
+/* The xl command table and what every command shares. */
+#ifndef XENOLITH_XL_H
+#define XENOLITH_XL_H
+
+#include <stdio.h>
+
+struct xl_cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the command's name */
+    const char *summary;
+    const char *usage;   /* after "xl <name> " */
+    const char *options; /* one option per line, already indented */
+};
+
+extern const struct xl_cmd xl_cmds[];
+extern const int xl_ncmds;
+
+const struct xl_cmd *xl_find_cmd(const char *name);
+/* "Usage: xl [-v] <subcommand> [args]" and the list of commands. */
+void xl_usage(FILE *f);
+/* One command's usage and options. */
+void xl_cmd_help(const struct xl_cmd *cmd, FILE *f);
+
+int main_create(int argc, char **argv);
+int main_list(int argc, char **argv);
+int main_destroy(int argc, char **argv);
+int main_info(int argc, char **argv);
+int main_domid(int argc, char **argv);
+int main_domname(int argc, char **argv);
+int main_help(int argc, char **argv);
+
+#endif

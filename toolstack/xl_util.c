@@ -1,0 +1,117 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "toolstack/xl.h"
+#include "toolstack/xl_util.h"
+
+static void vmsg(const char *prefix, const char *fmt, va_list ap)
+{
+    fflush(stdout);
+    fprintf(stderr, "xl: %s", prefix);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void xl_err(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("", fmt, ap);
+    va_end(ap);
+}
+
+void xl_warn(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vmsg("warning: ", fmt, ap);
+    va_end(ap);
+}
+
+void xl_opt_reset(void)
+{
+    optind = 1;
+    opterr = 0;
+}
+
+int xl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+              int *rc)
+{
+    int c = getopt_long(argc, argv, shortopts, longopts, NULL);
+    const struct xl_cmd *cmd = xl_find_cmd(argv[0]);
+    if (c == 'h') {
+        if (cmd)
+            xl_cmd_help(cmd, stdout);
+        *rc = 0;
+        return XL_OPT_EXIT;
+    }
+    if (c == '?') {
+        if (optopt && strchr(shortopts, optopt))
+            xl_err("option -%c of 'xl %s' needs an argument", optopt, argv[0]);
+        else if (optopt)
+            xl_err("'xl %s' has no option -%c", argv[0], optopt);
+        else
+            xl_err("'xl %s' has no option %s", argv[0], argv[optind - 1]);
+        if (cmd)
+            xl_cmd_help(cmd, stderr);
+        *rc = 2;
+        return XL_OPT_EXIT;
+    }
+    return c;
+}
+
+int xl_need_args(int argc, char **argv, int n)
+{
+    if (argc - optind >= n)
+        return 0;
+    xl_err("'xl %s' requires at least %d argument%s", argv[0], n, n == 1 ? "" : "s");
+    const struct xl_cmd *cmd = xl_find_cmd(argv[0]);
+    if (cmd)
+        xl_cmd_help(cmd, stderr);
+    return 2;
+}
+
+xenctl *xl_open(void)
+{
+    char err[512];
+    xenctl *xc = xenctl_open(NULL, err, sizeof(err));
+    if (!xc)
+        xl_err("%s", err);
+    return xc;
+}
+
+bool xl_is_domid(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+int xl_find_domain(xenctl *xc, const char *arg, struct privcmd_dominfo *out)
+{
+    struct privcmd_dominfo *list;
+    size_t n;
+    int rc = xenctl_domain_list(xc, &list, &n);
+    if (rc < 0) {
+        xl_err("cannot list domains: %s", xenctl_error(xc));
+        return rc;
+    }
+    bool by_id = xl_is_domid(arg);
+    unsigned long id = by_id ? strtoul(arg, NULL, 10) : 0;
+    for (size_t i = 0; i < n; i++) {
+        bool match = by_id ? list[i].domid == id
+                           : strncmp(list[i].name, arg, sizeof(list[i].name)) == 0;
+        if (match) {
+            *out = list[i];
+            out->name[sizeof(out->name) - 1] = '\0';
+            free(list);
+            return 0;
+        }
+    }
+    free(list);
+    xl_err("domain '%s' does not exist", arg);
+    return -ESRCH;
+}

@@ -110,8 +110,12 @@ static int gen_domain(yajl_gen g, const char *rundir, const struct privcmd_domin
     CHECK(json_key_int(g, "maxmem", (long long)(d->max_memory_kib / 1024)));
     CHECK(json_key_int(g, "vcpus", d->vcpus_online));
     CHECK(json_key_int(g, "max_vcpus", d->vcpus));
+    /* Seconds with xl list's precision and then some, not yajl's 20
+     * digits of binary noise. */
+    char secs[32];
+    int len = snprintf(secs, sizeof(secs), "%.3f", (double)d->cpu_time_ns / 1e9);
     CHECK(json_str(g, "cpu_time"));
-    CHECK(yajl_gen_double(g, (double)d->cpu_time_ns / 1e9));
+    CHECK(yajl_gen_number(g, secs, (size_t)len));
     CHECK(json_key_str(g, "type", type_name(d)));
     yajl_val cfg = d->domid == 0 ? NULL : userdata_load(rundir, d->domid, d->uuid);
     if (cfg) {

@@ -327,7 +327,8 @@ static int append_setting(struct parser *ps, struct xlcfg_setting *s,
             return xlcfg_fail(ps->cfg, -ENOMEM, "out of memory");
         }
         old->items = n;
-        memcpy(old->items + old->count, v->items, v->count * sizeof(*n));
+        if (v->count) /* an empty list has no items array to copy from */
+            memcpy(old->items + old->count, v->items, v->count * sizeof(*n));
         old->count += v->count;
         v->count = 0;
     }

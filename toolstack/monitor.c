@@ -71,10 +71,24 @@ static bool decide(FILE *log, const struct privcmd_dominfo *info, const struct d
     }
 }
 
-static void destroy(FILE *log, xenctl *xc, uint32_t domid, const char *name)
+/* A refused destroy would have the next wait return at once with the
+ * same stopped domain; pause between attempts and give up eventually
+ * rather than spin against the daemon. */
+#define DESTROY_ATTEMPTS 10
+#define DESTROY_RETRY_US (500 * 1000)
+
+static int destroy(FILE *log, xenctl *xc, uint32_t domid, const char *name, int *failures)
 {
-    if (xenctl_domain_destroy(xc, domid) < 0)
-        mlog(log, "cannot destroy domain %u (%s): %s", domid, name, xenctl_error(xc));
+    if (xenctl_domain_destroy(xc, domid) == 0)
+        return 0;
+    mlog(log, "cannot destroy domain %u (%s): %s", domid, name, xenctl_error(xc));
+    if (++*failures >= DESTROY_ATTEMPTS) {
+        mlog(log, "giving up on domain %u (%s) after %d attempts; monitor exiting", domid, name,
+             *failures);
+        return -1;
+    }
+    usleep(DESTROY_RETRY_US);
+    return 0;
 }
 
 int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *dc, FILE *log)
@@ -86,7 +100,7 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         return 1;
     }
     mlog(log, "Waiting for domain %s (domid %u) to die [pid %ld]", dc->name, domid, (long)getpid());
-    int spurious = 0;
+    int spurious = 0, failures = 0;
     for (;;) {
         struct privcmd_dominfo info;
         int rc = xenctl_domain_wait(xc, domid, &info);
@@ -122,7 +136,10 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         switch (stop.action) {
         case DC_DESTROY:
             mlog(log, "destroying domain %u (%s) (%s=destroy)", domid, dc->name, stop.key);
-            destroy(log, xc, domid, dc->name);
+            if (destroy(log, xc, domid, dc->name, &failures) < 0) {
+                xenctl_close(xc);
+                return 1;
+            }
             break; /* the next wait reports it gone */
         case DC_PRESERVE:
             mlog(log, "preserving domain %u (%s) as it is (%s=preserve)", domid, dc->name, stop.key);
@@ -131,7 +148,10 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         default:
             mlog(log, "%s=%s is not implemented yet; destroying domain %u (%s) instead", stop.key,
                  dc_action_name(stop.action), domid, dc->name);
-            destroy(log, xc, domid, dc->name);
+            if (destroy(log, xc, domid, dc->name, &failures) < 0) {
+                xenctl_close(xc);
+                return 1;
+            }
             break;
         }
     }

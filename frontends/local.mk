@@ -1,1 +1,68 @@
-# The PVH guest kernel (frontends/).
+# The PVH guest kernel (frontends/): a freestanding x86-64 ELF that
+# xenolithd boots. Every flag is per-target so that the host's AM_CFLAGS
+# (sanitizers), AM_CPPFLAGS (-D__XEN_TOOLS__) and AM_LDFLAGS never reach it.
+noinst_PROGRAMS += frontends/xenolith-guest
+
+frontends_xenolith_guest_SOURCES = \
+	frontends/arch/pvh_note.S \
+	frontends/arch/boot.S \
+	frontends/arch/trap_stubs.S \
+	frontends/arch/usermode.S \
+	frontends/arch/cpu.h \
+	frontends/arch/segments.h \
+	frontends/arch/gdt.c frontends/arch/gdt.h \
+	frontends/arch/idt.c frontends/arch/idt.h \
+	frontends/arch/traps.c frontends/arch/traps.h \
+	frontends/arch/fault.c frontends/arch/fault.h \
+	frontends/arch/usermode.h \
+	frontends/lib/kstring.c frontends/lib/kstring.h \
+	frontends/lib/format.c frontends/lib/format.h \
+	frontends/kernel/console.c frontends/kernel/console.h \
+	frontends/kernel/hypercall.c frontends/kernel/hypercall.h \
+	frontends/kernel/start_info.c frontends/kernel/start_info.h \
+	frontends/kernel/shared_info.c frontends/kernel/shared_info.h \
+	frontends/kernel/shutdown.c frontends/kernel/shutdown.h \
+	frontends/kernel/demo.c frontends/kernel/demo.h \
+	frontends/kernel/main.c \
+	frontends/tests/runner.c frontends/tests/runner.h \
+	frontends/tests/registry.c frontends/tests/registry.h \
+	frontends/tests/hypercalls.c frontends/tests/hc.h \
+	frontends/tests/hc_xen_version.c \
+	frontends/tests/hc_console_io.c \
+	frontends/tests/hc_sched_op.c \
+	frontends/tests/hc_memory_op.c \
+	frontends/tests/hc_hvm_op.c \
+	frontends/tests/hc_vcpu_op.c \
+	frontends/tests/hc_platform.c \
+	frontends/tests/cpuid.c \
+	frontends/tests/memmap.c \
+	frontends/tests/triple_fault.c \
+	frontends/tests/hostile.c \
+	frontends/tests/bench_hcall.c
+
+# The interface version pins which layouts the Xen headers hand a guest;
+# a guest must never see the toolstack-only definitions.
+frontends_xenolith_guest_CPPFLAGS = \
+	-I$(top_srcdir) -I$(top_srcdir)/frontends \
+	-D__XEN_INTERFACE_VERSION__=0x00040e00
+
+# No SSE (no FPU state is saved on traps), no red zone (traps push onto
+# the interrupted stack), no PIC (the image runs where it is linked), and
+# no loop-to-memset rewriting, which would make memset call itself.
+GUEST_KFLAGS = \
+	-ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-mno-red-zone -mgeneral-regs-only -mcmodel=small \
+	-fno-asynchronous-unwind-tables -fno-unwind-tables \
+	-fcf-protection=none -fno-omit-frame-pointer \
+	-fno-tree-loop-distribute-patterns
+
+frontends_xenolith_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS) \
+	$(GUEST_KFLAGS)
+frontends_xenolith_guest_CCASFLAGS = $(GUEST_KFLAGS)
+frontends_xenolith_guest_LDFLAGS = \
+	-nostdlib -static -no-pie -Wl,--build-id=none \
+	-Wl,-z,max-page-size=0x1000 -Wl,-z,noexecstack \
+	-Wl,-T,$(top_srcdir)/frontends/guest.lds
+frontends_xenolith_guest_DEPENDENCIES = $(top_srcdir)/frontends/guest.lds
+
+EXTRA_DIST += frontends/guest.lds

@@ -1,0 +1,23 @@
+/*
+ * GDT layout, shared by the boot assembly and C. The user selectors sit
+ * right after the kernel ones so the test can iretq to ring 3 and the
+ * TSS comes last because its descriptor takes two slots.
+ */
+#ifndef FRONTENDS_ARCH_SEGMENTS_H
+#define FRONTENDS_ARCH_SEGMENTS_H
+
+#define GDT_KERNEL_CS  0x08
+#define GDT_KERNEL_DS  0x10
+#define GDT_USER_CS    (0x18 | 3)
+#define GDT_USER_DS    (0x20 | 3)
+#define GDT_TSS        0x28
+#define GDT_ENTRIES    7
+
+/* The vector ring 3 uses to come back to the kernel. */
+#define USERMODE_RETURN_VECTOR 0x80
+
+#define BOOT_STACK_SIZE   16384
+#define TRAP_STACK_SIZE   16384
+#define USER_STACK_SIZE   4096
+
+#endif

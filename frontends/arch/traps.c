@@ -1,0 +1,74 @@
+/*
+ * Every vector lands here. Expected faults resume; the ring-3 return
+ * vector goes back to the kernel; anything else is a guest bug, so the
+ * kernel reports it as fully as it can and asks to be marked crashed.
+ */
+#include "arch/cpu.h"
+#include "arch/fault.h"
+#include "arch/segments.h"
+#include "arch/traps.h"
+#include "arch/usermode.h"
+#include "kernel/console.h"
+#include "kernel/shutdown.h"
+
+static const char *const exception_names[32] = {
+	"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
+	"#DF", "#MF(old)", "#TS", "#NP", "#SS", "#GP", "#PF", "(15)",
+	"#MF", "#AC", "#MC", "#XM", "#VE", "#CP", "(22)", "(23)",
+	"(24)", "(25)", "(26)", "(27)", "#HV", "#VC", "#SX", "(31)",
+};
+
+static int trap_depth;
+
+struct usermode_fault usermode_fault;
+
+static void dump_frame(const struct trap_frame *f)
+{
+	const char *name = f->vector < 32 ? exception_names[f->vector] :
+					    "interrupt";
+
+	kprintf("xenolith-guest: unexpected %s: vector %lu error %#lx\n",
+		name, f->vector, f->error_code);
+	kprintf("  rip %016lx cs %04lx rflags %016lx\n", f->rip, f->cs,
+		f->rflags);
+	kprintf("  rsp %016lx ss %04lx cr2 %016lx cr3 %016lx\n", f->rsp,
+		f->ss, read_cr2(), read_cr3());
+	kprintf("  rax %016lx rbx %016lx rcx %016lx\n", f->rax, f->rbx,
+		f->rcx);
+	kprintf("  rdx %016lx rsi %016lx rdi %016lx\n", f->rdx, f->rsi,
+		f->rdi);
+	kprintf("  rbp %016lx r8  %016lx r9  %016lx\n", f->rbp, f->r8, f->r9);
+	kprintf("  r10 %016lx r11 %016lx r12 %016lx\n", f->r10, f->r11,
+		f->r12);
+	kprintf("  r13 %016lx r14 %016lx r15 %016lx\n", f->r13, f->r14,
+		f->r15);
+	if (fault_expect.armed)
+		kprintf("  (a vector %u fault was expected at %016lx)\n",
+			fault_expect.vector, fault_expect.rip);
+}
+
+void trap_dispatch(struct trap_frame *frame)
+{
+	if (fault_try_fixup(frame->vector, frame->error_code, &frame->rip))
+		return;
+
+	/* Only the user-mode trip runs in ring 3. */
+	if ((frame->cs & 3) == 3) {
+		if (frame->vector == USERMODE_RETURN_VECTOR)
+			usermode_resume(frame->rax);
+		usermode_fault = (struct usermode_fault){
+			.faulted = true,
+			.vector = frame->vector,
+			.error_code = frame->error_code,
+			.rip = frame->rip,
+			.rflags = frame->rflags,
+		};
+		usermode_resume(0);
+	}
+
+	/* A fault while reporting a fault: say nothing more, just stop. */
+	if (trap_depth++ > 0)
+		guest_shutdown_crash();
+	dump_frame(frame);
+	guest_shutdown_crash();
+}

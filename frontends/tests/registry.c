@@ -1,0 +1,20 @@
+#include "lib/kstring.h"
+#include "tests/registry.h"
+
+static const struct test_case tests[] = {
+	{ "hypercalls", test_hypercalls },
+	{ "cpuid", test_cpuid },
+	{ "memmap", test_memmap },
+	{ "triple-fault", test_triple_fault },
+	{ "hostile", test_hostile },
+	{ "bench-hcall", test_bench_hcall },
+};
+
+const struct test_case *test_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++)
+		if (strlen(tests[i].name) == len &&
+		    !strncmp(tests[i].name, name, len))
+			return &tests[i];
+	return NULL;
+}

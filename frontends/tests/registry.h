@@ -1,0 +1,23 @@
+#ifndef FRONTENDS_TESTS_REGISTRY_H
+#define FRONTENDS_TESTS_REGISTRY_H
+
+#include <stddef.h>
+
+#include "tests/runner.h"
+
+struct test_case {
+	const char *name;
+	void (*run)(struct test *t);
+};
+
+/* The test called name[0..len), or NULL. */
+const struct test_case *test_find(const char *name, size_t len);
+
+void test_hypercalls(struct test *t);
+void test_cpuid(struct test *t);
+void test_memmap(struct test *t);
+void test_triple_fault(struct test *t);
+void test_hostile(struct test *t);
+void test_bench_hcall(struct test *t);
+
+#endif

@@ -8,6 +8,7 @@
 
 #include "arch/gdt.h"
 #include "arch/segments.h"
+#include "include/guest_abi.h"
 
 /* The hardware's 64-bit TSS layout (Intel SDM vol. 3, 8.7). */
 struct tss64 {
@@ -30,7 +31,15 @@ uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16))) = {
 	[GDT_USER_DS / 8] = 0x00cff2000000ffffull,
 };
 
-static struct tss64 tss __attribute__((aligned(16)));
+/* The TSS with an I/O permission bitmap for ports 0-255 after it, and
+ * the all-ones byte the CPU may read one past the bitmap's end. A port
+ * above 255 lies past the TSS limit, which denies it. */
+#define IOMAP_PORTS 256
+
+static struct {
+	struct tss64 hw;
+	uint8_t iomap[IOMAP_PORTS / 8 + 1];
+} __attribute__((packed)) tss __attribute__((aligned(16)));
 static uint8_t trap_stack[TRAP_STACK_SIZE] __attribute__((aligned(16)));
 
 void gdt_init(void)
@@ -38,10 +47,20 @@ void gdt_init(void)
 	uint64_t base = (uint64_t)&tss;
 	uint64_t limit = sizeof(tss) - 1;
 
-	tss.rsp[0] = (uint64_t)(trap_stack + sizeof(trap_stack));
-	/* An I/O bitmap offset past the limit means "no bitmap": ring 3
-	 * reaches ports through IOPL alone. */
-	tss.iomap_base = sizeof(tss);
+	tss.hw.rsp[0] = (uint64_t)(trap_stack + sizeof(trap_stack));
+
+	/* Ring 3 reaches the hypercall port, all four bytes of the stub's
+	 * 32-bit `out`, through the bitmap and through nothing else: it
+	 * runs with IOPL 0. (IOPL 3 is not an option everywhere: a KVM that
+	 * runs the guest's ring 3 on the host's ring 3 with IOPL forced to
+	 * 0, such as PVM, shows ring 3 IOPL 0 whatever iretq popped, and
+	 * its emulator of the faulting `out` checks this bitmap.) */
+	tss.hw.iomap_base = sizeof(tss.hw);
+	for (unsigned i = 0; i < sizeof(tss.iomap); i++)
+		tss.iomap[i] = 0xff;
+	for (unsigned port = XENOLITH_HYPERCALL_PORT;
+	     port < XENOLITH_HYPERCALL_PORT + 4; port++)
+		tss.iomap[port / 8] &= (uint8_t)~(1u << (port % 8));
 
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 			   (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |

@@ -13,8 +13,12 @@
 #define GDT_TSS        0x28
 #define GDT_ENTRIES    7
 
-/* The vector ring 3 uses to come back to the kernel. */
-#define USERMODE_RETURN_VECTOR 0x80
+/* The vector ring 3 uses to come back to the kernel: #BP, raised with
+ * int3 through a DPL 3 gate. Not a software interrupt such as int $0x80:
+ * a KVM that emulates the guest's `int n` (PVM does; KVM's emulator
+ * handles it in real mode only) fails it and raises #UD in ring 3
+ * instead, while int3 arrives as an exception. */
+#define USERMODE_RETURN_VECTOR 3
 
 #define BOOT_STACK_SIZE   16384
 #define TRAP_STACK_SIZE   16384

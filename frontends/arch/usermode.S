@@ -6,7 +6,6 @@
 #include "arch/segments.h"
 
 #define RFLAGS_RESERVED1 (1 << 1)
-#define RFLAGS_IOPL3     (3 << 12)
 
 	.text
 	.globl usermode_hypercall
@@ -33,7 +32,8 @@ usermode_hypercall:
 	pushq $GDT_USER_DS
 	leaq usermode_stack_top(%rip), %rax
 	pushq %rax
-	pushq $(RFLAGS_RESERVED1 | RFLAGS_IOPL3)
+	/* IOPL 0: the TSS I/O bitmap grants ring 3 the hypercall port. */
+	pushq $RFLAGS_RESERVED1
 	pushq $GDT_USER_CS
 	leaq ring3_entry(%rip), %rax
 	pushq %rax
@@ -41,7 +41,11 @@ usermode_hypercall:
 
 ring3_entry:
 	call *%rbx
-	int $USERMODE_RETURN_VECTOR
+	/* The one-byte int3, not `int $n`: see USERMODE_RETURN_VECTOR. */
+	.if USERMODE_RETURN_VECTOR != 3
+	.error "ring3_entry returns with int3"
+	.endif
+	int3
 	ud2
 
 	.globl usermode_resume

@@ -1,7 +1,7 @@
 /*
- * A round trip through ring 3: the kernel drops to CPL 3 (with IOPL 3 so
- * the hypercall stub's `out` reaches the hypervisor rather than faulting),
- * makes one hypercall there, and comes back through an `int` gate.
+ * A round trip through ring 3: the kernel drops to CPL 3 (IOPL 0; the TSS
+ * I/O bitmap lets the hypercall stub's `out` reach the hypervisor rather
+ * than fault), makes one hypercall there, and comes back through int3.
  */
 #ifndef FRONTENDS_ARCH_USERMODE_H
 #define FRONTENDS_ARCH_USERMODE_H

@@ -269,7 +269,7 @@ int pvh_load(const uint8_t *file, size_t size, const struct pvh_image *img,
     /* EBX is 32 bits wide, and everything must be low RAM. */
     if (end > ram->low_size || end < si)
         return fail(err, errlen, -ENOMEM,
-                    "not enough memory: the kernel%s needs RAM up to %llu KiB "
+                    "not enough memory: the kernel%s need RAM up to %llu KiB "
                     "but the domain's low RAM ends at %llu KiB",
                     ramdisk_size ? ", its ramdisk and boot data" : " and its boot data",
                     (unsigned long long)(end >> 10), (unsigned long long)(ram->low_size >> 10));

@@ -1,0 +1,4 @@
+# Integration tests: real daemons, real guests on /dev/kvm (tests/integration/run).
+noinst_PROGRAMS += tests/integration/xenolith-domwait
+tests_integration_xenolith_domwait_SOURCES = tests/integration/domwait.c
+tests_integration_xenolith_domwait_LDADD = dom0/libxenctl.a

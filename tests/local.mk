@@ -1,1 +1,36 @@
 # Unit (Check) and integration tests.
+
+# Unit tests of the hypervisor's pure parts, linked against the same
+# library xenolithd is built from.
+check_PROGRAMS += tests/unit/test_hv_pagewalk tests/unit/test_hv_cpuid \
+	tests/unit/test_hv_hypercall_page tests/unit/test_hv_guest_ram \
+	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log
+TESTS += tests/unit/test_hv_pagewalk tests/unit/test_hv_cpuid \
+	tests/unit/test_hv_hypercall_page tests/unit/test_hv_guest_ram \
+	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log
+tests_unit_test_hv_pagewalk_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_pagewalk_SOURCES = tests/unit/test_hv_pagewalk.c
+tests_unit_test_hv_pagewalk_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+tests_unit_test_hv_cpuid_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_cpuid_SOURCES = tests/unit/test_hv_cpuid.c
+tests_unit_test_hv_cpuid_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+tests_unit_test_hv_hypercall_page_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_hypercall_page_SOURCES = tests/unit/test_hv_hypercall_page.c
+tests_unit_test_hv_hypercall_page_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+tests_unit_test_hv_guest_ram_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_guest_ram_SOURCES = tests/unit/test_hv_guest_ram.c
+tests_unit_test_hv_guest_ram_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+tests_unit_test_hv_pvh_loader_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_pvh_loader_SOURCES = tests/unit/test_hv_pvh_loader.c \
+	tests/unit/elf_builder.c tests/unit/elf_builder.h
+tests_unit_test_hv_pvh_loader_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+tests_unit_test_hv_console_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_console_log_SOURCES = tests/unit/test_hv_console_log.c
+tests_unit_test_hv_console_log_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
+
+# Tests that fail against today's console_log.c (see the file's header):
+# built so they keep compiling, not run until the code is fixed.
+check_PROGRAMS += tests/unit/test_hv_console_log_bugs
+tests_unit_test_hv_console_log_bugs_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_console_log_bugs_SOURCES = tests/unit/test_hv_console_log_bugs.c
+tests_unit_test_hv_console_log_bugs_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread

@@ -1,0 +1,133 @@
+/* Unit tests of the hypercall page and its MSR (hypervisor/hypercall_page). */
+#include "config.h"
+
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hypervisor/hypercall_page.h"
+
+/* ---- the stubs ---- */
+
+START_TEST(every_stub_is_mov_out_ret)
+{
+    uint8_t page[HYPERCALL_PAGE_SIZE];
+    /* Zeros first, so padding that is left alone shows up. */
+    memset(page, 0, sizeof(page));
+    hypercall_page_fill(page);
+    ck_assert_uint_eq(HYPERCALL_PAGE_SIZE / HYPERCALL_STUB_SIZE, 128);
+    for (unsigned nr = 0; nr < HYPERCALL_PAGE_SIZE / HYPERCALL_STUB_SIZE; nr++) {
+        const uint8_t *p = page + nr * HYPERCALL_STUB_SIZE;
+        /* The bytes doc/hypercalls.md gives: mov $nr,%eax; out %eax,$0xe4; ret */
+        const uint8_t want[8] = {0xb8, nr & 0xff, (nr >> 8) & 0xff, 0, 0, 0xe7, 0xe4, 0xc3};
+        ck_assert_msg(memcmp(p, want, sizeof(want)) == 0, "stub %u is wrong", nr);
+        for (unsigned i = sizeof(want); i < HYPERCALL_STUB_SIZE; i++)
+            ck_assert_msg(p[i] == 0xcc, "stub %u byte %u is 0x%02x, not int3", nr, i, p[i]);
+    }
+}
+END_TEST
+
+START_TEST(stub_number_is_little_endian)
+{
+    uint8_t page[HYPERCALL_PAGE_SIZE];
+    hypercall_page_fill(page);
+    /* 34 is hvm_op: its stub must load exactly 34. */
+    uint32_t nr;
+    memcpy(&nr, page + 34 * HYPERCALL_STUB_SIZE + 1, 4);
+    ck_assert_uint_eq(nr, 34);
+    ck_assert_uint_eq(page[127 * HYPERCALL_STUB_SIZE + 1], 127);
+    ck_assert_uint_eq(page[HYPERCALL_PAGE_SIZE - 1], 0xcc);
+}
+END_TEST
+
+START_TEST(fill_overwrites_old_contents)
+{
+    uint8_t a[HYPERCALL_PAGE_SIZE], b[HYPERCALL_PAGE_SIZE];
+    memset(a, 0x5a, sizeof(a));
+    memset(b, 0x00, sizeof(b));
+    hypercall_page_fill(a);
+    hypercall_page_fill(b);
+    ck_assert(memcmp(a, b, sizeof(a)) == 0);
+}
+END_TEST
+
+/* ---- the MSR ---- */
+
+/* Guest RAM for the decoder: [0, ram_end), and every probe recorded. */
+struct ram_probe {
+    uint64_t ram_end;
+    unsigned calls;
+    uint64_t last;
+};
+
+static bool in_ram(void *ctx, uint64_t gpa)
+{
+    struct ram_probe *r = ctx;
+    r->calls++;
+    r->last = gpa;
+    return gpa < r->ram_end && r->ram_end - gpa >= HYPERCALL_PAGE_SIZE;
+}
+
+START_TEST(msr_page_aligned_in_ram)
+{
+    struct ram_probe r = {.ram_end = 16 << 20};
+    uint64_t gpa = 0;
+    ck_assert_int_eq(hypercall_msr_decode(0x1000, in_ram, &r, &gpa), 0);
+    ck_assert_uint_eq(gpa, 0x1000);
+    ck_assert_uint_eq(r.last, 0x1000);
+    ck_assert_int_eq(hypercall_msr_decode(0, in_ram, &r, &gpa), 0);
+    ck_assert_uint_eq(gpa, 0);
+    ck_assert_int_eq(hypercall_msr_decode((16 << 20) - 0x1000, in_ram, &r, &gpa), 0);
+    ck_assert_uint_eq(gpa, (16 << 20) - 0x1000);
+}
+END_TEST
+
+START_TEST(msr_low_bits_refused)
+{
+    struct ram_probe r = {.ram_end = 16 << 20};
+    static const uint64_t bad[] = {0x1001, 0x1800, 0x1fff, 0x1, 0x0fff};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        uint64_t gpa = 0x77;
+        ck_assert_int_eq(hypercall_msr_decode(bad[i], in_ram, &r, &gpa), -1);
+        ck_assert_uint_eq(gpa, 0x77);
+    }
+}
+END_TEST
+
+START_TEST(msr_outside_ram_refused)
+{
+    struct ram_probe r = {.ram_end = 16 << 20};
+    uint64_t gpa = 0x77;
+    ck_assert_int_eq(hypercall_msr_decode(16 << 20, in_ram, &r, &gpa), -1);
+    ck_assert_int_eq(hypercall_msr_decode(0xfffffffffffff000ull, in_ram, &r, &gpa), -1);
+    ck_assert_uint_eq(gpa, 0x77);
+    /* The callback is asked about the page itself. */
+    ck_assert_uint_eq(r.last, 0xfffffffffffff000ull);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("hypercall_page");
+    TCase *p = tcase_create("stubs");
+    tcase_add_test(p, every_stub_is_mov_out_ret);
+    tcase_add_test(p, stub_number_is_little_endian);
+    tcase_add_test(p, fill_overwrites_old_contents);
+    suite_add_tcase(s, p);
+
+    TCase *m = tcase_create("msr");
+    tcase_add_test(m, msr_page_aligned_in_ram);
+    tcase_add_test(m, msr_low_bits_refused);
+    tcase_add_test(m, msr_outside_ram_refused);
+    suite_add_tcase(s, m);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

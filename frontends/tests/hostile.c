@@ -16,7 +16,7 @@
 #include "lib/kstring.h"
 #include "tests/registry.h"
 
-#define CALLS 20000
+#define CALLS 4000
 #define PROGRESS_EVERY 5000
 #define UNMAPPED_BASE 0x0000700000000000ull
 #define LOW_MEMORY_END 0x100000ull

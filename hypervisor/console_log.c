@@ -44,12 +44,25 @@ static void emit(struct console_log *c, const char *buf, size_t len)
 
 static void refill(struct console_log *c, uint64_t now_ns)
 {
-    if (now_ns > c->last_ns) {
-        c->tokens += (double)(now_ns - c->last_ns) * (double)c->lim.rate_bytes_per_s / 1e9;
-        if (c->tokens > (double)c->lim.burst_bytes)
-            c->tokens = (double)c->lim.burst_bytes;
-    }
+    /* A clock that steps back earns nothing, now or when it catches up. */
+    if (now_ns <= c->last_ns)
+        return;
+    c->tokens += (double)(now_ns - c->last_ns) * (double)c->lim.rate_bytes_per_s / 1e9;
+    if (c->tokens > (double)c->lim.burst_bytes)
+        c->tokens = (double)c->lim.burst_bytes;
     c->last_ns = now_ns;
+}
+
+/* The note that owns up to bytes dropped since the last line written. */
+static int drop_note(struct console_log *c, char *note, size_t size)
+{
+    if (!c->dropped)
+        return 0;
+    int n = snprintf(note, size,
+                     "[xenolith: %llu bytes of console output dropped by the rate limit]\n",
+                     (unsigned long long)c->dropped);
+    c->dropped = 0;
+    return n;
 }
 
 static void flush_line(struct console_log *c, uint64_t now_ns)
@@ -65,13 +78,7 @@ static void flush_line(struct console_log *c, uint64_t now_ns)
     }
     c->tokens -= (double)len;
     char note[160];
-    int nlen = 0;
-    if (c->dropped) {
-        nlen = snprintf(note, sizeof(note),
-                        "[xenolith: %llu bytes of console output dropped by the rate limit]\n",
-                        (unsigned long long)c->dropped);
-        c->dropped = 0;
-    }
+    int nlen = drop_note(c, note, sizeof(note));
     if (c->written + (uint64_t)nlen + len > c->lim.max_file_bytes) {
         nlen = snprintf(note, sizeof(note),
                         "[xenolith: console log reached its limit of %llu bytes; "
@@ -90,14 +97,15 @@ void console_log_put(struct console_log *c, const char *buf, size_t len, uint64_
 {
     pthread_mutex_lock(&c->lock);
     for (size_t i = 0; i < len; i++) {
-        c->line[c->len++] = buf[i];
-        /* An over-long line goes out in pieces, each ended by a newline. */
-        if (buf[i] == '\n')
-            flush_line(c, now_ns);
-        else if (c->len == CONSOLE_LINE_MAX - 1) {
+        /* An over-long line goes out in pieces, each ended by a newline;
+         * a line that just fits keeps its own newline. */
+        if (buf[i] != '\n' && c->len == CONSOLE_LINE_MAX - 1) {
             c->line[c->len++] = '\n';
             flush_line(c, now_ns);
         }
+        c->line[c->len++] = buf[i];
+        if (buf[i] == '\n')
+            flush_line(c, now_ns);
     }
     pthread_mutex_unlock(&c->lock);
 }
@@ -111,6 +119,11 @@ void console_log_close(struct console_log *c, uint64_t now_ns)
         c->line[c->len++] = '\n';
         flush_line(c, now_ns);
     }
+    /* A guest that flooded and then died still leaves word of the loss. */
+    char note[160];
+    int n = c->capped ? 0 : drop_note(c, note, sizeof(note));
+    if (n > 0)
+        emit(c, note, (size_t)n);
     close(c->fd);
     c->fd = -1;
     pthread_mutex_unlock(&c->lock);

@@ -116,7 +116,7 @@ static int open_view(const uint8_t *file, size_t size, struct elf_view *v, char 
     v->size = size;
     if (size < EI_NIDENT || memcmp(file, ELFMAG, SELFMAG) != 0) {
         /* A bzImage carries "HdrS" at 0x202: say what the user has. */
-        if (size > 0x206 && memcmp(file + 0x202, "HdrS", 4) == 0)
+        if (size >= 0x206 && memcmp(file + 0x202, "HdrS", 4) == 0)
             return fail(err, errlen, -ENOEXEC,
                         "not an ELF file: it is a bzImage; a PVH domain needs the "
                         "uncompressed ELF kernel (vmlinux) with a PVH entry note");

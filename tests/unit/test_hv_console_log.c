@@ -336,6 +336,41 @@ START_TEST(file_cap_exact_fit)
 }
 END_TEST
 
+START_TEST(line_that_exactly_fits_gets_no_blank_line)
+{
+    /* CONSOLE_LINE_MAX-1 characters and their newline fill the buffer
+     * exactly; the guest printed one line, so the log must hold one. */
+    static const struct console_limits lim = {1ull << 40, 1ull << 40, 1ull << 40};
+    char line[CONSOLE_LINE_MAX];
+    memset(line, 'z', CONSOLE_LINE_MAX - 1);
+    line[CONSOLE_LINE_MAX - 1] = '\n';
+    ck_assert_int_eq(console_log_open(&con, path, &lim, 0), 0);
+    console_log_put(&con, line, sizeof(line), 0);
+    console_log_put(&con, "next\n", 5, 0);
+    console_log_close(&con, 0);
+    char *got = contents();
+    ck_assert_uint_eq(strlen(got), CONSOLE_LINE_MAX + 5);
+    ck_assert_ptr_null(strstr(got, "\n\n"));
+    free(got);
+}
+END_TEST
+
+START_TEST(drops_pending_at_close_are_reported)
+{
+    /* A guest that floods the console and then dies: the log must still
+     * say that output was lost at the end. */
+    static const struct console_limits lim = {10, 30, 1 << 20};
+    ck_assert_int_eq(console_log_open(&con, path, &lim, 0), 0);
+    const char *s = "line-0001\nline-0002\nline-0003\nline-0004\nline-0005\n";
+    console_log_put(&con, s, strlen(s), 0);
+    console_log_close(&con, 0);
+    char *got = contents();
+    ck_assert_msg(strstr(got, "20 bytes of console output dropped") != NULL,
+                  "the log ends without saying 20 bytes were dropped:\n%s", got);
+    free(got);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("console_log");
@@ -350,6 +385,7 @@ static Suite *suite(void)
     tcase_add_test(l, open_failure);
     tcase_add_test(l, long_line_split);
     tcase_add_test(l, long_partial_line_split_without_newline);
+    tcase_add_test(l, line_that_exactly_fits_gets_no_blank_line);
     suite_add_tcase(s, l);
 
     TCase *r = tcase_create("rate limit");
@@ -358,6 +394,7 @@ static Suite *suite(void)
     tcase_add_test(r, rate_limit_counts_every_dropped_byte);
     tcase_add_test(r, rate_limit_burst_is_capped);
     tcase_add_test(r, rate_limit_time_going_backwards);
+    tcase_add_test(r, drops_pending_at_close_are_reported);
     suite_add_tcase(s, r);
 
     TCase *c = tcase_create("file cap");

@@ -1,0 +1,126 @@
+#!/bin/bash
+# The two things a newcomer runs, as root, on a fresh Debian 12 machine:
+#   ./build.sh demo   install what is needed, build, boot the demo guest
+#   ./build.sh test   install what is needed, build, run every test
+# Builds go to build/ (and build-san/ with ASan+UBSan for the unit tests).
+set -euo pipefail
+cd "$(dirname "$0")"
+TOP=$(pwd)
+JOBS=$(nproc)
+
+DEPS=(build-essential autoconf automake libtool pkg-config
+      libxen-dev libuv1-dev libyajl-dev check procps)
+
+say() { printf '\n== %s\n' "$*"; }
+
+install_deps() {
+    local missing=()
+    for p in "${DEPS[@]}"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+            missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    say "installing ${missing[*]}"
+    if [ "$(id -u)" != 0 ]; then
+        echo "build.sh: installing packages needs root (run as root or with sudo)" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# build DIR [configure args...]
+build() {
+    local dir=$1
+    shift
+    if [ ! -x configure ] || [ configure.ac -nt configure ] ||
+        find . -name local.mk -newer configure | grep -q . || [ Makefile.am -nt configure ]; then
+        say "autoreconf"
+        autoreconf -fi
+    fi
+    # An in-tree build blocks the out-of-tree ones.
+    [ -f config.status ] && make distclean >/dev/null
+    mkdir -p "$dir"
+    if [ ! -f "$dir/Makefile" ]; then
+        say "configure $dir $*"
+        (cd "$dir" && "$TOP/configure" -q "$@")
+    fi
+    say "make ($dir)"
+    make -C "$dir" -j"$JOBS"
+}
+
+# "PASSED FAILED" for the unit tests of build DIR: Check's own counts of
+# test cases, plus any test program automake saw fail, skip or crash.
+unit_counts() {
+    local dir=$1 p=0 f=0 checks fails errs key n
+    while IFS=' ' read -r checks fails errs; do
+        p=$((p + checks - fails - errs))
+        f=$((f + fails + errs))
+    done < <(sed -n 's/^[0-9]*%: Checks: \([0-9]*\), Failures: \([0-9]*\), Errors: \([0-9]*\)$/\1 \2 \3/p' \
+        "$dir"/tests/unit/*.log 2>/dev/null)
+    if [ ! -f "$dir/test-suite.log" ]; then
+        f=$((f + 1))
+    else
+        while IFS=' ' read -r key n; do
+            case $key in FAIL | ERROR | XPASS | SKIP) f=$((f + n)) ;; esac
+        done < <(sed -n 's/^# \([A-Z]*\): *\([0-9]*\)$/\1 \2/p' "$dir/test-suite.log")
+    fi
+    echo "$p $f"
+}
+
+demo() {
+    install_deps
+    build build
+    local rundir=${XENOLITH_RUNDIR:-/run/xenolith} started=
+    export XENOLITH_RUNDIR="$rundir"
+    if ! build/toolstack/xl list >/dev/null 2>&1; then
+        say "starting xenolithd (rundir $rundir)"
+        build/hypervisor/xenolithd --rundir "$rundir"
+        for _ in $(seq 50); do [ -S "$rundir/privcmd.sock" ] && break; sleep 0.1; done
+        started=$(cat "$rundir/xenolithd.pid")
+    fi
+    say "xl create -c examples/demo.cfg"
+    local rc=0
+    build/toolstack/xl create -c examples/demo.cfg || rc=$?
+    if [ -n "$started" ]; then
+        # the demo's own daemon goes away with the demo
+        sleep 0.5
+        kill "$started" 2>/dev/null || true
+    fi
+    return $rc
+}
+
+run_tests() {
+    install_deps
+    local start=$SECONDS upass ufail spass sfail ipass=0 ifail=0
+    build build
+    say "unit tests"
+    make -C build -j"$JOBS" check || true
+    read -r upass ufail < <(unit_counts build)
+
+    build build-san --enable-sanitizers
+    say "unit tests under ASan+UBSan"
+    make -C build-san -j"$JOBS" check || true
+    read -r spass sfail < <(unit_counts build-san)
+
+    say "integration tests (real guests on /dev/kvm)"
+    local out
+    out=$(mktemp)
+    tests/integration/run build | tee "$out" || true
+    read -r ipass ifail < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+    rm -f "$out"
+
+    local passed=$((upass + spass + ${ipass:-0})) failed=$((ufail + sfail + ${ifail:-1}))
+    say "unit: $upass passed, $ufail failed; sanitizer unit: $spass passed, $sfail failed; integration: ${ipass:-0} passed, ${ifail:-?} failed ($((SECONDS - start)) s)"
+    echo "xenolith-tests: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ]
+}
+
+case "${1:-}" in
+demo) demo ;;
+test) run_tests ;;
+*)
+    echo "usage: $0 demo|test" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,56 @@
+# Shared by the benchmarks: a private xenolithd on a temporary rundir,
+# stopped by PID however the benchmark ends. BUILD names the build tree
+# (default: build/ beside this directory).
+set -u
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${BUILD:-$TOP/build}
+XENOLITHD="$BUILD/hypervisor/xenolithd"
+XL="$BUILD/toolstack/xl"
+GUEST="$BUILD/frontends/xenolith-guest"
+DAEMON_PID=
+RUNDIR=
+
+bench_cleanup() {
+    if [ -n "$DAEMON_PID" ]; then
+        kill -TERM "$DAEMON_PID" 2>/dev/null
+        wait "$DAEMON_PID" 2>/dev/null
+    fi
+    if [ -n "$RUNDIR" ]; then
+        for pid in $(sed -n 's/.*\[pid \([0-9]*\)\].*/\1/p' "$RUNDIR"/log/xl-*.log 2>/dev/null); do
+            kill -TERM "$pid" 2>/dev/null
+        done
+        rm -rf "$RUNDIR"
+    fi
+}
+trap bench_cleanup EXIT
+
+bench_start_daemon() {
+    for f in "$XENOLITHD" "$XL" "$GUEST"; do
+        [ -e "$f" ] || { echo "bench: missing $f; build first (./build.sh test or make)" >&2; exit 1; }
+    done
+    RUNDIR=$(mktemp -d /tmp/xenolith-bench.XXXXXX)
+    export XENOLITH_RUNDIR="$RUNDIR"
+    "$XENOLITHD" -F --rundir "$RUNDIR" >"$RUNDIR/daemon.log" 2>&1 &
+    DAEMON_PID=$!
+    for _ in $(seq 100); do
+        [ -S "$RUNDIR/privcmd.sock" ] && return 0
+        sleep 0.05
+    done
+    echo "bench: xenolithd did not start: $(cat "$RUNDIR/daemon.log")" >&2
+    exit 1
+}
+
+# The TSC frequency in kHz as xenolithd reports it (xl info cpu_mhz is
+# rounded; the daemon log has the exact figure).
+bench_tsc_khz() {
+    sed -n 's/.*TSC \([0-9]*\) kHz.*/\1/p' "$RUNDIR/daemon.log" | head -n 1
+}
+
+# Which KVM backs /dev/kvm: the figures mean different things on
+# hardware virtualization and on PVM (software, guest kernel emulated).
+bench_kvm_kind() {
+    if [ -d /sys/module/kvm_pvm ]; then echo pvm
+    elif [ -d /sys/module/kvm_intel ]; then echo vmx
+    elif [ -d /sys/module/kvm_amd ]; then echo svm
+    else echo unknown; fi
+}

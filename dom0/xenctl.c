@@ -98,7 +98,9 @@ static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
     struct privcmd_hdr r;
     if (wire_recv_exact(xc->fd, &r, sizeof(r)) < 0)
         return fail(xc, -EPIPE, "xenolithd closed the connection");
-    if (r.magic != PRIVCMD_MAGIC || r.id != h.id || r.len > PRIVCMD_MAX_PAYLOAD)
+    /* id 0 answers no request: the daemon refusing the connection. */
+    if (r.magic != PRIVCMD_MAGIC || (r.id != h.id && !(r.id == 0 && r.rc < 0)) ||
+        r.len > PRIVCMD_MAX_PAYLOAD)
         return fail(xc, -EPROTO, "malformed response from xenolithd");
 
     char *body = malloc(r.len + 1);

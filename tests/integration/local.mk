@@ -2,3 +2,7 @@
 noinst_PROGRAMS += tests/integration/xenolith-domwait
 tests_integration_xenolith_domwait_SOURCES = tests/integration/domwait.c
 tests_integration_xenolith_domwait_LDADD = dom0/libxenctl.a
+
+noinst_PROGRAMS += tests/integration/xenolith-privcmd-abuse
+tests_integration_xenolith_privcmd_abuse_SOURCES = tests/integration/privcmd_abuse.c
+tests_integration_xenolith_privcmd_abuse_LDADD = dom0/libxenctl.a

@@ -1,0 +1,149 @@
+/*
+ * xenolith-privcmd-abuse: sends the privcmd socket what a broken or
+ * hostile client might, and checks each answer. Prints one line per case
+ * and exits 0 when every answer was the right one.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "dom0/privcmd_wire.h"
+#include "dom0/rundir.h"
+#include "dom0/wire_io.h"
+
+static int failures;
+
+static int dial(void)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/%s", rundir_default(), PRIVCMD_SOCKET_NAME);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+        perror("connect");
+        exit(1);
+    }
+    struct timeval tv = {.tv_sec = 5};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    return fd;
+}
+
+/* Reads one response; returns its rc and copies its message. */
+static int answer(int fd, char *msg, size_t len)
+{
+    struct privcmd_hdr r;
+    msg[0] = '\0';
+    if (wire_recv_exact(fd, &r, sizeof(r)) < 0)
+        return 1; /* no answer at all */
+    char body[4096] = "";
+    size_t n = r.len < sizeof(body) - 1 ? r.len : sizeof(body) - 1;
+    if (n && wire_recv_exact(fd, body, n) < 0)
+        return 1;
+    snprintf(msg, len, "%s", body);
+    return r.rc;
+}
+
+static bool closed_by_peer(int fd)
+{
+    /* Unread junk makes the daemon's close a reset rather than an EOF. */
+    char c;
+    ssize_t n = recv(fd, &c, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
+}
+
+static void expect(const char *what, bool ok, const char *msg)
+{
+    printf("%s %s: %s\n", ok ? "ok" : "WRONG", what, msg);
+    if (!ok)
+        failures++;
+}
+
+int main(void)
+{
+    char msg[512];
+
+    int fd = dial();
+    static const char junk[] = "GET / HTTP/1.0\r\nHost: privcmd\r\n\r\n";
+    (void)!write(fd, junk, sizeof(junk) - 1);
+    int rc = answer(fd, msg, sizeof(msg));
+    expect("bad magic answered with EPROTO and a message", rc == -EPROTO && strstr(msg, "bad magic"), msg);
+    expect("bad magic closes that connection", closed_by_peer(fd), "");
+    close(fd);
+
+    fd = dial();
+    struct privcmd_hdr h = {.magic = PRIVCMD_MAGIC, .op = PRIVCMD_OP_DOMAIN_LIST, .id = 7,
+                            .len = PRIVCMD_MAX_PAYLOAD + 1};
+    (void)!write(fd, &h, sizeof(h));
+    rc = answer(fd, msg, sizeof(msg));
+    expect("oversized payload refused", rc == -EPROTO && strstr(msg, "over the limit"), msg);
+    close(fd);
+
+    fd = dial();
+    h = (struct privcmd_hdr){.magic = PRIVCMD_MAGIC, .op = 999, .id = 8};
+    wire_send(fd, &h, NULL, 0, NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("unknown operation gets ENOSYS", rc == -ENOSYS && strstr(msg, "unknown privcmd operation 999"), msg);
+
+    /* The same connection still serves after an error it could frame. */
+    struct privcmd_domid d = {.domid = 0};
+    h = (struct privcmd_hdr){.magic = PRIVCMD_MAGIC, .op = PRIVCMD_OP_DOMAIN_INFO, .id = 9,
+                             .len = 3};
+    wire_send(fd, &h, &d, 3, NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("short body refused with EINVAL", rc == -EINVAL && strstr(msg, "malformed request"), msg);
+
+    h = (struct privcmd_hdr){.magic = PRIVCMD_MAGIC, .op = PRIVCMD_OP_DOMAIN_DESTROY, .id = 10,
+                             .len = sizeof(d)};
+    d.domid = 0;
+    wire_send(fd, &h, &d, sizeof(d), NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("destroying Domain-0 refused", rc == -EPERM, msg);
+
+    d.domid = 4242;
+    wire_send(fd, &h, &d, sizeof(d), NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("destroying a missing domain gives ESRCH", rc == -ESRCH && strstr(msg, "4242"), msg);
+
+    struct privcmd_create_req cr = {.memory_kib = 32768, .vcpus = 0, .type = PRIVCMD_TYPE_PVH};
+    memcpy(cr.name, "x", 2);
+    h = (struct privcmd_hdr){.magic = PRIVCMD_MAGIC, .op = PRIVCMD_OP_DOMAIN_CREATE, .id = 11,
+                             .len = sizeof(cr)};
+    wire_send(fd, &h, &cr, sizeof(cr), NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("zero vCPUs refused", rc == -EINVAL && strstr(msg, "vCPUs"), msg);
+
+    memset(cr.name, 'n', sizeof(cr.name));
+    cr.vcpus = 1;
+    wire_send(fd, &h, &cr, sizeof(cr), NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("unterminated name refused", rc == -EINVAL && strstr(msg, "name"), msg);
+
+    /* A file descriptor where none belongs. */
+    int extra = dup(0);
+    h = (struct privcmd_hdr){.magic = PRIVCMD_MAGIC, .op = PRIVCMD_OP_HOST_INFO, .id = 12};
+    wire_send(fd, &h, NULL, 0, &extra, 1);
+    close(extra);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("stray file descriptor refused", rc == -EINVAL && strstr(msg, "file descriptors"), msg);
+
+    /* And a good request still works on the same connection. */
+    wire_send(fd, &h, NULL, 0, NULL, 0);
+    rc = answer(fd, msg, sizeof(msg));
+    expect("host info after all that", rc == 0, "");
+    close(fd);
+
+    /* A client that vanishes mid-header costs the daemon nothing. */
+    fd = dial();
+    (void)!write(fd, &h, 5);
+    close(fd);
+
+    printf("%d wrong\n", failures);
+    return failures ? 1 : 0;
+}

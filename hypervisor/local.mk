@@ -10,6 +10,8 @@ hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/pagewalk.c hypervisor/pagewalk.h \
 	hypervisor/pvh_loader.c hypervisor/pvh_loader.h
 
+dist_man_MANS += man/xenolithd.8
+
 sbin_PROGRAMS += hypervisor/xenolithd
 hypervisor_xenolithd_SOURCES = \
 	hypervisor/main.c \

@@ -2,6 +2,7 @@
 
 # Unit tests of the hypervisor's pure parts, linked against the same
 # library xenolithd is built from.
+EXTRA_DIST += tests/unit/check_main.h
 check_PROGRAMS += tests/unit/test_hv_pagewalk tests/unit/test_hv_cpuid \
 	tests/unit/test_hv_hypercall_page tests/unit/test_hv_guest_ram \
 	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log

@@ -15,6 +15,7 @@
 #include "dom0/rundir.h"
 #include "dom0/xenctl.h"
 #include "toolstack/console_follow.h"
+#include "dom0/fd_io.h"
 
 /* After the domain stops, xenolithd may still write a last partial line
  * when it closes the log; wait this long for more before calling the log
@@ -27,20 +28,6 @@ struct follower {
     int fd;           /* the log, once it exists */
     int out;
 };
-
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
 
 /* Copies everything the log holds beyond what was already copied. */
 static int drain(struct follower *f)
@@ -59,7 +46,7 @@ static int drain(struct follower *f)
             return -errno;
         if (n == 0)
             return 0;
-        int rc = write_all(f->out, buf, (size_t)n);
+        int rc = fd_write_all(f->out, buf, (size_t)n);
         if (rc < 0)
             return rc;
     }

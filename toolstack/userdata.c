@@ -12,6 +12,7 @@
 #include "toolstack/json_util.h"
 #include "toolstack/userdata.h"
 #include "toolstack/xluuid.h"
+#include "dom0/fd_io.h"
 
 #define USERDATA_MAX (1 << 20)
 
@@ -19,20 +20,6 @@ static int path_of(const char *rundir, uint32_t domid, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "%s/xl/domain-%u.json", rundir, domid);
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-static int write_all(int fd, const unsigned char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -errno;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
 }
 
 int userdata_save(const char *rundir, uint32_t domid, const struct domain_config *dc)
@@ -61,7 +48,7 @@ int userdata_save(const char *rundir, uint32_t domid, const struct domain_config
         yajl_gen_free(g);
         return -errno;
     }
-    rc = write_all(fd, buf, len);
+    rc = fd_write_all(fd, buf, len);
     yajl_gen_free(g);
     if (close(fd) < 0 && rc == 0)
         rc = -errno;

@@ -5,6 +5,7 @@
 #ifndef XENOLITH_HV_H
 #define XENOLITH_HV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,7 @@ struct hv {
     int kvm_fd;
     int vcpu_mmap_size;
     uint32_t tsc_khz;
+    bool msr_via_filter; /* see enable_hypercall_msr_exit() */
     struct kvm_cpuid2 *supported_cpuid;
     char rundir[256];
     struct console_limits console_limits;

@@ -29,6 +29,8 @@ static void usage(FILE *f)
             "  -F, --foreground      stay in the foreground, log to stderr\n"
             "  -r, --rundir DIR      runtime directory (default %s)\n"
             "  -g, --group NAME      also let members of group NAME use the privcmd socket\n"
+            "      --msr-filter      route the hypercall MSR through a KVM MSR filter even\n"
+            "                        where refused-MSR exits would do (slower domain creation)\n"
             "  -h, --help            this text\n"
             "  -V, --version         print the version\n",
             RUNDIR_SYSTEM);
@@ -105,11 +107,13 @@ int main(int argc, char **argv)
     static const struct option opts[] = {
         {"foreground", no_argument, NULL, 'F'}, {"rundir", required_argument, NULL, 'r'},
         {"group", required_argument, NULL, 'g'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},    {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},    {"msr-filter", no_argument, NULL, 'M'},
+        {NULL, 0, NULL, 0},
     };
     bool foreground = false;
     const char *rundir = RUNDIR_SYSTEM;
     gid_t admin_gid = (gid_t)-1;
+    bool force_msr_filter = false;
     int c;
     while ((c = getopt_long(argc, argv, "Fr:g:hV", opts, NULL)) != -1) {
         switch (c) {
@@ -128,6 +132,9 @@ int main(int argc, char **argv)
             admin_gid = g->gr_gid;
             break;
         }
+        case 'M':
+            force_msr_filter = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -157,6 +164,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "xenolithd: %s\n", err);
         return 1;
     }
+    if (force_msr_filter)
+        hv.msr_via_filter = true;
     snprintf(path, sizeof(path), "%s/xenolithd.pid", rundir);
     int pidfd = lock_pidfile(path);
     if (pidfd < 0)
@@ -178,7 +187,8 @@ int main(int argc, char **argv)
     uv_signal_start(&sigterm, on_signal, SIGTERM);
     uv_signal_init(loop, &sigint);
     uv_signal_start(&sigint, on_signal, SIGINT);
-    hv_log("started (pid %d, rundir %s, TSC %u kHz)", (int)getpid(), rundir, hv.tsc_khz);
+    hv_log("started (pid %d, rundir %s, TSC %u kHz, hypercall MSR via %s)", (int)getpid(),
+           rundir, hv.tsc_khz, hv.msr_via_filter ? "MSR filter" : "refused-MSR exits");
 
     uv_run(loop, UV_RUN_DEFAULT);
 

@@ -59,11 +59,15 @@ long_mode_entry:
 	leaq boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp
 
+	/* Quadwords: on hosts that emulate guest kernel code each rep step
+	 * costs an emulated instruction. The linker script keeps the BSS
+	 * page aligned at both ends. */
 	leaq __bss_start(%rip), %rdi
 	leaq __bss_end(%rip), %rcx
 	subq %rdi, %rcx
+	shrq $3, %rcx
 	xorl %eax, %eax
-	rep stosb
+	rep stosq
 
 	movl boot_start_info_paddr(%rip), %edi
 	call kernel_main

@@ -71,7 +71,7 @@ start_daemon() {
     need_kvm
     RUNDIR=$(mktemp -d /tmp/xenolith-test.XXXXXX)
     export XENOLITH_RUNDIR="$RUNDIR"
-    "$XENOLITHD" -F --rundir "$RUNDIR" >"$RUNDIR/daemon.log" 2>&1 &
+    "$XENOLITHD" -F --rundir "$RUNDIR" ${DAEMON_ARGS:-} >"$RUNDIR/daemon.log" 2>&1 &
     DAEMON_PID=$!
     for _ in $(seq 100); do
         [ -S "$RUNDIR/privcmd.sock" ] && return 0

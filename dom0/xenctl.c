@@ -84,6 +84,20 @@ const char *xenctl_rundir(const xenctl *xc)
     return xc->rundir;
 }
 
+/* Reads a connection-level refusal (id 0, rc < 0) if one is queued. */
+static int read_refusal(int fd, char *why, size_t len)
+{
+    struct privcmd_hdr r;
+    ssize_t n = recv(fd, &r, sizeof(r), MSG_DONTWAIT | MSG_PEEK);
+    if (n != (ssize_t)sizeof(r) || r.magic != PRIVCMD_MAGIC || r.id != 0 || r.rc >= 0 ||
+        r.len == 0 || r.len >= len)
+        return -1;
+    if (wire_recv_exact(fd, &r, sizeof(r)) < 0 || wire_recv_exact(fd, why, r.len) < 0)
+        return -1;
+    why[r.len - 1] = '\0';
+    return 0;
+}
+
 /* One request, one response. On success the response payload (up to
  * outlen bytes) is in out and *got says how much arrived. */
 static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
@@ -92,8 +106,15 @@ static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
     struct privcmd_hdr h = {
         .magic = PRIVCMD_MAGIC, .op = op, .id = ++xc->next_id, .len = (uint32_t)reqlen,
     };
-    if (wire_send(xc->fd, &h, req, reqlen, fds, nfds) < 0)
-        return fail(xc, -errno, "lost the connection to xenolithd: %s", strerror(errno));
+    if (wire_send(xc->fd, &h, req, reqlen, fds, nfds) < 0) {
+        int e = errno;
+        /* A daemon that refused us may have hung up before our request
+         * went out; its reason is still waiting to be read. */
+        char why[256];
+        if (read_refusal(xc->fd, why, sizeof(why)) == 0)
+            return fail(xc, -EACCES, "%s", why);
+        return fail(xc, -e, "lost the connection to xenolithd: %s", strerror(e));
+    }
 
     struct privcmd_hdr r;
     if (wire_recv_exact(xc->fd, &r, sizeof(r)) < 0)

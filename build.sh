@@ -9,7 +9,8 @@ TOP=$(pwd)
 JOBS=$(nproc)
 
 DEPS=(build-essential autoconf automake libtool pkg-config
-      libxen-dev libuv1-dev libyajl-dev check procps)
+      libxen-dev libuv1-dev libyajl-dev check procps liburing-dev
+      xenstore-utils qemu-utils libvhdi-utils lvm2)
 
 say() { printf '\n== %s\n' "$*"; }
 

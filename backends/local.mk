@@ -1,0 +1,1 @@
+# Backends and the storage library (backends/).

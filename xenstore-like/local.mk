@@ -1,0 +1,1 @@
+# xenolith-stored and its tree/transaction core (xenstore-like/).

@@ -1,1 +1,24 @@
 # Backends and the storage library (backends/).
+
+# The storage library: raw, VHD and LVM targets behind one handle; the
+# repositories (file and LVM) built on it. blkback, the device model and
+# xl link it.
+noinst_LIBRARIES += backends/libxnstorage.a
+backends_libxnstorage_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) -pthread
+backends_libxnstorage_a_SOURCES = \
+	backends/storage/xnstorage.h backends/storage/internal.h \
+	backends/storage/err.c backends/storage/uuid.c \
+	backends/storage/blob.c backends/storage/blob.h \
+	backends/storage/lvm.c backends/storage/lvm.h \
+	backends/storage/vhd_fmt.c backends/storage/vhd_fmt.h \
+	backends/storage/vhd.h backends/storage/vhd_open.c backends/storage/vhd_io.c \
+	backends/storage/vhd_create.c backends/storage/vhd_ops.c backends/storage/vhd_check.c \
+	backends/storage/raw.c backends/storage/disk.c
+XNSTORAGE_LIBS = backends/libxnstorage.a $(YAJL_LIBS) -lpthread
+
+# xenolith-img: the library from the shell (create, info, check, read,
+# write, coalesce, resize) for tests and admins; its "crashwriter" mode
+# is the writer the crash-consistency test kills.
+noinst_PROGRAMS += backends/xenolith-img
+backends_xenolith_img_SOURCES = backends/tools/xenolith_img.c
+backends_xenolith_img_LDADD = $(XNSTORAGE_LIBS)

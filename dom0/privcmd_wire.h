@@ -18,7 +18,8 @@
 
 #define PRIVCMD_MAGIC 0x584e4c31u /* "XNL1" */
 #define PRIVCMD_MAX_PAYLOAD (1u << 20)
-#define PRIVCMD_MAX_FDS 2
+#define PRIVCMD_MAX_FDS 2           /* in a request */
+#define PRIVCMD_MAX_REPLY_FDS 132    /* in a response: memory file + a vCPU's worth of irqfds */
 #define PRIVCMD_SOCKET_NAME "privcmd.sock"
 
 enum privcmd_op {
@@ -32,6 +33,25 @@ enum privcmd_op {
     PRIVCMD_OP_DOMAIN_LIST = 8,
     /* Answered when the domain has shut down, crashed or gone away. */
     PRIVCMD_OP_DOMAIN_WAIT = 9,
+    /* Event channels for Dom0 programs (dom0/xenevtchn.h). A bound port
+     * comes with an eventfd (reply fd) that fires on the guest's sends. */
+    PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN = 10,
+    PRIVCMD_OP_EVTCHN_BIND_UNBOUND = 11,
+    PRIVCMD_OP_EVTCHN_BIND_VIRQ = 12,
+    PRIVCMD_OP_EVTCHN_UNBIND = 13,
+    PRIVCMD_OP_EVTCHN_NOTIFY = 14,
+    /* The domain's memory file (reply fd 0) and its vCPUs' irqfds (reply
+     * fds 1..n): what a Dom0 program needs to deliver events and map
+     * grants itself. */
+    PRIVCMD_OP_DOMAIN_MEMORY = 15,
+    /* Grant maps, unmaps and copies, checked by xenolithd (dom0/xengnttab.h). */
+    PRIVCMD_OP_GNTTAB_MAP = 16,
+    PRIVCMD_OP_GNTTAB_UNMAP = 17,
+    PRIVCMD_OP_GNTTAB_COPY = 18,
+    /* The event-channel benchmark's floor: reply fds are an ioeventfd on
+     * XENOLITH_RAW_DOORBELL_PORT and an irqfd raising XENOLITH_RAW_VECTOR
+     * on vCPU 0. */
+    PRIVCMD_OP_RAW_DOORBELL = 19,
 };
 
 struct privcmd_hdr {
@@ -123,6 +143,62 @@ struct privcmd_hostinfo {
     char xen_changeset[64];
     char hypervisor[64]; /* "xenolithd <version> on KVM" */
     uint64_t uptime_ns;  /* of xenolithd */
+};
+
+struct privcmd_evtchn_req {
+    uint32_t domid;       /* BIND_INTERDOMAIN, BIND_UNBOUND */
+    uint32_t port;        /* remote port (BIND_INTERDOMAIN), Dom0 port (UNBIND, NOTIFY) */
+    uint32_t virq;        /* BIND_VIRQ */
+    uint32_t pad;
+};
+
+struct privcmd_evtchn_reply {
+    uint32_t port;        /* the Dom0 port */
+    uint32_t peer_domid;  /* the guest at the other end */
+    uint32_t peer_port;   /* its port, 0 while the guest has not bound */
+    uint32_t pad;
+};
+
+struct privcmd_domain_memory {
+    uint64_t ram_size;    /* bytes of guest RAM at the start of the file */
+    uint64_t low_size;    /* RAM below the 4 GiB hole; the rest is at 4 GiB */
+    uint64_t file_size;   /* RAM, then the Xen area (dom0/evtchn_ctl.h) */
+    uint32_t nr_vcpus;    /* irqfds that follow the memory file */
+    uint32_t pad;
+};
+
+/* GNTTAB_MAP and GNTTAB_UNMAP: a header, then count refs. */
+struct privcmd_gnttab_req {
+    uint32_t count;
+    uint32_t readonly;
+};
+
+struct privcmd_gnttab_ref {
+    uint32_t domid;
+    uint32_t ref;
+};
+
+/* Per ref, in the reply: a GNTST_* status and, for a map, where the page
+ * is in the domain's memory file. */
+struct privcmd_gnttab_result {
+    int32_t status;
+    uint32_t pad;
+    uint64_t file_offset;
+};
+
+/* GNTTAB_COPY: a header, count segments, then the bytes of every
+ * segment whose source is local, in order. The reply: count statuses
+ * (int16_t, padded to 8 bytes), then the bytes of every segment whose
+ * destination is local and whose status is GNTST_okay, in order. */
+struct privcmd_gnttab_copy_seg {
+    uint32_t src_domid;   /* DOMID_SELF: the source is local bytes */
+    uint32_t src_ref;
+    uint32_t dst_domid;   /* DOMID_SELF: the destination is local */
+    uint32_t dst_ref;
+    uint16_t src_offset;
+    uint16_t dst_offset;
+    uint16_t len;
+    uint16_t pad;
 };
 
 #endif

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "dom0/privcmd_wire.h"
 #include "dom0/wire_io.h"
@@ -16,11 +17,11 @@ int wire_send(int sock, const void *hdr, const void *body, size_t bodylen,
         {.iov_base = (void *)body, .iov_len = bodylen},
     };
     union {
-        char buf[CMSG_SPACE(sizeof(int) * PRIVCMD_MAX_FDS)];
+        char buf[CMSG_SPACE(sizeof(int) * PRIVCMD_MAX_REPLY_FDS)];
         struct cmsghdr align;
     } ctl;
     struct msghdr msg = {.msg_iov = iov, .msg_iovlen = bodylen ? 2 : 1};
-    if (nfds > PRIVCMD_MAX_FDS) {
+    if (nfds > PRIVCMD_MAX_REPLY_FDS) {
         errno = EINVAL;
         return -1;
     }
@@ -74,6 +75,45 @@ int wire_recv_exact(int sock, void *buf, size_t len)
             if (errno == EINTR)
                 continue;
             return -1;
+        }
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+int wire_recv_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds)
+{
+    size_t got = 0;
+    *nfds = 0;
+    while (got < len) {
+        union {
+            char b[CMSG_SPACE(sizeof(int) * PRIVCMD_MAX_REPLY_FDS)];
+            struct cmsghdr align;
+        } ctl;
+        struct iovec iov = {.iov_base = (char *)buf + got, .iov_len = len - got};
+        struct msghdr m = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+                           .msg_controllen = sizeof(ctl.b)};
+        ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+        if (n == 0) {
+            errno = EPIPE;
+            return -1;
+        }
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c; c = CMSG_NXTHDR(&m, c)) {
+            if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+                continue;
+            int k = (int)((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+            int *in = (int *)CMSG_DATA(c);
+            for (int i = 0; i < k; i++) {
+                if (*nfds < maxfds)
+                    fds[(*nfds)++] = in[i];
+                else
+                    close(in[i]);
+            }
         }
         got += (size_t)n;
     }

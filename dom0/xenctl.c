@@ -14,6 +14,7 @@
 #include "dom0/rundir.h"
 #include "dom0/wire_io.h"
 #include "dom0/xenctl.h"
+#include "dom0/xenctl_call.h"
 
 struct xenctl {
     int fd;
@@ -99,13 +100,17 @@ static int read_refusal(int fd, char *why, size_t len)
 }
 
 /* One request, one response. On success the response payload (up to
- * outlen bytes) is in out and *got says how much arrived. */
-static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
-                const int *fds, int nfds, void *out, size_t outlen, size_t *got)
+ * outlen bytes) is in out, *got says how much arrived, and up to max_rfds
+ * file descriptors that came with it are in rfds (*nrfds of them). */
+int xenctl_call_fds(xenctl *xc, uint32_t op, const void *req, size_t reqlen, const int *fds,
+                    int nfds, void *out, size_t outlen, size_t *got, int *rfds, int max_rfds,
+                    int *nrfds)
 {
     struct privcmd_hdr h = {
         .magic = PRIVCMD_MAGIC, .op = op, .id = ++xc->next_id, .len = (uint32_t)reqlen,
     };
+    if (nrfds)
+        *nrfds = 0;
     if (wire_send(xc->fd, &h, req, reqlen, fds, nfds) < 0) {
         int e = errno;
         /* A daemon that refused us may have hung up before our request
@@ -117,8 +122,17 @@ static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
     }
 
     struct privcmd_hdr r;
-    if (wire_recv_exact(xc->fd, &r, sizeof(r)) < 0)
+    int tmpfds[PRIVCMD_MAX_REPLY_FDS], ntmp = 0;
+    if (wire_recv_fds(xc->fd, &r, sizeof(r), tmpfds, PRIVCMD_MAX_REPLY_FDS, &ntmp) < 0)
         return fail(xc, -EPIPE, "xenolithd closed the connection");
+    for (int i = 0; i < ntmp; i++) {
+        if (rfds && i < max_rfds)
+            rfds[i] = tmpfds[i];
+        else
+            close(tmpfds[i]);
+    }
+    if (nrfds)
+        *nrfds = ntmp < max_rfds ? ntmp : max_rfds;
     /* id 0 answers no request: the daemon refusing the connection. */
     if (r.magic != PRIVCMD_MAGIC || (r.id != h.id && !(r.id == 0 && r.rc < 0)) ||
         r.len > PRIVCMD_MAX_PAYLOAD)
@@ -140,12 +154,18 @@ static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen,
     if (out) {
         size_t n = r.len < outlen ? r.len : outlen;
         memcpy(out, body, n);
-        if (got)
-            *got = r.len;
     }
+    if (got)
+        *got = r.len;
     free(body);
     xc->err[0] = '\0';
     return 0;
+}
+
+static int call(xenctl *xc, uint32_t op, const void *req, size_t reqlen, const int *fds,
+                int nfds, void *out, size_t outlen, size_t *got)
+{
+    return xenctl_call_fds(xc, op, req, reqlen, fds, nfds, out, outlen, got, NULL, 0, NULL);
 }
 
 static int call_exact(xenctl *xc, uint32_t op, const void *req, size_t reqlen,

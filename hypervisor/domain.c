@@ -8,20 +8,52 @@
 #include <unistd.h>
 
 #include "hypervisor/domain.h"
+#include "hypervisor/evtchn.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/vcpu.h"
+
+struct shared_info *shared_info_of(struct domain *d)
+{
+    if (d->shared_info_gpa)
+        return guest_ram_ptr(&d->ram, d->shared_info_gpa, GUEST_PAGE_SIZE);
+    return (struct shared_info *)d->xen_area;
+}
 
 struct vcpu_info *vcpu_info_of(struct vcpu *v)
 {
     struct domain *d = v->d;
     if (v->vcpu_info_gpa)
         return guest_ram_ptr(&d->ram, v->vcpu_info_gpa, sizeof(struct vcpu_info));
-    if (d->shared_info_gpa && v->id < XEN_LEGACY_MAX_VCPUS) {
-        struct shared_info *si = guest_ram_ptr(&d->ram, d->shared_info_gpa, sizeof(*si));
-        return si ? &si->vcpu_info[v->id] : NULL;
-    }
+    if (v->id < XEN_LEGACY_MAX_VCPUS)
+        return &shared_info_of(d)->vcpu_info[v->id];
     return NULL;
+}
+
+uint64_t domain_system_time(struct domain *d)
+{
+    return pvclock_cycles_to_ns(__builtin_ia32_rdtsc() - d->base_tsc, d->scale);
+}
+
+void vcpu_update_time(struct vcpu *v)
+{
+    struct domain *d = v->d;
+    struct vcpu_info *vi = vcpu_info_of(v);
+    if (!vi)
+        return;
+    struct vcpu_time_info *t = &vi->time;
+    uint64_t host_tsc = __builtin_ia32_rdtsc();
+    /* Odd version while the fields change, as the guest's reader expects. */
+    uint32_t ver = (__atomic_load_n(&t->version, __ATOMIC_RELAXED) + 1) & ~1u;
+    __atomic_store_n(&t->version, ver + 1, __ATOMIC_RELEASE);
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    t->tsc_timestamp = host_tsc + (uint64_t)v->tsc_offset;
+    t->system_time = pvclock_cycles_to_ns(host_tsc - d->base_tsc, d->scale);
+    t->tsc_to_system_mul = d->scale.mul;
+    t->tsc_shift = d->scale.shift;
+    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    __atomic_store_n(&t->version, ver + 2, __ATOMIC_RELEASE);
 }
 
 void domain_kick_locked(struct domain *d)
@@ -54,8 +86,11 @@ static bool stop(struct domain *d, uint32_t state, uint32_t reason, const char *
         domain_kick_locked(d);
     }
     pthread_mutex_unlock(&d->lock);
-    if (first && hv.state_changed)
-        hv.state_changed();
+    if (first) {
+        evtchn_raise_dom0_virq(VIRQ_DOM_EXC);
+        if (hv.state_changed)
+            hv.state_changed();
+    }
     return first;
 }
 
@@ -78,6 +113,22 @@ void domain_crash(struct domain *d, const char *fmt, ...)
     va_end(ap);
     if (stop(d, PRIVCMD_STATE_CRASHED, SHUTDOWN_crash, why))
         hv_log("domain %u (%s) crashed: %s", d->domid, d->name, why);
+}
+
+/* A vCPU halted in KVM (SCHEDOP_block's `sti; hlt`) sleeps in the
+ * kernel, and its thread says so; one in KVM_RUN otherwise is running. */
+static bool thread_sleeping(struct vcpu *v)
+{
+    char path[64], buf[256];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)v->tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return false;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *end = strrchr(buf, ')');
+    return end && end[1] == ' ' && (end[2] == 'S' || end[2] == 'D');
 }
 
 static uint64_t thread_cpu_ns(struct vcpu *v)
@@ -110,7 +161,7 @@ void domain_info(struct domain *d, struct privcmd_dominfo *out)
         out->cpu_time_ns += thread_cpu_ns(v);
         if (v->online) {
             out->vcpus_online++;
-            if (!v->blocked)
+            if (!v->blocked && !(v->started && !v->parked && v->tid && thread_sleeping(v)))
                 all_blocked = false;
         }
     }

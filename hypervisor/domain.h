@@ -11,15 +11,23 @@
 #define XENOLITH_DOMAIN_H
 
 #include <pthread.h>
+#include <sys/types.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <linux/kvm.h>
 
+#include "dom0/evtchn_ctl.h"
 #include "dom0/privcmd_wire.h"
 #include "hypervisor/console_log.h"
+#include "hypervisor/evtchn_table.h"
 #include "hypervisor/guest_ram.h"
+#include "hypervisor/pvclock.h"
 #include "include/xen_public.h"
+
+#define GNTTAB_MAX_FRAMES 64
+#define GNTTAB_ENTRIES_PER_FRAME (4096 / sizeof(grant_entry_v1_t))
+#define GNTTAB_MAX_ENTRIES (GNTTAB_MAX_FRAMES * GNTTAB_ENTRIES_PER_FRAME)
 
 struct domain;
 
@@ -30,8 +38,16 @@ struct vcpu {
     struct kvm_run *run;
     pthread_t thread;
     bool started;
-    int wake_fd;              /* eventfd that ends SCHEDOP_block */
+    pid_t tid;                /* the vCPU thread, to tell halted from running */
+    int wake_fd;              /* eventfd that ends SCHEDOP_block and _poll */
+    int irqfd;                /* eventfd KVM turns into this vCPU's upcall */
+    int64_t tsc_offset;       /* guest TSC minus host TSC */
+    int timer_fd[2];          /* singleshot, periodic (timerfds) */
+    /* under hv.evtchn_lock: */
+    uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector, 0 = none */
+    uint16_t virq_port[NR_VIRQS];
     /* under d->lock: */
+    bool initialised;         /* has registers to start from */
     bool online;
     bool parked;              /* not in KVM_RUN, waiting to be let go */
     bool blocked;             /* inside SCHEDOP_block */
@@ -68,10 +84,46 @@ struct domain {
     char crash_reason[128];
     uint64_t shared_info_gpa; /* 0 until XENMAPSPACE_shared_info */
     uint64_t hvm_params[HVM_NR_PARAMS];
+
+    /* After RAM in the memory file: the private shared_info page and the
+     * evtchn_ctl that Dom0 programs read (dom0/evtchn_ctl.h). */
+    uint8_t *xen_area;
+    struct evtchn_ctl *ctl;
+
+    /* Time: system time 0 is the domain's creation. */
+    uint64_t base_tsc;        /* host TSC at creation */
+    uint64_t base_mono_ns;    /* CLOCK_MONOTONIC at creation */
+    struct pvclock_scale scale;
+    pthread_t timer_thread;
+    bool timer_thread_started;
+    int timer_epfd;
+    int timer_stop_fd;
+
+    /* under hv.evtchn_lock: */
+    struct evtchn_table evtchn;
+    uint8_t callback_vector;  /* HVM_PARAM_CALLBACK_IRQ of type vector */
+    uint16_t global_virq_port[NR_VIRQS];
+    uint64_t hypercall_page_gpa; /* where the doorbell bitmap lives, 0 = none */
+    int raw_fds[2];           /* the benchmark floor's ioeventfd and irqfd, -1 = none */
+    xen_ulong_t doorbell_ports[EVTCHN_2L_PORTS / EVTCHN_2L_WORD_BITS];
+
+    /* under hv.gnttab_lock: */
+    unsigned gnt_nr_frames;
+    uint64_t gnt_frame_gpa[GNTTAB_MAX_FRAMES];
+    uint16_t *gnt_ro_maps;    /* Dom0 mappings per entry, read-only and */
+    uint16_t *gnt_rw_maps;    /* writable (GNTTAB_MAX_ENTRIES each) */
 };
 
-/* What a pending SCHEDOP_block looks at. Caller holds d->lock. */
+/* The shared_info the guest sees (its own page, or the private one). */
+struct shared_info *shared_info_of(struct domain *d);
+
+/* Where the vCPU's vcpu_info is; NULL for vCPU 32 and up until they
+ * register one. Caller holds d->lock or hv.evtchn_lock. */
 struct vcpu_info *vcpu_info_of(struct vcpu *v);
+/* Rewrites the vCPU's vcpu_time_info from the TSC now. */
+void vcpu_update_time(struct vcpu *v);
+/* The domain's system time now, ns since creation. */
+uint64_t domain_system_time(struct domain *d);
 
 /* Stop the domain for good: state shutdown with reason, or crashed with
  * a message (logged). The first stop wins. Callable from any thread. */

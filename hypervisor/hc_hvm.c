@@ -2,7 +2,9 @@
 
 #include <errno.h>
 
+#include "hypervisor/hv.h"
 #include "hypervisor/hypercall.h"
+#include "hypervisor/upcall.h"
 
 /* Which parameters a guest may read, and which it may also set; the rest
  * belong to the toolstack. */
@@ -20,6 +22,43 @@ static bool guest_readable(uint32_t idx)
     }
 }
 
+/* Only the vector form reaches a PVH guest without emulated devices; 0
+ * turns upcalls off. */
+static int64_t set_callback_irq(struct domain *d, uint64_t value)
+{
+    uint64_t type = value >> 56;
+    uint8_t vector = (uint8_t)value;
+    if (value != 0 && type != HVM_PARAM_CALLBACK_TYPE_VECTOR)
+        return -ENOSYS;
+    if (value != 0 && vector < 0x10)
+        return -EINVAL;
+    pthread_mutex_lock(&hv.evtchn_lock);
+    pthread_mutex_lock(&d->lock);
+    d->hvm_params[HVM_PARAM_CALLBACK_IRQ] = value;
+    pthread_mutex_unlock(&d->lock);
+    d->callback_vector = value ? vector : 0;
+    int rc = upcall_update_routes(d);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+    return rc;
+}
+
+static int64_t set_upcall_vector(struct vcpu *v, uint64_t arg)
+{
+    struct domain *d = v->d;
+    struct xen_hvm_evtchn_upcall_vector u;
+    if (copy_from_guest(v, &u, arg, sizeof(u)))
+        return -EFAULT;
+    if (u.vcpu >= d->nr_vcpus)
+        return -ENOENT;
+    if (u.vector < 0x10)
+        return -EINVAL;
+    pthread_mutex_lock(&hv.evtchn_lock);
+    d->vcpus[u.vcpu].upcall_vector = u.vector;
+    int rc = upcall_update_routes(d);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+    return rc;
+}
+
 static int64_t param_op(struct vcpu *v, uint64_t arg, bool set)
 {
     struct domain *d = v->d;
@@ -35,10 +74,7 @@ static int64_t param_op(struct vcpu *v, uint64_t arg, bool set)
     if (set) {
         if (p.index != HVM_PARAM_CALLBACK_IRQ)
             return -EPERM;
-        pthread_mutex_lock(&d->lock);
-        d->hvm_params[p.index] = p.value;
-        pthread_mutex_unlock(&d->lock);
-        return 0;
+        return set_callback_irq(d, p.value);
     }
     pthread_mutex_lock(&d->lock);
     p.value = d->hvm_params[p.index];
@@ -53,6 +89,8 @@ int64_t hc_hvm_op(struct vcpu *v, const uint64_t a[5])
         return param_op(v, a[1], true);
     case HVMOP_get_param:
         return param_op(v, a[1], false);
+    case HVMOP_set_evtchn_upcall_vector:
+        return set_upcall_vector(v, a[1]);
     default:
         return -ENOSYS;
     }

@@ -5,6 +5,9 @@
 
 #include <asm/bootparam.h>
 
+#include "hypervisor/evtchn.h"
+#include "hypervisor/gnttab.h"
+#include "hypervisor/hv.h"
 #include "hypervisor/hypercall.h"
 
 /* XENMEM_memory_map hands out E820 entries; Linux's UAPI names that
@@ -38,6 +41,27 @@ static int64_t reservation(struct vcpu *v, uint64_t arg, bool current)
     return (int64_t)((current ? v->d->ram.size : v->d->max_memory_kib << 10) / GUEST_PAGE_SIZE);
 }
 
+/* The page of RAM at gpfn becomes shared_info, as the frame Xen maps
+ * there replaces what the guest had; what the domain's shared_info held
+ * until now (the private page, or the previous place) moves with it. */
+static int64_t place_shared_info(struct vcpu *v, uint64_t gpa)
+{
+    struct domain *d = v->d;
+    pthread_mutex_lock(&hv.evtchn_lock);
+    pthread_mutex_lock(&d->lock);
+    struct shared_info *old = shared_info_of(d);
+    struct shared_info *si = guest_ram_ptr(&d->ram, gpa, GUEST_PAGE_SIZE);
+    if (old != si)
+        memcpy(si, old, GUEST_PAGE_SIZE);
+    d->shared_info_gpa = gpa;
+    pthread_mutex_unlock(&d->lock);
+    evtchn_publish_locations_locked(d);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        vcpu_update_time(&d->vcpus[i]);
+    return 0;
+}
+
 static int64_t add_to_physmap(struct vcpu *v, uint64_t arg)
 {
     struct domain *d = v->d;
@@ -46,6 +70,8 @@ static int64_t add_to_physmap(struct vcpu *v, uint64_t arg)
         return -EFAULT;
     if (!is_self(v, x.domid))
         return -EPERM;
+    if (x.space == XENMAPSPACE_grant_table)
+        return gnttab_place_frame(d, x.idx, x.gpfn);
     if (x.space != XENMAPSPACE_shared_info)
         return -ENOSYS;
     if (x.idx != 0)
@@ -53,19 +79,7 @@ static int64_t add_to_physmap(struct vcpu *v, uint64_t arg)
     uint64_t gpa = (uint64_t)x.gpfn * GUEST_PAGE_SIZE;
     if (x.gpfn > (UINT64_MAX >> 12) || !guest_ram_contains(&d->ram, gpa, GUEST_PAGE_SIZE))
         return -EINVAL;
-    /* The page of RAM at gpfn becomes shared_info, as the frame Xen
-     * would map there replaces what the guest had. */
-    pthread_mutex_lock(&d->lock);
-    struct shared_info *old = d->shared_info_gpa
-        ? guest_ram_ptr(&d->ram, d->shared_info_gpa, GUEST_PAGE_SIZE) : NULL;
-    struct shared_info *si = guest_ram_ptr(&d->ram, gpa, GUEST_PAGE_SIZE);
-    if (old && old != si)
-        memcpy(si, old, GUEST_PAGE_SIZE);
-    else if (!old)
-        memset(si, 0, GUEST_PAGE_SIZE);
-    d->shared_info_gpa = gpa;
-    pthread_mutex_unlock(&d->lock);
-    return 0;
+    return place_shared_info(v, gpa);
 }
 
 int64_t hc_memory_op(struct vcpu *v, const uint64_t a[5])

@@ -15,10 +15,14 @@
 
 #include "dom0/rundir.h"
 #include "hypervisor/cpuid.h"
+#include "hypervisor/evtchn.h"
+#include "hypervisor/gnttab.h"
 #include "hypervisor/host_mem.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/pvh_loader.h"
+#include "hypervisor/timers.h"
+#include "hypervisor/upcall.h"
 #include "hypervisor/vcpu.h"
 #include "include/guest_abi.h"
 
@@ -178,6 +182,15 @@ int hv_init(const char *rundir, char *err, size_t errlen)
     hv.console_limits = console_default_limits;
     hv.next_domid = 1;
     hv.start_mono_ns = now_mono_ns();
+    pthread_mutex_init(&hv.evtchn_lock, NULL);
+    pthread_mutex_init(&hv.gnttab_lock, NULL);
+    hv.dom0_port_efd = malloc(DOM0_EVTCHN_PORTS * sizeof(int));
+    hv.dom0_port_owner = calloc(DOM0_EVTCHN_PORTS, sizeof(void *));
+    if (!hv.dom0_port_efd || !hv.dom0_port_owner ||
+        evtchn_table_init(&hv.dom0_evtchn, DOM0_EVTCHN_PORTS) < 0)
+        return fail(err, errlen, -1, "out of memory");
+    for (unsigned i = 0; i < DOM0_EVTCHN_PORTS; i++)
+        hv.dom0_port_efd[i] = -1;
 
     hv.kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
     if (hv.kvm_fd < 0)
@@ -220,6 +233,15 @@ struct domain *hv_domain_find(uint32_t domid)
     return domid > 0 && domid < DOMID_FIRST_RESERVED ? hv.domains[domid] : NULL;
 }
 
+static void set_table_entry(uint32_t id, struct domain *d)
+{
+    pthread_mutex_lock(&hv.evtchn_lock);
+    pthread_mutex_lock(&hv.gnttab_lock);
+    hv.domains[id] = d;
+    pthread_mutex_unlock(&hv.gnttab_lock);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+}
+
 static int alloc_domid(uint32_t *out)
 {
     for (uint32_t tries = 1; tries < DOMID_FIRST_RESERVED; tries++) {
@@ -236,8 +258,14 @@ static int alloc_domid(uint32_t *out)
 /* Undoes whatever part of creation happened; vCPU threads must be gone. */
 static void domain_free(struct domain *d)
 {
+    timers_stop(d);
+    if (d->evtchn.ports)
+        evtchn_domain_teardown(d);
+    gnttab_domain_teardown(d);
     for (uint32_t i = 0; d->vcpus && i < d->nr_vcpus; i++) {
         struct vcpu *v = &d->vcpus[i];
+        if (v->irqfd >= 0)
+            close(v->irqfd);
         if (v->run)
             munmap(v->run, (size_t)hv.vcpu_mmap_size);
         if (v->fd >= 0)
@@ -246,8 +274,11 @@ static void domain_free(struct domain *d)
             close(v->wake_fd);
     }
     free(d->vcpus);
+    for (int i = 0; i < 2; i++)
+        if (d->raw_fds[i] >= 0)
+            close(d->raw_fds[i]);
     if (d->ram.hva)
-        munmap(d->ram.hva, d->ram.size);
+        munmap(d->ram.hva, d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE);
     if (d->mem_fd >= 0)
         close(d->mem_fd);
     if (d->vm_fd >= 0)
@@ -279,13 +310,15 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
     char mname[32];
     snprintf(mname, sizeof(mname), "xenolith-dom%u", d->domid);
     d->mem_fd = memfd_create(mname, MFD_CLOEXEC);
-    if (d->mem_fd < 0 || ftruncate(d->mem_fd, (off_t)d->ram.size) < 0)
+    uint64_t file_size = d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE;
+    if (d->mem_fd < 0 || ftruncate(d->mem_fd, (off_t)file_size) < 0)
         return fail(err, errlen, -errno, "cannot allocate guest memory: %s", strerror(errno));
-    void *p = mmap(NULL, d->ram.size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
+    void *p = mmap(NULL, file_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE,
                    d->mem_fd, 0);
     if (p == MAP_FAILED)
         return fail(err, errlen, -errno, "cannot map guest memory: %s", strerror(errno));
     d->ram.hva = p;
+    d->xen_area = d->ram.hva + d->ram.size;
     struct kvm_userspace_memory_region low = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = d->ram.low_size,
         .userspace_addr = (uint64_t)(uintptr_t)d->ram.hva,
@@ -303,6 +336,26 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
                         strerror(errno));
     }
     return 0;
+}
+
+/* Guest TSC minus host TSC, which the PV clock's tsc_timestamp needs.
+ * KVM says it exactly where it can; else one reading of the TSC MSR. */
+static int64_t guest_tsc_offset(int vcpu_fd)
+{
+    uint64_t off = 0;
+    struct kvm_device_attr a = {
+        .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET, .addr = (uint64_t)(uintptr_t)&off,
+    };
+    if (ioctl(vcpu_fd, KVM_GET_DEVICE_ATTR, &a) == 0)
+        return (int64_t)off;
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m = {.hdr = {.nmsrs = 1}, .e = {.index = 0x10 /* IA32_TIME_STAMP_COUNTER */}};
+    uint64_t before = __builtin_ia32_rdtsc();
+    if (ioctl(vcpu_fd, KVM_GET_MSRS, &m) != 1)
+        return 0;
+    return (int64_t)(m.e.data - before);
 }
 
 static int setup_vcpu(struct domain *d, struct vcpu *v, char *err, size_t errlen)
@@ -323,9 +376,38 @@ static int setup_vcpu(struct domain *d, struct vcpu *v, char *err, size_t errlen
     if (r < 0)
         return fail(err, errlen, -errno, "cannot set CPUID of vCPU %u: %s", v->id, strerror(errno));
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
+    v->tsc_offset = guest_tsc_offset(v->fd);
     v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (v->wake_fd < 0)
         return fail(err, errlen, -errno, "eventfd: %s", strerror(errno));
+    return 0;
+}
+
+/* Ports, upcall routes, timers and the clock: what issue 3's hypercalls
+ * stand on. The private shared_info carries the wallclock of system
+ * time 0 until the guest maps its own. */
+static int start_event_machinery(struct domain *d, char *err, size_t errlen)
+{
+    struct shared_info *si = (struct shared_info *)d->xen_area;
+    uint64_t real = now_real_ns() - (now_mono_ns() - d->base_mono_ns);
+    si->wc_sec = (uint32_t)(real / 1000000000ull);
+    si->wc_sec_hi = (uint32_t)((real / 1000000000ull) >> 32);
+    si->wc_nsec = (uint32_t)(real % 1000000000ull);
+    si->wc_version = 2;
+    int rc = evtchn_domain_init(d);
+    if (rc == 0)
+        rc = upcall_init(d);
+    if (rc == 0) {
+        pthread_mutex_lock(&hv.evtchn_lock);
+        rc = upcall_update_routes(d);
+        pthread_mutex_unlock(&hv.evtchn_lock);
+    }
+    if (rc == 0)
+        rc = timers_start(d);
+    if (rc)
+        return fail(err, errlen, rc, "cannot set up event delivery: %s", strerror(-rc));
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        vcpu_update_time(&d->vcpus[i]);
     return 0;
 }
 
@@ -404,6 +486,11 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     d->domid = id;
     d->vm_fd = d->mem_fd = -1;
     d->console.fd = -1;
+    d->timer_epfd = d->timer_stop_fd = -1;
+    d->raw_fds[0] = d->raw_fds[1] = -1;
+    d->base_tsc = __builtin_ia32_rdtsc();
+    d->base_mono_ns = now_mono_ns();
+    d->scale = pvclock_scale_for(hv.tsc_khz);
     memcpy(d->name, name, sizeof(d->name));
     memcpy(d->uuid, req->uuid, sizeof(d->uuid));
     d->type = req->type;
@@ -422,12 +509,16 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
         return fail(err, errlen, -ENOMEM, "out of memory");
     }
     for (uint32_t i = 0; i < max_vcpus; i++) {
-        d->vcpus[i] = (struct vcpu){.d = d, .id = i, .fd = -1, .wake_fd = -1};
+        d->vcpus[i] = (struct vcpu){
+            .d = d, .id = i, .fd = -1, .wake_fd = -1, .irqfd = -1, .timer_fd = {-1, -1},
+        };
     }
 
     int rc = setup_vm(d, err, errlen);
     for (uint32_t i = 0; rc == 0 && i < max_vcpus; i++)
         rc = setup_vcpu(d, &d->vcpus[i], err, errlen);
+    if (rc == 0)
+        rc = start_event_machinery(d, err, errlen);
     if (rc == 0) {
         char path[512];
         rundir_console_log_path(hv.rundir, id, path, sizeof(path));
@@ -445,13 +536,13 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     for (uint32_t i = 0; i < max_vcpus; i++) {
         struct vcpu *v = &d->vcpus[i];
         if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0) {
-            hv.domains[id] = d;
+            set_table_entry(id, d);
             hv_domain_destroy(id, NULL, 0);
             return fail(err, errlen, -EAGAIN, "cannot start a thread for vCPU %u", i);
         }
         v->started = true;
     }
-    hv.domains[id] = d;
+    set_table_entry(id, d);
     *domid = id;
     hv_log("created domain %u (%s): %llu MiB, %u vCPUs", id, d->name,
            (unsigned long long)(mem_kib >> 10), max_vcpus);
@@ -523,6 +614,7 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
         return fail(err, errlen, rc, "cannot set up the boot vCPU: %s", strerror(-rc));
     pthread_mutex_lock(&d->lock);
     d->loaded = true;
+    d->vcpus[0].initialised = true;
     pthread_mutex_unlock(&d->lock);
     hv_log("domain %u: PVH kernel loaded, entry 0x%llx, start info 0x%llx", domid,
            (unsigned long long)boot.entry, (unsigned long long)boot.start_info);
@@ -586,9 +678,14 @@ int hv_domain_destroy(uint32_t domid, char *err, size_t errlen)
     for (uint32_t i = 0; i < d->nr_vcpus; i++)
         if (d->vcpus[i].started)
             pthread_join(d->vcpus[i].thread, NULL);
-    hv.domains[domid] = NULL;
+    /* No vCPU of it runs now; stop its timers before other domains lose
+     * sight of it, then free. Dom0's grant mappings of its pages hold the
+     * memory file, so they stay valid until Dom0 unmaps them. */
+    timers_stop(d);
+    set_table_entry(domid, NULL);
     hv_log("destroyed domain %u (%s)", domid, d->name);
     domain_free(d);
+    evtchn_raise_dom0_virq(VIRQ_DOM_EXC);
     if (hv.state_changed)
         hv.state_changed();
     return 0;
@@ -635,3 +732,4 @@ void hv_host_info(struct privcmd_hostinfo *out)
     snprintf(out->hypervisor, sizeof(out->hypervisor), "xenolithd %s on KVM", PACKAGE_VERSION);
     out->uptime_ns = now_mono_ns() - hv.start_mono_ns;
 }
+_Static_assert(HV_MAX_VCPUS <= EVTCHN_CTL_MAX_VCPUS, "evtchn_ctl has room for every vCPU");

@@ -6,6 +6,7 @@
 #define XENOLITH_HV_H
 
 #include <stdbool.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,7 +28,14 @@ struct hv {
     struct console_limits console_limits;
     uint64_t start_mono_ns;
     uint32_t next_domid;
+    /* The loop thread changes this table, under both locks below, so the
+     * vCPU and timer threads may look domains up while holding either. */
     struct domain *domains[DOMID_FIRST_RESERVED];
+    pthread_mutex_t evtchn_lock;   /* every port table, Dom0's included */
+    pthread_mutex_t gnttab_lock;   /* every grant table and its mappings */
+    struct evtchn_table dom0_evtchn;
+    int *dom0_port_efd;
+    void **dom0_port_owner;
     /* Called from any thread when a domain stops; wakes the event loop. */
     void (*state_changed)(void);
 };

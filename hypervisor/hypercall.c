@@ -16,6 +16,9 @@ static const hypercall_fn table[] = {
     [__HYPERVISOR_memory_op] = hc_memory_op,
     [__HYPERVISOR_hvm_op] = hc_hvm_op,
     [__HYPERVISOR_vcpu_op] = hc_vcpu_op,
+    [__HYPERVISOR_event_channel_op] = hc_event_channel_op,
+    [__HYPERVISOR_grant_table_op] = hc_grant_table_op,
+    [__HYPERVISOR_set_timer_op] = hc_set_timer_op,
 };
 
 void hypercall_dispatch(struct vcpu *v, uint32_t nr)

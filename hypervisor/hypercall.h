@@ -27,6 +27,9 @@ int64_t hc_sched_op(struct vcpu *v, const uint64_t a[5]);
 int64_t hc_memory_op(struct vcpu *v, const uint64_t a[5]);
 int64_t hc_hvm_op(struct vcpu *v, const uint64_t a[5]);
 int64_t hc_vcpu_op(struct vcpu *v, const uint64_t a[5]);
+int64_t hc_event_channel_op(struct vcpu *v, const uint64_t a[5]);
+int64_t hc_grant_table_op(struct vcpu *v, const uint64_t a[5]);
+int64_t hc_set_timer_op(struct vcpu *v, const uint64_t a[5]);
 
 /* A domid argument naming the caller itself. */
 static inline int is_self(const struct vcpu *v, uint32_t domid)

@@ -4,19 +4,85 @@
 
 #include "hypervisor/hypercall_page.h"
 #include "include/guest_abi.h"
+#include "include/xen_public.h"
+
+/* Appends bytes at *at. */
+static void emit(uint8_t *page, unsigned *at, const uint8_t *bytes, unsigned n)
+{
+    memcpy(page + *at, bytes, n);
+    *at += n;
+}
+
+/* mov $nr,%eax; out %eax,$XENOLITH_HYPERCALL_PORT; ret */
+static void emit_trap(uint8_t *page, unsigned *at, uint32_t nr)
+{
+    uint8_t b[8] = {0xb8, 0, 0, 0, 0, 0xe7, XENOLITH_HYPERCALL_PORT, 0xc3};
+    memcpy(b + 1, &nr, 4);
+    emit(page, at, b, sizeof(b));
+}
+
+static void emit_sched_op(uint8_t *page)
+{
+    unsigned at = __HYPERVISOR_sched_op * HYPERCALL_STUB_SIZE;
+    const uint8_t block[] = {
+        0x83, 0xff, SCHEDOP_block, /* cmp $SCHEDOP_block,%edi */
+        0x75, 0x05,                /* jne trap */
+        0xfb,                      /* sti */
+        0xf4,                      /* hlt: until an upcall or timer */
+        0x31, 0xc0,                /* xor %eax,%eax */
+        0xc3,                      /* ret */
+    };
+    emit(page, &at, block, sizeof(block));
+    emit_trap(page, &at, __HYPERVISOR_sched_op);
+}
+
+static void emit_event_channel_op(uint8_t *page)
+{
+    unsigned at = __HYPERVISOR_event_channel_op * HYPERCALL_STUB_SIZE;
+    uint8_t head[] = {
+        0x83, 0xff, EVTCHNOP_send, /* cmp $EVTCHNOP_send,%edi */
+        0x0f, 0x84, 0, 0, 0, 0,    /* je fast */
+    };
+    int32_t rel = (int32_t)HYPERCALL_SEND_FAST_OFF - (int32_t)(at + sizeof(head));
+    memcpy(head + 5, &rel, 4);
+    emit(page, &at, head, sizeof(head));
+    emit_trap(page, &at, __HYPERVISOR_event_channel_op);
+
+    /* The port is read in the guest; only ports in the bitmap (bound to
+     * Dom0, so an ioeventfd matches them) take the doorbell. */
+    at = HYPERCALL_SEND_FAST_OFF;
+    const uint8_t fast[] = {
+        0x8b, 0x06,                   /* mov (%rsi),%eax */
+        0x3d, 0xff, 0x0f, 0x00, 0x00, /* cmp $0xfff,%eax */
+        0x77, 0x0e,                   /* ja trap */
+        0x0f, 0xa3, 0x05, 0, 0, 0, 0, /* bt %eax,bitmap(%rip) */
+        0x73, 0x05,                   /* jnc trap */
+        0xe7, XENOLITH_DOORBELL_PORT, /* out %eax,$doorbell */
+        0x31, 0xc0,                   /* xor %eax,%eax */
+        0xc3,                         /* ret */
+    };
+    _Static_assert(EVTCHN_2L_NR_CHANNELS - 1 == 0xfff, "the fast path bounds the port at 0xfff");
+    _Static_assert(EVTCHN_2L_NR_CHANNELS / 8 == HYPERCALL_DOORBELL_BITMAP_SIZE,
+                   "one bitmap bit per port");
+    uint8_t code[sizeof(fast)];
+    memcpy(code, fast, sizeof(fast));
+    int32_t disp = (int32_t)HYPERCALL_DOORBELL_BITMAP_OFF - (int32_t)(at + 16);
+    memcpy(code + 12, &disp, 4);
+    emit(page, &at, code, sizeof(code));
+    emit_trap(page, &at, __HYPERVISOR_event_channel_op);
+}
 
 void hypercall_page_fill(uint8_t page[HYPERCALL_PAGE_SIZE])
 {
     /* int3 between stubs: a guest that jumps into the middle traps. */
     memset(page, 0xcc, HYPERCALL_PAGE_SIZE);
-    for (unsigned nr = 0; nr < HYPERCALL_PAGE_SIZE / HYPERCALL_STUB_SIZE; nr++) {
-        uint8_t *p = page + nr * HYPERCALL_STUB_SIZE;
-        p[0] = 0xb8; /* mov $nr, %eax */
-        memcpy(p + 1, &(uint32_t){nr}, 4);
-        p[5] = 0xe7; /* out %eax, $imm8 */
-        p[6] = XENOLITH_HYPERCALL_PORT;
-        p[7] = 0xc3; /* ret */
+    for (unsigned nr = 0; nr < HYPERCALL_STUBS; nr++) {
+        unsigned at = nr * HYPERCALL_STUB_SIZE;
+        emit_trap(page, &at, nr);
     }
+    emit_sched_op(page);
+    emit_event_channel_op(page);
+    memset(page + HYPERCALL_DOORBELL_BITMAP_OFF, 0, HYPERCALL_DOORBELL_BITMAP_SIZE);
 }
 
 int hypercall_msr_decode(uint64_t value, bool (*page_in_ram)(void *ctx, uint64_t gpa),

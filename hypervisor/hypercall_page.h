@@ -1,7 +1,17 @@
 /*
  * The hypercall page xenolithd writes into a guest when it writes the
  * hypercall MSR: one 32-byte stub per hypercall that traps to us through
- * a port-I/O exit (the host has no KVM Xen support to catch vmcall).
+ * a port-I/O exit (the host has no KVM Xen support to catch vmcall), and
+ * two fast paths that stay in the kernel (doc/hypercalls.md):
+ *
+ *   stub 29 (sched_op)          SCHEDOP_block is `sti; hlt`
+ *   stub 32 (event_channel_op)  EVTCHNOP_send of a port in the doorbell
+ *                               bitmap is an `out` to the doorbell port,
+ *                               an in-kernel ioeventfd
+ *
+ * Slots 96-127 hold no stubs (Xen defines none there): the send fast
+ * path's code lives at slot 96 and the doorbell bitmap (one bit per port,
+ * 512 bytes) in slots 112-127.
  */
 #ifndef XENOLITH_HYPERCALL_PAGE_H
 #define XENOLITH_HYPERCALL_PAGE_H
@@ -11,7 +21,12 @@
 
 #define HYPERCALL_STUB_SIZE 32
 #define HYPERCALL_PAGE_SIZE 4096
+#define HYPERCALL_STUBS 96
+#define HYPERCALL_SEND_FAST_OFF (96 * HYPERCALL_STUB_SIZE)
+#define HYPERCALL_DOORBELL_BITMAP_OFF (112 * HYPERCALL_STUB_SIZE)
+#define HYPERCALL_DOORBELL_BITMAP_SIZE (HYPERCALL_PAGE_SIZE - HYPERCALL_DOORBELL_BITMAP_OFF)
 
+/* Writes the stubs and an empty doorbell bitmap. */
 void hypercall_page_fill(uint8_t page[HYPERCALL_PAGE_SIZE]);
 
 /* The MSR value names a page (high bits) and which of our hypercall pages

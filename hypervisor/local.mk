@@ -5,9 +5,11 @@ noinst_LIBRARIES += hypervisor/libhvcore.a
 hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/console_log.c hypervisor/console_log.h \
 	hypervisor/cpuid.c hypervisor/cpuid.h \
+	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
 	hypervisor/pagewalk.c hypervisor/pagewalk.h \
+	hypervisor/pvclock.c hypervisor/pvclock.h \
 	hypervisor/pvh_loader.c hypervisor/pvh_loader.h
 
 dist_man_MANS += man/xenolithd.8
@@ -16,6 +18,9 @@ sbin_PROGRAMS += hypervisor/xenolithd
 hypervisor_xenolithd_SOURCES = \
 	hypervisor/main.c \
 	hypervisor/domain.c hypervisor/domain.h \
+	hypervisor/evtchn.c hypervisor/evtchn.h \
+	hypervisor/gnttab.c hypervisor/gnttab.h \
+	hypervisor/hc_evtchn.c hypervisor/hc_gnttab.c \
 	hypervisor/hc_console.c hypervisor/hc_hvm.c hypervisor/hc_memory.c \
 	hypervisor/hc_sched.c hypervisor/hc_vcpu.c hypervisor/hc_version.c \
 	hypervisor/host_mem.c hypervisor/host_mem.h \
@@ -23,6 +28,8 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/hypercall.c hypervisor/hypercall.h \
 	hypervisor/log.c hypervisor/log.h \
 	hypervisor/privcmd_server.c hypervisor/privcmd_server.h \
+	hypervisor/timers.c hypervisor/timers.h \
+	hypervisor/upcall.c hypervisor/upcall.h \
 	hypervisor/vcpu.c hypervisor/vcpu.h
 hypervisor_xenolithd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) -pthread
 hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) -lpthread

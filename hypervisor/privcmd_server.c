@@ -7,11 +7,18 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "dom0/privcmd_wire.h"
+#include "dom0/wire_io.h"
+#include "hypervisor/evtchn.h"
+#include "hypervisor/gnttab.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/upcall.h"
+#include "include/guest_abi.h"
 #include "hypervisor/log.h"
 #include "hypervisor/privcmd_server.h"
 
@@ -29,6 +36,15 @@ struct conn {
     uint8_t *out;
     size_t out_len;
     bool closing;
+    /* Grant mappings this client holds, released if it goes away. */
+    struct gnt_hold *holds;
+    size_t nholds, holds_cap;
+};
+
+struct gnt_hold {
+    uint32_t domid;
+    uint32_t ref;
+    bool readonly;
 };
 
 /* A DOMAIN_WAIT that is answered when its domain stops or goes. */
@@ -111,6 +127,19 @@ __attribute__((format(printf, 5, 6))) static void respond_errf(struct conn *c, u
     respond_err(c, op, id, rc, msg);
 }
 
+/* A reply that carries file descriptors goes out at once: the client
+ * waits for it, so the socket has room; if not, the client is dropped. */
+static void respond_fds(struct conn *c, uint32_t op, uint32_t id, const void *body, size_t len,
+                        const int *fds, int nfds)
+{
+    struct privcmd_hdr h = {
+        .magic = PRIVCMD_MAGIC, .op = op, .id = id, .rc = 0, .len = (uint32_t)len,
+    };
+    flush_out(c);
+    if (c->out_len || wire_send(c->fd, &h, body, len, fds, nfds) < 0)
+        c->closing = true;
+}
+
 static bool domain_finished(struct domain *d)
 {
     pthread_mutex_lock(&d->lock);
@@ -185,6 +214,275 @@ static void op_list(struct conn *c)
             domain_info(hv.domains[i], &info[k++]);
     respond(c, c->hdr.op, c->hdr.id, 0, buf, len);
     free(buf);
+}
+
+/* Event channels for Dom0 programs. */
+static void op_evtchn(struct conn *c)
+{
+    uint32_t op = c->hdr.op, id = c->hdr.id;
+    struct privcmd_evtchn_req r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct privcmd_evtchn_reply out = {0};
+    int efd = -1, rc;
+    switch (op) {
+    case PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN:
+        rc = dom0_evtchn_bind_interdomain(c, r.domid, r.port, &out.port, &efd);
+        break;
+    case PRIVCMD_OP_EVTCHN_BIND_UNBOUND:
+        rc = dom0_evtchn_bind_unbound(c, r.domid, &out.port, &efd);
+        break;
+    case PRIVCMD_OP_EVTCHN_BIND_VIRQ:
+        rc = dom0_evtchn_bind_virq(c, r.virq, &out.port, &efd);
+        break;
+    case PRIVCMD_OP_EVTCHN_UNBIND:
+        rc = dom0_evtchn_unbind(c, r.port);
+        break;
+    default:
+        rc = dom0_evtchn_notify(c, r.port);
+        if (rc == 0)
+            rc = dom0_evtchn_peer(c, r.port, &out.peer_domid, &out.peer_port);
+        out.port = r.port;
+        break;
+    }
+    if (rc == 0 && op == PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN) {
+        out.peer_domid = r.domid;
+        out.peer_port = r.port;
+    } else if (rc == 0 && op == PRIVCMD_OP_EVTCHN_BIND_UNBOUND) {
+        out.peer_domid = r.domid;
+    }
+    if (rc) {
+        const char *why = rc == -ESRCH ? "no such domain"
+                          : rc == -ENOSPC ? "no free port"
+                          : "the port is not in a state for that";
+        respond_errf(c, op, id, rc, "event channel: %s (domain %u, port %u)", why, r.domid, r.port);
+    } else if (efd >= 0) {
+        respond_fds(c, op, id, &out, sizeof(out), &efd, 1);
+        close(efd);
+    } else {
+        respond(c, op, id, 0, &out, sizeof(out));
+    }
+}
+
+static struct domain *live_domain(struct conn *c, uint32_t domid)
+{
+    struct domain *d = hv_domain_find(domid);
+    if (!d || d->dying) {
+        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %u", domid);
+        return NULL;
+    }
+    return d;
+}
+
+static void op_domain_memory(struct conn *c)
+{
+    struct privcmd_domid r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct domain *d = live_domain(c, r.domid);
+    if (!d)
+        return;
+    struct privcmd_domain_memory m = {
+        .ram_size = d->ram.size, .low_size = d->ram.low_size,
+        .file_size = d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE, .nr_vcpus = d->nr_vcpus,
+    };
+    int fds[PRIVCMD_MAX_REPLY_FDS];
+    int n = 0;
+    fds[n++] = d->mem_fd;
+    for (uint32_t i = 0; i < d->nr_vcpus && n < PRIVCMD_MAX_REPLY_FDS; i++)
+        fds[n++] = d->vcpus[i].irqfd;
+    respond_fds(c, c->hdr.op, c->hdr.id, &m, sizeof(m), fds, n);
+}
+
+static uint64_t file_offset_of(struct domain *d, uint64_t gpa)
+{
+    return gpa < d->ram.low_size ? gpa : gpa - GUEST_RAM_HIGH_BASE + d->ram.low_size;
+}
+
+static bool hold_add(struct conn *c, uint32_t domid, uint32_t ref, bool ro)
+{
+    if (c->nholds == c->holds_cap) {
+        size_t cap = c->holds_cap ? c->holds_cap * 2 : 64;
+        struct gnt_hold *h = realloc(c->holds, cap * sizeof(*h));
+        if (!h)
+            return false;
+        c->holds = h;
+        c->holds_cap = cap;
+    }
+    c->holds[c->nholds++] = (struct gnt_hold){domid, ref, ro};
+    return true;
+}
+
+static bool hold_drop(struct conn *c, uint32_t domid, uint32_t ref, bool ro)
+{
+    for (size_t i = 0; i < c->nholds; i++) {
+        struct gnt_hold *h = &c->holds[i];
+        if (h->domid == domid && h->ref == ref && h->readonly == ro) {
+            *h = c->holds[--c->nholds];
+            return true;
+        }
+    }
+    return false;
+}
+
+static void release_holds(struct conn *c)
+{
+    for (size_t i = 0; i < c->nholds; i++) {
+        struct domain *d = hv_domain_find(c->holds[i].domid);
+        if (d)
+            gnttab_unmap(d, c->holds[i].ref, c->holds[i].readonly);
+    }
+    free(c->holds);
+    c->holds = NULL;
+    c->nholds = c->holds_cap = 0;
+}
+
+static void op_gnttab_map(struct conn *c, bool map)
+{
+    struct privcmd_gnttab_req r;
+    if (c->hdr.len < sizeof(r)) {
+        respond_err(c, c->hdr.op, c->hdr.id, -EINVAL, "malformed request: short grant request");
+        return;
+    }
+    memcpy(&r, c->body, sizeof(r));
+    if (c->hdr.len != sizeof(r) + (uint64_t)r.count * sizeof(struct privcmd_gnttab_ref)) {
+        respond_err(c, c->hdr.op, c->hdr.id, -EINVAL, "malformed request: grant count mismatch");
+        return;
+    }
+    struct privcmd_gnttab_result *res = calloc(r.count ? r.count : 1, sizeof(*res));
+    if (!res) {
+        respond_err(c, c->hdr.op, c->hdr.id, -ENOMEM, "out of memory");
+        return;
+    }
+    const struct privcmd_gnttab_ref *refs = (const void *)(c->body + sizeof(r));
+    for (uint32_t i = 0; i < r.count; i++) {
+        struct privcmd_gnttab_ref g;
+        memcpy(&g, &refs[i], sizeof(g));
+        struct domain *d = hv_domain_find(g.domid);
+        if (!map) {
+            /* A destroyed domain's grants have nothing left to release;
+             * Dom0's mapping of the memory file stays valid regardless. */
+            bool held = hold_drop(c, g.domid, g.ref, r.readonly);
+            res[i].status = !held ? GNTST_bad_handle
+                            : d ? gnttab_unmap(d, g.ref, r.readonly) : GNTST_okay;
+            continue;
+        }
+        uint64_t gpa;
+        if (!d || d->dying) {
+            res[i].status = GNTST_bad_domain;
+        } else if ((res[i].status = gnttab_map(d, g.ref, 0, r.readonly, &gpa)) == GNTST_okay) {
+            res[i].file_offset = file_offset_of(d, gpa);
+            if (!hold_add(c, g.domid, g.ref, r.readonly)) {
+                gnttab_unmap(d, g.ref, r.readonly);
+                res[i].status = GNTST_no_space;
+            }
+        }
+    }
+    respond(c, c->hdr.op, c->hdr.id, 0, res, (size_t)r.count * sizeof(*res));
+    free(res);
+}
+
+static void op_gnttab_copy(struct conn *c)
+{
+    struct privcmd_gnttab_req r;
+    if (c->hdr.len < sizeof(r)) {
+        respond_err(c, c->hdr.op, c->hdr.id, -EINVAL, "malformed request: short copy request");
+        return;
+    }
+    memcpy(&r, c->body, sizeof(r));
+    size_t segs_len = (size_t)r.count * sizeof(struct privcmd_gnttab_copy_seg);
+    if (r.count > 4096 || c->hdr.len < sizeof(r) + segs_len) {
+        respond_err(c, c->hdr.op, c->hdr.id, -EINVAL, "malformed request: copy count mismatch");
+        return;
+    }
+    struct privcmd_gnttab_copy_seg *segs = malloc(segs_len ? segs_len : 1);
+    size_t status_len = ((size_t)r.count * sizeof(int16_t) + 7) & ~(size_t)7;
+    uint8_t *reply = calloc(1, status_len + PRIVCMD_MAX_PAYLOAD);
+    if (!segs || !reply) {
+        free(segs);
+        free(reply);
+        respond_err(c, c->hdr.op, c->hdr.id, -ENOMEM, "out of memory");
+        return;
+    }
+    memcpy(segs, c->body + sizeof(r), segs_len);
+    const uint8_t *in = c->body + sizeof(r) + segs_len;
+    size_t in_left = c->hdr.len - sizeof(r) - segs_len, out_len = 0;
+    int16_t *status = (int16_t *)reply;
+    for (uint32_t i = 0; i < r.count; i++) {
+        struct privcmd_gnttab_copy_seg *g = &segs[i];
+        bool local_src = g->src_domid == DOMID_SELF, local_dst = g->dst_domid == DOMID_SELF;
+        struct gnttab_side src = {.is_ref = true, .domid = g->src_domid, .ref_or_gpfn = g->src_ref,
+                                  .offset = g->src_offset};
+        struct gnttab_side dst = {.is_ref = true, .domid = g->dst_domid, .ref_or_gpfn = g->dst_ref,
+                                  .offset = g->dst_offset};
+        const uint8_t *sbuf = NULL;
+        uint8_t *dbuf = NULL;
+        if (local_src) {
+            if (in_left < g->len) {
+                status[i] = GNTST_general_error;
+                continue;
+            }
+            sbuf = in;
+            in += g->len;
+            in_left -= g->len;
+        }
+        if (local_dst) {
+            if (out_len + g->len > PRIVCMD_MAX_PAYLOAD - status_len) {
+                status[i] = GNTST_general_error;
+                continue;
+            }
+            dbuf = reply + status_len + out_len;
+        }
+        if (local_src && local_dst) {
+            status[i] = GNTST_general_error;
+            continue;
+        }
+        status[i] = gnttab_copy(NULL, 0, &src, &dst, g->len, sbuf, dbuf);
+        if (local_dst && status[i] == GNTST_okay)
+            out_len += g->len;
+    }
+    respond(c, c->hdr.op, c->hdr.id, 0, reply, status_len + out_len);
+    free(segs);
+    free(reply);
+}
+
+/* The benchmark floor: a bare ioeventfd and irqfd, nothing between. */
+static void op_raw_doorbell(struct conn *c)
+{
+    struct privcmd_domid r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct domain *d = live_domain(c, r.domid);
+    if (!d)
+        return;
+    if (d->raw_fds[0] >= 0) {
+        respond_errf(c, c->hdr.op, c->hdr.id, -EBUSY, "domain %u already has its raw doorbell",
+                     r.domid);
+        return;
+    }
+    int in = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK), irq = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    struct kvm_ioeventfd io = {.addr = XENOLITH_RAW_DOORBELL_PORT, .len = 4, .fd = in,
+                               .flags = KVM_IOEVENTFD_FLAG_PIO};
+    struct kvm_irqfd irqfd = {.fd = (uint32_t)irq, .gsi = RAW_DOORBELL_GSI};
+    if (in < 0 || irq < 0 || ioctl(d->vm_fd, KVM_IOEVENTFD, &io) < 0 ||
+        ioctl(d->vm_fd, KVM_IRQFD, &irqfd) < 0) {
+        int e = errno;
+        if (in >= 0)
+            close(in);
+        if (irq >= 0)
+            close(irq);
+        respond_errf(c, c->hdr.op, c->hdr.id, -e, "cannot set up the raw doorbell: %s", strerror(e));
+        return;
+    }
+    d->raw_fds[0] = in;
+    d->raw_fds[1] = irq;
+    pthread_mutex_lock(&hv.evtchn_lock);
+    upcall_update_routes(d);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+    respond_fds(c, c->hdr.op, c->hdr.id, NULL, 0, d->raw_fds, 2);
 }
 
 static void dispatch(struct conn *c)
@@ -269,6 +567,26 @@ static void dispatch(struct conn *c)
     case PRIVCMD_OP_DOMAIN_LIST:
         if (body_is(c, 0))
             op_list(c);
+        return;
+    case PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN:
+    case PRIVCMD_OP_EVTCHN_BIND_UNBOUND:
+    case PRIVCMD_OP_EVTCHN_BIND_VIRQ:
+    case PRIVCMD_OP_EVTCHN_UNBIND:
+    case PRIVCMD_OP_EVTCHN_NOTIFY:
+        op_evtchn(c);
+        return;
+    case PRIVCMD_OP_DOMAIN_MEMORY:
+        op_domain_memory(c);
+        return;
+    case PRIVCMD_OP_GNTTAB_MAP:
+    case PRIVCMD_OP_GNTTAB_UNMAP:
+        op_gnttab_map(c, op == PRIVCMD_OP_GNTTAB_MAP);
+        return;
+    case PRIVCMD_OP_GNTTAB_COPY:
+        op_gnttab_copy(c);
+        return;
+    case PRIVCMD_OP_RAW_DOORBELL:
+        op_raw_doorbell(c);
         return;
     default:
         respond_errf(c, op, id, -ENOSYS, "unknown privcmd operation %u", op);
@@ -467,6 +785,8 @@ static void conn_close(struct conn *c)
     drop_fds(c);
     free(c->body);
     c->body = NULL;
+    dom0_evtchn_release_owner(c);
+    release_holds(c);
     uv_poll_stop(&c->poll);
     close(c->fd);
     c->fd = -1;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hypervisor/evtchn.h"
 #include "hypervisor/hypercall.h"
 #include "hypervisor/hypercall_page.h"
 #include "hypervisor/hv.h"
@@ -77,6 +78,9 @@ static void handle_wrmsr(struct vcpu *v)
     if (hypercall_msr_decode(run->msr.data, ram_page, &v->d->ram, &gpa) < 0)
         return;
     hypercall_page_fill(guest_ram_ptr(&v->d->ram, gpa, HYPERCALL_PAGE_SIZE));
+    pthread_mutex_lock(&hv.evtchn_lock);
+    evtchn_hypercall_page_placed_locked(v->d, gpa);
+    pthread_mutex_unlock(&hv.evtchn_lock);
     run->msr.error = 0;
 }
 
@@ -105,6 +109,15 @@ static void handle_io(struct vcpu *v)
     }
     if (run->io.port == XENOLITH_NULL_PORT)
         return;
+    if (run->io.port == XENOLITH_DOORBELL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
+        run->io.size == 4) {
+        /* The fast path's port was not an in-kernel doorbell (the bitmap
+         * was stale): send it the ordinary way. */
+        uint32_t port;
+        memcpy(&port, data, 4);
+        evtchn_send(v->d, port);
+        return;
+    }
     if (run->io.direction == KVM_EXIT_IO_IN)
         memset(data, 0xff, (size_t)run->io.size * run->io.count);
     note_unserved(v, run->io.direction == KVM_EXIT_IO_IN ? "port read" : "port write",
@@ -156,27 +169,91 @@ static bool must_park(struct vcpu *v)
     return d->pause_count || d->stopped || !v->online;
 }
 
-int64_t vcpu_block(struct vcpu *v)
+int64_t vcpu_poll(struct vcpu *v, const evtchn_port_t *ports, unsigned nr, uint64_t timeout)
 {
     struct domain *d = v->d;
     pthread_mutex_lock(&d->lock);
-    struct vcpu_info *vi = vcpu_info_of(v);
-    if (vi)
-        vi->evtchn_upcall_mask = 0; /* blocking re-enables event delivery */
     v->blocked = true;
-    while (!d->dying && !must_park(v) && !(vi && vi->evtchn_upcall_pending)) {
-        pthread_mutex_unlock(&d->lock);
-        struct pollfd p = {.fd = v->wake_fd, .events = POLLIN};
-        if (poll(&p, 1, -1) > 0) {
-            uint64_t n;
-            ssize_t r = read(v->wake_fd, &n, sizeof(n));
-            (void)r;
-        }
+    pthread_mutex_unlock(&d->lock);
+    for (;;) {
+        bool done = false;
+        for (unsigned i = 0; i < nr && !done; i++)
+            done = evtchn_is_pending(d, ports[i]);
+        uint64_t now = domain_system_time(d);
+        if (timeout && now >= timeout)
+            done = true;
         pthread_mutex_lock(&d->lock);
-        vi = vcpu_info_of(v);
+        if (d->dying || must_park(v))
+            done = true;
+        pthread_mutex_unlock(&d->lock);
+        if (done)
+            break;
+        int ms = 1;
+        if (timeout && timeout - now < 1000000ull)
+            ms = 0;
+        struct pollfd p = {.fd = v->wake_fd, .events = POLLIN};
+        if (poll(&p, 1, ms) > 0) {
+            uint64_t n;
+            (void)!read(v->wake_fd, &n, sizeof(n));
+        }
     }
+    pthread_mutex_lock(&d->lock);
     v->blocked = false;
     pthread_mutex_unlock(&d->lock);
+    return 0;
+}
+
+static struct kvm_segment segment_of(uint32_t base, uint32_t limit, uint16_t ar, uint16_t sel)
+{
+    /* Xen's packed attribute word: type, S, DPL, P, AVL, L, D/B, G. */
+    return (struct kvm_segment){
+        .base = base, .limit = limit, .selector = sel, .type = ar & 0xf, .s = (ar >> 4) & 1,
+        .dpl = (ar >> 5) & 3, .present = (ar >> 7) & 1, .avl = (ar >> 8) & 1,
+        .l = (ar >> 9) & 1, .db = (ar >> 10) & 1, .g = (ar >> 11) & 1,
+    };
+}
+
+int vcpu_load_hvm_context(struct vcpu *v, const struct vcpu_hvm_context *c)
+{
+    struct kvm_sregs s;
+    struct kvm_regs r;
+    if (ioctl(v->fd, KVM_GET_SREGS, &s) < 0)
+        return -EIO;
+    memset(&r, 0, sizeof(r));
+    if (c->mode == VCPU_HVM_MODE_32B) {
+        const struct vcpu_hvm_x86_32 *x = &c->cpu_regs.x86_32;
+        r = (struct kvm_regs){
+            .rax = x->eax, .rcx = x->ecx, .rdx = x->edx, .rbx = x->ebx, .rsp = x->esp,
+            .rbp = x->ebp, .rsi = x->esi, .rdi = x->edi, .rip = x->eip, .rflags = x->eflags | 2,
+        };
+        s.cs = segment_of(x->cs_base, x->cs_limit, x->cs_ar, 0x8);
+        s.ds = segment_of(x->ds_base, x->ds_limit, x->ds_ar, 0x10);
+        s.ss = segment_of(x->ss_base, x->ss_limit, x->ss_ar, 0x10);
+        s.es = segment_of(x->es_base, x->es_limit, x->es_ar, 0x10);
+        s.fs = s.gs = s.ds;
+        s.tr = segment_of(x->tr_base, x->tr_limit, x->tr_ar, 0x18);
+        s.cr0 = x->cr0;
+        s.cr3 = x->cr3;
+        s.cr4 = x->cr4;
+        s.efer = x->efer;
+    } else {
+        const struct vcpu_hvm_x86_64 *x = &c->cpu_regs.x86_64;
+        r = (struct kvm_regs){
+            .rax = x->rax, .rcx = x->rcx, .rdx = x->rdx, .rbx = x->rbx, .rsp = x->rsp,
+            .rbp = x->rbp, .rsi = x->rsi, .rdi = x->rdi, .rip = x->rip, .rflags = x->rflags | 2,
+        };
+        /* Long mode with flat segments, as the header promises. */
+        s.cs = segment_of(0, 0xffffffff, 0xa9b, 0x8);   /* code, P, L, G */
+        s.ds = segment_of(0, 0xffffffff, 0xc93, 0x10);  /* data, P, D/B, G */
+        s.ss = s.es = s.fs = s.gs = s.ds;
+        s.tr = segment_of(0, 0x67, 0x8b, 0x18);          /* busy 64-bit TSS */
+        s.cr0 = x->cr0;
+        s.cr3 = x->cr3;
+        s.cr4 = x->cr4;
+        s.efer = x->efer;
+    }
+    if (ioctl(v->fd, KVM_SET_SREGS, &s) < 0 || ioctl(v->fd, KVM_SET_REGS, &r) < 0)
+        return -EINVAL;
     return 0;
 }
 
@@ -190,6 +267,7 @@ void *vcpu_thread(void *arg)
     sigfillset(&all);
     sigdelset(&all, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_SETMASK, &all, NULL);
+    v->tid = gettid();
 
     for (;;) {
         pthread_mutex_lock(&d->lock);

@@ -17,4 +17,14 @@
  * userspace I/O exit, the baseline the hypercall benchmark compares to. */
 #define XENOLITH_NULL_PORT 0xe6
 
+/* EVTCHNOP_send's fast path in the hypercall page writes the port here; a
+ * port bound to a Dom0 program is an in-kernel ioeventfd on it. */
+#define XENOLITH_DOORBELL_PORT 0xe5
+
+/* The event-channel benchmark's floor: a bare ioeventfd (guest writes 1
+ * to this port) and irqfd (Dom0 raises this vector) with no hypervisor
+ * logic between them. Set up only on request (privcmd RAW_DOORBELL). */
+#define XENOLITH_RAW_DOORBELL_PORT 0xe7
+#define XENOLITH_RAW_VECTOR 0xf0
+
 #endif

@@ -17,6 +17,7 @@
 #include <xen/grant_table.h>
 #include <xen/hvm/e820.h>
 #include <xen/hvm/hvm_op.h>
+#include <xen/hvm/hvm_vcpu.h>
 #include <xen/hvm/params.h>
 #include <xen/memory.h>
 #include <xen/sched.h>

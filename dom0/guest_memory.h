@@ -1,0 +1,35 @@
+/*
+ * A guest's memory file as a Dom0 program sees it: mapped whole (address
+ * space only; pages are touched as used), plus the vCPUs' irqfds. Both
+ * the event-channel and the grant library stand on it.
+ */
+#ifndef XENOLITH_GUEST_MEMORY_H
+#define XENOLITH_GUEST_MEMORY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dom0/evtchn_ctl.h"
+#include "dom0/xenctl.h"
+
+struct guest_memory {
+    uint32_t domid;
+    int fd;
+    uint8_t *base;
+    size_t size;        /* of the file: RAM, then the Xen area */
+    uint64_t ram_size;
+    uint32_t nr_vcpus;
+    int *irqfd;         /* nr_vcpus of them, or NULL when not asked for */
+    struct evtchn_ctl *ctl;
+};
+
+/* 0 or -errno (message in xenctl_error). */
+int guest_memory_open(xenctl *xc, uint32_t domid, int want_irqfds, struct guest_memory *gm);
+void guest_memory_close(struct guest_memory *gm);
+
+/* Delivers an event to guest port `port` the way xenolithd would:
+ * pending bits in the guest's shared_info and vcpu_info, then the
+ * vCPU's irqfd. No trip through xenolithd. */
+void guest_memory_notify(struct guest_memory *gm, uint32_t port);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * Grant tables, v1. The table is in the guest's own RAM (the frames it
+ * placed with XENMAPSPACE_grant_table); xenolithd checks entries, keeps
+ * count of Dom0's mappings of each, and sets GTF_reading/GTF_writing
+ * while any exist, so the guest cannot end access under a mapping.
+ * All state is guarded by hv.gnttab_lock.
+ */
+#ifndef XENOLITH_GNTTAB_H
+#define XENOLITH_GNTTAB_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hypervisor/domain.h"
+
+/* XENMAPSPACE_grant_table: 0 or -EINVAL. */
+int gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gpfn);
+void gnttab_domain_teardown(struct domain *d);
+
+/* Checks that entry ref of d grants `to` the access asked for and takes a
+ * mapping of it: *gpa is the page. A GNTST_* status. */
+int16_t gnttab_map(struct domain *d, uint32_t ref, uint32_t to, bool readonly, uint64_t *gpa);
+/* Drops one mapping taken by gnttab_map. GNTST_okay or GNTST_bad_handle. */
+int16_t gnttab_unmap(struct domain *d, uint32_t ref, bool readonly);
+
+/* One side of a copy: a page of the caller's own, or a granted ref. */
+struct gnttab_side {
+    bool is_ref;
+    uint32_t domid;     /* owner of the ref */
+    uint64_t ref_or_gpfn;
+    uint16_t offset;
+};
+/* Copies len bytes between two sides on behalf of domain `caller`
+ * (0 = Dom0; then a non-ref side is invalid and the caller passes host
+ * buffers instead). A GNTST_* status. */
+int16_t gnttab_copy(struct domain *caller_dom, uint32_t caller, const struct gnttab_side *src,
+                    const struct gnttab_side *dst, uint16_t len, const void *src_buf,
+                    void *dst_buf);
+
+#endif

@@ -1,0 +1,30 @@
+/*
+ * Event upcalls: each vCPU has an eventfd that KVM turns into an MSI for
+ * that vCPU's upcall vector (an irqfd), so xenolithd's threads and Dom0
+ * programs alike raise an upcall with one write and no trip through a
+ * vCPU thread.
+ */
+#ifndef XENOLITH_UPCALL_H
+#define XENOLITH_UPCALL_H
+
+#include <stdint.h>
+
+#include "hypervisor/domain.h"
+
+/* GSIs 0-23 keep KVM's IOAPIC/PIC routes; vCPU n's upcall is GSI 24+n. */
+#define UPCALL_GSI_BASE 24
+/* The benchmark floor's irqfd (privcmd RAW_DOORBELL), past every vCPU's. */
+#define RAW_DOORBELL_GSI (UPCALL_GSI_BASE + 128)
+
+int upcall_init(struct domain *d);
+/* The vector the vCPU's upcalls use now, 0 when none is set. */
+uint8_t upcall_vector_of(struct vcpu *v);
+/* Re-routes every vCPU after a vector changed and publishes the vectors
+ * in evtchn_ctl; raises upcalls that were waiting for a vector. Caller
+ * holds hv.evtchn_lock. 0 or -errno. */
+int upcall_update_routes(struct domain *d);
+/* Injects the upcall (when a vector is set) and wakes a vCPU waiting in
+ * xenolithd (SCHEDOP_poll). */
+void upcall_raise(struct vcpu *v);
+
+#endif

@@ -28,3 +28,9 @@ tests_unit_test_hv_pvh_loader_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
 tests_unit_test_hv_console_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_console_log_SOURCES = tests/unit/test_hv_console_log.c
 tests_unit_test_hv_console_log_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_hv_evtchn
+TESTS += tests/unit/test_hv_evtchn
+tests_unit_test_hv_evtchn_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_evtchn_SOURCES = tests/unit/test_hv_evtchn.c
+tests_unit_test_hv_evtchn_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(CHECK_LIBS)

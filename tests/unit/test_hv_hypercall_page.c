@@ -6,8 +6,16 @@
 #include <string.h>
 
 #include "hypervisor/hypercall_page.h"
+#include "include/xen_public.h"
 
 /* ---- the stubs ---- */
+
+static void assert_trap(const uint8_t *p, unsigned nr)
+{
+    /* The bytes doc/hypercalls.md gives: mov $nr,%eax; out %eax,$0xe4; ret */
+    const uint8_t want[8] = {0xb8, nr & 0xff, (nr >> 8) & 0xff, 0, 0, 0xe7, 0xe4, 0xc3};
+    ck_assert_msg(memcmp(p, want, sizeof(want)) == 0, "trap for hypercall %u is wrong", nr);
+}
 
 START_TEST(every_stub_is_mov_out_ret)
 {
@@ -15,15 +23,62 @@ START_TEST(every_stub_is_mov_out_ret)
     /* Zeros first, so padding that is left alone shows up. */
     memset(page, 0, sizeof(page));
     hypercall_page_fill(page);
-    ck_assert_uint_eq(HYPERCALL_PAGE_SIZE / HYPERCALL_STUB_SIZE, 128);
-    for (unsigned nr = 0; nr < HYPERCALL_PAGE_SIZE / HYPERCALL_STUB_SIZE; nr++) {
+    ck_assert_uint_eq(HYPERCALL_STUBS, 96);
+    for (unsigned nr = 0; nr < HYPERCALL_STUBS; nr++) {
+        if (nr == __HYPERVISOR_sched_op || nr == __HYPERVISOR_event_channel_op)
+            continue;
         const uint8_t *p = page + nr * HYPERCALL_STUB_SIZE;
-        /* The bytes doc/hypercalls.md gives: mov $nr,%eax; out %eax,$0xe4; ret */
-        const uint8_t want[8] = {0xb8, nr & 0xff, (nr >> 8) & 0xff, 0, 0, 0xe7, 0xe4, 0xc3};
-        ck_assert_msg(memcmp(p, want, sizeof(want)) == 0, "stub %u is wrong", nr);
-        for (unsigned i = sizeof(want); i < HYPERCALL_STUB_SIZE; i++)
+        assert_trap(p, nr);
+        for (unsigned i = 8; i < HYPERCALL_STUB_SIZE; i++)
             ck_assert_msg(p[i] == 0xcc, "stub %u byte %u is 0x%02x, not int3", nr, i, p[i]);
     }
+}
+END_TEST
+
+START_TEST(block_halts_in_the_stub)
+{
+    uint8_t page[HYPERCALL_PAGE_SIZE];
+    hypercall_page_fill(page);
+    const uint8_t *p = page + __HYPERVISOR_sched_op * HYPERCALL_STUB_SIZE;
+    /* cmp $SCHEDOP_block,%edi; jne +5; sti; hlt; xor %eax,%eax; ret */
+    const uint8_t want[] = {0x83, 0xff, SCHEDOP_block, 0x75, 0x05, 0xfb, 0xf4, 0x31, 0xc0, 0xc3};
+    ck_assert(memcmp(p, want, sizeof(want)) == 0);
+    assert_trap(p + sizeof(want), __HYPERVISOR_sched_op);
+    /* jne lands on the trap. */
+    ck_assert_uint_eq(5 + p[4], sizeof(want));
+}
+END_TEST
+
+START_TEST(send_fast_path_reaches_the_doorbell)
+{
+    uint8_t page[HYPERCALL_PAGE_SIZE];
+    hypercall_page_fill(page);
+    unsigned at = __HYPERVISOR_event_channel_op * HYPERCALL_STUB_SIZE;
+    const uint8_t *p = page + at;
+    /* cmp $EVTCHNOP_send,%edi; je rel32 -> the fast path; else trap. */
+    ck_assert_uint_eq(p[0], 0x83);
+    ck_assert_uint_eq(p[2], EVTCHNOP_send);
+    ck_assert_uint_eq(p[3], 0x0f);
+    ck_assert_uint_eq(p[4], 0x84);
+    int32_t rel;
+    memcpy(&rel, p + 5, 4);
+    ck_assert_uint_eq(at + 9 + rel, HYPERCALL_SEND_FAST_OFF);
+    assert_trap(p + 9, __HYPERVISOR_event_channel_op);
+
+    const uint8_t *f = page + HYPERCALL_SEND_FAST_OFF;
+    ck_assert(f[0] == 0x8b && f[1] == 0x06);          /* mov (%rsi),%eax */
+    ck_assert(f[9] == 0x0f && f[10] == 0xa3);         /* bt %eax,bitmap(%rip) */
+    int32_t disp;
+    memcpy(&disp, f + 12, 4);
+    ck_assert_uint_eq(HYPERCALL_SEND_FAST_OFF + 16 + disp, HYPERCALL_DOORBELL_BITMAP_OFF);
+    ck_assert(f[18] == 0xe7 && f[19] == 0xe5);        /* out %eax,$doorbell */
+    /* ja and jnc both land on the trap after ret. */
+    ck_assert_uint_eq(9 + f[8], 23);
+    ck_assert_uint_eq(18 + f[17], 23);
+    assert_trap(f + 23, __HYPERVISOR_event_channel_op);
+    /* The bitmap starts empty: no port is a doorbell yet. */
+    for (unsigned i = HYPERCALL_DOORBELL_BITMAP_OFF; i < HYPERCALL_PAGE_SIZE; i++)
+        ck_assert_uint_eq(page[i], 0);
 }
 END_TEST
 
@@ -35,8 +90,8 @@ START_TEST(stub_number_is_little_endian)
     uint32_t nr;
     memcpy(&nr, page + 34 * HYPERCALL_STUB_SIZE + 1, 4);
     ck_assert_uint_eq(nr, 34);
-    ck_assert_uint_eq(page[127 * HYPERCALL_STUB_SIZE + 1], 127);
-    ck_assert_uint_eq(page[HYPERCALL_PAGE_SIZE - 1], 0xcc);
+    ck_assert_uint_eq(page[95 * HYPERCALL_STUB_SIZE + 1], 95);
+    ck_assert_uint_eq(page[HYPERCALL_SEND_FAST_OFF - 1], 0xcc);
 }
 END_TEST
 
@@ -111,6 +166,8 @@ static Suite *suite(void)
     Suite *s = suite_create("hypercall_page");
     TCase *p = tcase_create("stubs");
     tcase_add_test(p, every_stub_is_mov_out_ret);
+    tcase_add_test(p, block_halts_in_the_stub);
+    tcase_add_test(p, send_fast_path_reaches_the_doorbell);
     tcase_add_test(p, stub_number_is_little_endian);
     tcase_add_test(p, fill_overwrites_old_contents);
     suite_add_tcase(s, p);

@@ -13,7 +13,9 @@ backends_libxnstorage_a_SOURCES = \
 	backends/storage/vhd_fmt.c backends/storage/vhd_fmt.h \
 	backends/storage/vhd.h backends/storage/vhd_open.c backends/storage/vhd_io.c \
 	backends/storage/vhd_create.c backends/storage/vhd_ops.c backends/storage/vhd_check.c \
-	backends/storage/raw.c backends/storage/disk.c
+	backends/storage/raw.c backends/storage/disk.c \
+	backends/storage/repo.h backends/storage/repo_store.h backends/storage/repo.c \
+	backends/storage/repo_vdi.c backends/storage/repo_file.c backends/storage/repo_lvm.c
 XNSTORAGE_LIBS = backends/libxnstorage.a $(YAJL_LIBS) -lpthread
 
 # xenolith-img: the library from the shell (create, info, check, read,

@@ -26,8 +26,9 @@ toolstack_xl_SOURCES = \
 	toolstack/cmd_domid.c \
 	toolstack/monitor.c toolstack/monitor.h \
 	toolstack/console_follow.c toolstack/console_follow.h \
-	toolstack/userdata.c toolstack/userdata.h
-toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxenctl.a $(YAJL_LIBS)
+	toolstack/userdata.c toolstack/userdata.h \
+	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h
+toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS)
 
 # Unit tests of the config parser and the domain config.
 check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_domain_config

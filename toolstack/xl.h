@@ -28,5 +28,19 @@ int main_info(int argc, char **argv);
 int main_domid(int argc, char **argv);
 int main_domname(int argc, char **argv);
 int main_help(int argc, char **argv);
+/* Storage repositories (cmd_sr.c, cmd_vdi.c). */
+int main_sr_create(int argc, char **argv);
+int main_sr_introduce(int argc, char **argv);
+int main_sr_list(int argc, char **argv);
+int main_sr_destroy(int argc, char **argv);
+int main_sr_scan(int argc, char **argv);
+int main_vdi_create(int argc, char **argv);
+int main_vdi_list(int argc, char **argv);
+int main_vdi_clone(int argc, char **argv);
+int main_vdi_snapshot(int argc, char **argv);
+int main_vdi_resize(int argc, char **argv);
+int main_vdi_destroy(int argc, char **argv);
+int main_vdi_coalesce(int argc, char **argv);
+int main_vdi_copy(int argc, char **argv);
 
 #endif

@@ -36,6 +36,49 @@ const struct xl_cmd xl_cmds[] = {
      "  -h, --help             Print this help.\n"},
     {"domname", main_domname, "Convert a domain id to domain name", "<DomainId>",
      "  -h, --help             Print this help.\n"},
+    {"sr-create", main_sr_create, "Create a storage repository",
+     "type=file name=NAME path=DIR | type=lvm name=NAME device=DEV",
+     "  -h, --help             Print this help.\n"
+     "  type=file path=DIR     A directory of VHD files (empty or new).\n"
+     "  type=lvm device=DEV    A volume group VG_XenStorage-<uuid> on DEV.\n"},
+    {"sr-introduce", main_sr_introduce, "Register an existing storage repository",
+     "type=file name=NAME path=DIR | type=lvm name=NAME vg=VG",
+     "  -h, --help             Print this help.\n"
+     "  vg=VG                  Any volume group, also one made by hand.\n"},
+    {"sr-list", main_sr_list, "List the storage repositories known here", "[options]",
+     "  -h, --help             Print this help.\n"
+     "  -l, --long             Print them as JSON.\n"},
+    {"sr-destroy", main_sr_destroy, "Destroy a storage repository", "[options] <SR>",
+     "  -h, --help             Print this help.\n"
+     "  -f                     Destroy its VDIs too.\n"},
+    {"sr-scan", main_sr_scan, "Resynchronise a storage repository with its images", "<SR>",
+     "  -h, --help             Print this help.\n"},
+    {"vdi-create", main_vdi_create, "Create a virtual disk image",
+     "<SR> name=NAME size=SIZE [format=vhd|raw]",
+     "  -h, --help             Print this help.\n"
+     "  size=SIZE              Bytes, or with a K, M, G or T suffix; rounded up to 2M.\n"
+     "  format=vhd|raw         A dynamic VHD (default) or a raw image.\n"},
+    {"vdi-list", main_vdi_list, "List the VDIs of a storage repository", "[options] <SR>",
+     "  -h, --help             Print this help.\n"
+     "  -l, --long             Print them as JSON.\n"},
+    {"vdi-clone", main_vdi_clone, "Make a writable copy of a VDI in O(1)",
+     "<SR> <VDI> [name=NAME]",
+     "  -h, --help             Print this help.\n"
+     "  name=NAME              The clone's name (default: <VDI>-clone).\n"},
+    {"vdi-snapshot", main_vdi_snapshot, "Make a read-only snapshot of a VDI in O(1)",
+     "<SR> <VDI> [name=NAME]",
+     "  -h, --help             Print this help.\n"
+     "  name=NAME              The snapshot's name (default: <VDI>-snapshot).\n"},
+    {"vdi-resize", main_vdi_resize, "Grow a VDI", "<SR> <VDI> <SIZE>",
+     "  -h, --help             Print this help.\n"},
+    {"vdi-destroy", main_vdi_destroy, "Destroy a VDI", "<SR> <VDI>",
+     "  -h, --help             Print this help.\n"},
+    {"vdi-coalesce", main_vdi_coalesce, "Merge a VDI into its hidden base", "<SR> <VDI>",
+     "  -h, --help             Print this help.\n"},
+    {"vdi-copy", main_vdi_copy, "Copy a VDI into a storage repository",
+     "[options] <SR> <VDI> <DEST-SR> [name=NAME] [format=vhd|raw]",
+     "  -h, --help             Print this help.\n"
+     "  -q                     No progress bar.\n"},
     {"help", main_help, "Print this help", "[command]",
      "  command                Print the help of this command.\n"},
 };

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,8 +61,12 @@ static void last_message(char *text, char *msg, size_t msglen)
     }
 }
 
+static void cache_drop(void);
+
 int lvm_run(const char *const argv[], char **out)
 {
+    if (strcmp(argv[0], "lvs") != 0 && strcmp(argv[0], "pvs") != 0 && strcmp(argv[0], "vgs") != 0)
+        cache_drop();
     int pipefd[2];
     if (pipe2(pipefd, O_CLOEXEC) < 0)
         return xns_fail(-errno, "lvm: pipe: %s", strerror(errno));
@@ -283,31 +288,51 @@ out:
     return rc;
 }
 
+/* One lvs and one pvs per VG serve every open in it until an lvm2 command
+ * that changes metadata runs: listing an SR opens every image in it. */
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static char cache_vg[128], *cache_lvs, *cache_pvs;
+
+static void cache_drop(void)
+{
+    pthread_mutex_lock(&cache_lock);
+    free(cache_lvs);
+    free(cache_pvs);
+    cache_lvs = cache_pvs = NULL;
+    cache_vg[0] = '\0';
+    pthread_mutex_unlock(&cache_lock);
+}
+
 int lvm_segmap(const char *vg, const char *lv, struct lvm_segmap *map)
 {
-    char name[300];
-    snprintf(name, sizeof(name), "%s/%s", vg, lv);
     const char *lvs[] = {"lvs", "--segments", "--units", "b", "--nosuffix", "-o",
                          "lv_name,lv_size,seg_start,seg_size,segtype,seg_pe_ranges",
-                         "--reportformat", "json", name, NULL};
+                         "--reportformat", "json", vg, NULL};
     const char *pvs[] = {"pvs", "--units", "b", "--nosuffix", "-o",
                          "pv_name,pe_start,vg_name,vg_extent_size", "--reportformat", "json",
                          "-S", NULL, NULL};
     char sel[300];
     snprintf(sel, sizeof(sel), "vg_name=%s", vg);
     pvs[9] = sel;
-    char *lout = NULL, *pout = NULL;
-    int rc = lvm_run(lvs, &lout);
-    if (rc < 0) {
-        rc = xns_fail(lvm_lv_exists(vg, lv) ? rc : -ENOENT,
-                      "/dev/%s/%s: no such logical volume (%s)", vg, lv, xns_strerror());
-        return rc;
+    pthread_mutex_lock(&cache_lock);
+    int rc = 0;
+    if (strcmp(cache_vg, vg) != 0 || !cache_lvs || !cache_pvs) {
+        free(cache_lvs);
+        free(cache_pvs);
+        cache_lvs = cache_pvs = NULL;
+        cache_vg[0] = '\0';
+        rc = lvm_run(lvs, &cache_lvs);
+        if (rc < 0)
+            rc = xns_fail(-ENOENT, "/dev/%s/%s: no such volume group (%s)", vg, lv,
+                          xns_strerror());
+        if (rc == 0)
+            rc = lvm_run(pvs, &cache_pvs);
+        if (rc == 0)
+            snprintf(cache_vg, sizeof(cache_vg), "%s", vg);
     }
-    rc = lvm_run(pvs, &pout);
     if (rc == 0)
-        rc = lvm_parse_segmap(lout, pout, vg, lv, map);
-    free(lout);
-    free(pout);
+        rc = lvm_parse_segmap(cache_lvs, cache_pvs, vg, lv, map);
+    pthread_mutex_unlock(&cache_lock);
     return rc;
 }
 

@@ -58,7 +58,9 @@ static void init_footer(struct vhd_footer *f, enum xns_vhd_type type, uint64_t s
 static void absolute(const char *path, char *out, size_t len)
 {
     char buf[PATH_MAX];
-    if (realpath(path, buf)) {
+    /* /dev/VG/LV stays as named: with device-mapper it is a symlink to a
+     * dm-N node whose name means nothing after the next boot. */
+    if (strncmp(path, "/dev/", 5) != 0 && realpath(path, buf)) {
         snprintf(out, len, "%s", buf);
     } else if (path[0] == '/') {
         snprintf(out, len, "%s", path);

@@ -6,3 +6,7 @@ tests_integration_xenolith_domwait_LDADD = dom0/libxenctl.a
 noinst_PROGRAMS += tests/integration/xenolith-privcmd-abuse
 tests_integration_xenolith_privcmd_abuse_SOURCES = tests/integration/privcmd_abuse.c
 tests_integration_xenolith_privcmd_abuse_LDADD = dom0/libxenctl.a
+
+noinst_PROGRAMS += tests/integration/xenolith-evtchn-peer
+tests_integration_xenolith_evtchn_peer_SOURCES = tests/integration/evtchn_peer.c
+tests_integration_xenolith_evtchn_peer_LDADD = dom0/libxenctl.a

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -20,7 +21,16 @@ bool xns_have_dm(void)
     const char *force = getenv("XENOLITH_LVM_NODM");
     if (force && *force && strcmp(force, "0") != 0)
         return false;
-    return access("/dev/mapper/control", F_OK) == 0;
+    /* Not /dev/mapper/control: lvm2 creates that node even where the
+     * kernel has no driver behind it. */
+    FILE *f = fopen("/proc/misc", "r");
+    char line[128];
+    bool dm = false;
+    while (f && fgets(line, sizeof(line), f))
+        dm |= strstr(line, " device-mapper") != NULL;
+    if (f)
+        fclose(f);
+    return dm;
 }
 
 static int open_fd(const char *path, bool writable, struct blob *b)

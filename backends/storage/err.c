@@ -12,10 +12,14 @@ static __thread char last_error[1024];
 
 int xns_fail(int rc, const char *fmt, ...)
 {
+    /* Through a local buffer: callers may pass xns_strerror() itself to
+     * wrap the message of the failure below them. */
+    char msg[sizeof(last_error)];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(last_error, sizeof(last_error), fmt, ap);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
+    memcpy(last_error, msg, sizeof(msg));
     return rc;
 }
 

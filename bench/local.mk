@@ -1,0 +1,4 @@
+# Dom0-side programs the benchmarks drive (bench/*).
+noinst_PROGRAMS += bench/xenolith-bench-evtchn
+bench_xenolith_bench_evtchn_SOURCES = bench/src/evtchn_pingpong.c
+bench_xenolith_bench_evtchn_LDADD = dom0/libxenctl.a

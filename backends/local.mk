@@ -24,3 +24,13 @@ XNSTORAGE_LIBS = backends/libxnstorage.a $(YAJL_LIBS) -lpthread
 noinst_PROGRAMS += backends/xenolith-img
 backends_xenolith_img_SOURCES = backends/tools/xenolith_img.c
 backends_xenolith_img_LDADD = $(XNSTORAGE_LIBS)
+
+# Unit tests of the storage library.
+check_PROGRAMS += tests/unit/test_storage_vhd tests/unit/test_storage_lvm
+TESTS += tests/unit/test_storage_vhd tests/unit/test_storage_lvm
+tests_unit_test_storage_vhd_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_storage_vhd_SOURCES = tests/unit/test_storage_vhd.c
+tests_unit_test_storage_vhd_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)
+tests_unit_test_storage_lvm_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_storage_lvm_SOURCES = tests/unit/test_storage_lvm.c
+tests_unit_test_storage_lvm_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)

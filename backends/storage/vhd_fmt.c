@@ -247,7 +247,7 @@ uint32_t vhd_time_now(void)
 uint32_t vhd_bitmap_bytes(uint32_t block_size)
 {
     uint32_t bits = block_size / 512;
-    return (bits / 8 + 511) / 512 * 512;
+    return ((bits + 7) / 8 + 511) / 512 * 512;
 }
 
 uint32_t vhd_locator_space(const struct vhd_locator *l)

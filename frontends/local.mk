@@ -8,7 +8,11 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/arch/boot.S \
 	frontends/arch/trap_stubs.S \
 	frontends/arch/usermode.S \
+	frontends/arch/ap_boot.S \
 	frontends/arch/cpu.h \
+	frontends/arch/atomic.h \
+	frontends/arch/spinlock.h \
+	frontends/arch/apic.c frontends/arch/apic.h \
 	frontends/arch/segments.h \
 	frontends/arch/gdt.c frontends/arch/gdt.h \
 	frontends/arch/idt.c frontends/arch/idt.h \
@@ -23,6 +27,13 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/kernel/shared_info.c frontends/kernel/shared_info.h \
 	frontends/kernel/shutdown.c frontends/kernel/shutdown.h \
 	frontends/kernel/demo.c frontends/kernel/demo.h \
+	frontends/kernel/cmdline.c frontends/kernel/cmdline.h \
+	frontends/kernel/percpu.c frontends/kernel/percpu.h \
+	frontends/kernel/evtchn.c frontends/kernel/evtchn.h \
+	frontends/kernel/time.c frontends/kernel/time.h \
+	frontends/kernel/smp.c frontends/kernel/smp.h \
+	frontends/kernel/gnttab.c frontends/kernel/gnttab.h \
+	frontends/kernel/guest_abi_ext.h \
 	frontends/kernel/main.c \
 	frontends/tests/runner.c frontends/tests/runner.h \
 	frontends/tests/registry.c frontends/tests/registry.h \

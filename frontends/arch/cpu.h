@@ -32,6 +32,14 @@ static inline void wrmsr(uint32_t msr, uint64_t value)
 		     : "memory");
 }
 
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	asm volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr) : "memory");
+	return ((uint64_t)hi << 32) | lo;
+}
+
 static inline void outb(uint16_t port, uint8_t value)
 {
 	asm volatile("outb %0, %1" : : "a"(value), "Nd"(port) : "memory");
@@ -59,6 +67,22 @@ static inline uint64_t read_cr2(void)
 	return v;
 }
 
+static inline uint64_t read_cr0(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr0, %0" : "=r"(v));
+	return v;
+}
+
+static inline uint64_t read_cr4(void)
+{
+	uint64_t v;
+
+	asm volatile("mov %%cr4, %0" : "=r"(v));
+	return v;
+}
+
 static inline uint64_t read_cr3(void)
 {
 	uint64_t v;
@@ -70,6 +94,14 @@ static inline uint64_t read_cr3(void)
 static inline void irq_disable(void)
 {
 	asm volatile("cli" : : : "memory");
+}
+
+/* The kernel runs with interrupts off and takes them only where it
+ * waits (SCHEDOP_block's `sti; hlt`) or here: `sti; nop; cli` opens a
+ * window of exactly one instruction for whatever the LAPIC holds. */
+static inline void irq_window(void)
+{
+	asm volatile("sti; nop; cli" : : : "memory");
 }
 
 static inline __attribute__((noreturn)) void halt_forever(void)

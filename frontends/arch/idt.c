@@ -43,6 +43,12 @@ void idt_init(void)
 		};
 	}
 
+	idt_load();
+}
+
+void idt_load(void)
+{
 	struct idt_desc desc = { sizeof(idt) - 1, (uint64_t)idt };
+
 	asm volatile("lidt %0" : : "m"(desc) : "memory");
 }

@@ -5,4 +5,7 @@
  * vector may be raised from user mode. */
 void idt_init(void);
 
+/* Load the IDT built by idt_init on this vCPU (secondary vCPUs). */
+void idt_load(void);
+
 #endif

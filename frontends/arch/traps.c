@@ -3,6 +3,8 @@
  * vector goes back to the kernel; anything else is a guest bug, so the
  * kernel reports it as fully as it can and asks to be marked crashed.
  */
+#include "arch/apic.h"
+#include "arch/atomic.h"
 #include "arch/cpu.h"
 #include "arch/fault.h"
 #include "arch/segments.h"
@@ -21,6 +23,35 @@ static const char *const exception_names[32] = {
 static int trap_depth;
 
 struct usermode_fault usermode_fault;
+
+static irq_handler_t irq_handlers[256];
+volatile uint64_t irq_unhandled;
+volatile uint64_t irq_spurious;
+
+void irq_set_handler(unsigned vector, irq_handler_t fn)
+{
+	if (vector >= FIRST_IRQ_VECTOR && vector < 256)
+		WRITE_ONCE(irq_handlers[vector], fn);
+}
+
+/* An interrupt is not a guest bug even without a handler: a vector can
+ * be left in the LAPIC by a test (or by garbage hypercalls) after its
+ * handler went away. Drop it with an EOI so it cannot block lower ones. */
+static void irq_dispatch(unsigned vector)
+{
+	irq_handler_t fn = READ_ONCE(irq_handlers[vector]);
+
+	/* The LAPIC's spurious vector sets no ISR bit: no EOI. */
+	if (vector == APIC_SPURIOUS_VECTOR) {
+		irq_spurious++;
+		return;
+	}
+	if (fn)
+		fn(vector);
+	else
+		irq_unhandled++;
+	apic_eoi();
+}
 
 static void dump_frame(const struct trap_frame *f)
 {
@@ -49,6 +80,11 @@ static void dump_frame(const struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *frame)
 {
+	/* First: the hot path of event delivery. */
+	if (frame->vector >= FIRST_IRQ_VECTOR) {
+		irq_dispatch((unsigned)frame->vector);
+		return;
+	}
 	if (fault_try_fixup(frame->vector, frame->error_code, &frame->rip))
 		return;
 

@@ -13,4 +13,20 @@ struct trap_frame {
 
 void trap_dispatch(struct trap_frame *frame);
 
+/* Vectors from here up are interrupts: they run their handler (if any)
+ * and get an EOI, on whichever vCPU took them. */
+#define FIRST_IRQ_VECTOR 32
+
+typedef void (*irq_handler_t)(unsigned vector);
+
+/* Install (or, with NULL, remove) the handler for an interrupt vector.
+ * The IDT is shared, so this holds for every vCPU. */
+void irq_set_handler(unsigned vector, irq_handler_t fn);
+
+/* Interrupts that arrived on a vector without a handler (acknowledged
+ * and dropped, as a kernel does with a stray IRQ), and LAPIC spurious
+ * interrupts. Tests compare them before and after. */
+extern volatile uint64_t irq_unhandled;
+extern volatile uint64_t irq_spurious;
+
 #endif

@@ -2,8 +2,10 @@
 #include <stdint.h>
 
 #include "arch/cpu.h"
+#include "arch/spinlock.h"
 #include "kernel/console.h"
 #include "kernel/hypercall.h"
+#include "kernel/percpu.h"
 #include "lib/format.h"
 #include "lib/kstring.h"
 
@@ -13,6 +15,31 @@
 
 static char line[CONSOLE_LINE_MAX];
 static size_t line_len;
+
+/* vCPUs share the line. The owner is remembered so that a fault taken
+ * while printing can still report itself on the same vCPU instead of
+ * waiting for itself forever. */
+static struct spinlock lock;
+static struct percpu *volatile owner;
+
+static bool console_lock(void)
+{
+	struct percpu *me = this_cpu();
+
+	if (owner == me)
+		return false;
+	spin_lock(&lock);
+	owner = me;
+	return true;
+}
+
+static void console_unlock(bool taken)
+{
+	if (!taken)
+		return;
+	owner = NULL;
+	spin_unlock(&lock);
+}
 
 void debugcon_write(const char *s)
 {
@@ -30,20 +57,31 @@ static void emit(const char *s, size_t n)
 		outb(DEBUGCON_PORT, (uint8_t)*s++);
 }
 
-void console_flush(void)
+static void flush_locked(void)
 {
 	if (line_len)
 		emit(line, line_len);
 	line_len = 0;
 }
 
+void console_flush(void)
+{
+	bool taken = console_lock();
+
+	flush_locked();
+	console_unlock(taken);
+}
+
 void console_write(const char *s, size_t n)
 {
+	bool taken = console_lock();
+
 	for (; n; n--, s++) {
 		line[line_len++] = *s;
 		if (*s == '\n' || line_len == sizeof(line))
-			console_flush();
+			flush_locked();
 	}
+	console_unlock(taken);
 }
 
 int kprintf(const char *fmt, ...)

@@ -103,4 +103,21 @@ static inline long HYPERVISOR_vcpu_op(int cmd, unsigned vcpu,
 	return _hypercall3(__HYPERVISOR_vcpu_op, cmd, vcpu, arg);
 }
 
+static inline long HYPERVISOR_event_channel_op(int cmd, void *arg)
+{
+	return _hypercall2(__HYPERVISOR_event_channel_op, cmd, arg);
+}
+
+static inline long HYPERVISOR_grant_table_op(unsigned cmd, void *uop,
+					     unsigned count)
+{
+	return _hypercall3(__HYPERVISOR_grant_table_op, cmd, uop, count);
+}
+
+/* x86-64 passes the absolute timeout in one register. */
+static inline long HYPERVISOR_set_timer_op(uint64_t timeout)
+{
+	return _hypercall1(__HYPERVISOR_set_timer_op, timeout);
+}
+
 #endif

@@ -3,13 +3,18 @@
  * hypercall page, because the boot benchmark measures `xl create` to the
  * first line.
  */
+#include "arch/apic.h"
 #include "arch/cpu.h"
 #include "arch/gdt.h"
 #include "arch/idt.h"
+#include "kernel/cmdline.h"
 #include "kernel/console.h"
 #include "kernel/demo.h"
+#include "kernel/evtchn.h"
 #include "kernel/hypercall.h"
+#include "kernel/percpu.h"
 #include "kernel/shared_info.h"
+#include "kernel/smp.h"
 #include "kernel/shutdown.h"
 #include "kernel/start_info.h"
 #include "lib/format.h"
@@ -43,26 +48,34 @@ static __attribute__((noreturn)) void no_xen(void)
 	halt_forever();
 }
 
-/* The value of the test= word of the command line, or NULL. */
-static const char *find_test_list(const char *cmdline)
+/* vCPU 0's part of event delivery: its LAPIC, its upcall vector, its
+ * timer and call ports. Nothing here is fatal: a hypervisor without
+ * event channels still runs the tests that need none. */
+static void events_init(void)
 {
-	const char *p = cmdline;
+	struct percpu *c = this_cpu();
 
-	while (*p) {
-		while (*p == ' ')
-			p++;
-		if (!strncmp(p, "test=", 5))
-			return p + 5;
-		while (*p && *p != ' ')
-			p++;
+	c->vi = vcpu0_info();
+	c->online = true;
+	apic_init();
+	if (!c->vi)
+		return;
+	long rc = evtchn_init_cpu(true);
+	if (rc) {
+		kprintf("xenolith-guest: no upcall vector: %ld\n", rc);
+		return;
 	}
-	return NULL;
+	rc = smp_bind_kernel_ports(0);
+	if (rc)
+		kprintf("xenolith-guest: binding vCPU 0's ports: %ld\n", rc);
 }
 
 void kernel_main(void)
 {
 	const char *why;
 
+	/* First: the console finds its vCPU through GS. */
+	percpu_init(0);
 	gdt_init();
 	idt_init();
 	if (!hypercall_init())
@@ -76,8 +89,9 @@ void kernel_main(void)
 	long rc = shared_info_map();
 	if (rc)
 		kprintf("xenolith-guest: mapping shared_info failed: %ld\n", rc);
+	events_init();
 
-	const char *tests = find_test_list(start_info_cmdline());
+	const char *tests = cmdline_value("test");
 	if (tests)
 		tests_run(tests);
 	demo_run();

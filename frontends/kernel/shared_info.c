@@ -1,4 +1,5 @@
 #include "kernel/hypercall.h"
+#include "kernel/percpu.h"
 #include "kernel/shared_info.h"
 #include "lib/kstring.h"
 
@@ -58,6 +59,8 @@ struct vcpu_info *vcpu0_info(void)
 void vcpu0_info_moved(struct vcpu_info *now)
 {
 	vcpu0 = now;
+	/* The upcall reads vCPU 0's flags through its percpu. */
+	percpu[0].vi = now;
 	registered = true;
 }
 

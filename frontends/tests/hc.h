@@ -32,8 +32,9 @@ void hc_hvm_op(struct test *t);
 void hc_vcpu_op(struct test *t);
 void hc_platform(struct test *t);
 
-/* The sched_op block check, reused after the vcpu_info moves. */
-void hc_block_with_pending(struct test *t, const char *where);
+/* The sched_op block check (woken by a timer), reused after the
+ * vcpu_info moves. */
+void hc_block_until_timer(struct test *t, const char *where);
 
 /* A domid that is neither DOMID_SELF nor ours. */
 uint16_t hc_other_domid(void);

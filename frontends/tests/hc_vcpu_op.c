@@ -83,7 +83,7 @@ static void register_checks(struct test *t, unsigned nr_vcpus)
 
 	CHECK_EQ(t, reg(0, mfn, VCPU_INFO_OFFSET), -XEN_EINVAL,
 		 "register_vcpu_info a second time");
-	hc_block_with_pending(t, "the registered vcpu_info");
+	hc_block_until_timer(t, "the registered vcpu_info");
 }
 
 void hc_vcpu_op(struct test *t)

@@ -5,13 +5,19 @@
  *
  * Skipped, because they legitimately stop or disturb this vCPU rather
  * than test the hypervisor's guard: sched_op block, shutdown, poll,
- * remote_shutdown, shutdown_code and watchdog (cmds 1-6), and vcpu_op
- * initialise, up, down and send_nmi. Guest memory the kernel lives in is
- * never offered as a pointer, so a call that succeeds cannot overwrite it.
+ * remote_shutdown, shutdown_code and watchdog (cmds 1-6; block halts in
+ * its stub until an interrupt), and vcpu_op initialise, up, down and
+ * send_nmi. EVTCHNOP_send always gets a pointer into scratch: its stub
+ * reads the port in the guest, so a bad pointer faults here by design
+ * (doc/hypercalls.md) instead of returning -EFAULT. Guest memory the
+ * kernel lives in is never offered as a pointer, so a call that succeeds
+ * cannot overwrite it.
  */
 #include <xen/errno.h>
 
+#include "kernel/evtchn.h"
 #include "kernel/hypercall.h"
+#include "kernel/smp.h"
 #include "kernel/start_info.h"
 #include "lib/kstring.h"
 #include "tests/registry.h"
@@ -120,6 +126,8 @@ static void steer(unsigned nr, uint64_t *a)
 		a[1] = scratch_ptr();
 	if (nr == __HYPERVISOR_multicall && a[0] < LOW_MEMORY_END)
 		a[0] = scratch_ptr();
+	if (nr == __HYPERVISOR_event_channel_op && cmd == EVTCHNOP_send)
+		a[1] = scratch_ptr();
 }
 
 static void set_protected_range(void)
@@ -190,6 +198,13 @@ void test_hostile(struct test *t)
 	struct xen_hvm_param p = { .domid = DOMID_SELF,
 				   .index = HVM_PARAM_CALLBACK_IRQ };
 	HYPERVISOR_hvm_op(HVMOP_set_param, &p);
+	HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL);
+	HYPERVISOR_vcpu_op(VCPUOP_stop_singleshot_timer, 0, NULL);
+	HYPERVISOR_set_timer_op(0);
+	/* Garbage may have closed, rebound or retargeted our ports. */
+	if (evtchn_reset() == 0)
+		CHECK_EQ(t, smp_restore_kernel_ports(), 0,
+			 "rebinding the kernel's ports after reset");
 	CHECK_EQ(t, HYPERVISOR_xen_version(XENVER_version, NULL),
 		 (long)xen_cpuid.version, "xen_version(XENVER_version) after");
 	CHECK_EQ(t, HYPERVISOR_xen_version(XENVER_pagesize, NULL), 4096,

@@ -52,6 +52,12 @@ static const char *errno_name(long v)
 		return " (-EBUSY)";
 	case XEN_EACCES:
 		return " (-EACCES)";
+	case XEN_ESRCH:
+		return " (-ESRCH)";
+	case XEN_ENOSPC:
+		return " (-ENOSPC)";
+	case XEN_ETIME:
+		return " (-ETIME)";
 	default:
 		return "";
 	}

@@ -49,7 +49,16 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/memmap.c \
 	frontends/tests/triple_fault.c \
 	frontends/tests/hostile.c \
-	frontends/tests/bench_hcall.c
+	frontends/tests/bench_hcall.c \
+	frontends/tests/evt_util.c frontends/tests/evt_util.h \
+	frontends/tests/evtchn.c \
+	frontends/tests/timers.c \
+	frontends/tests/pvclock.c \
+	frontends/tests/smp.c \
+	frontends/tests/grants.c \
+	frontends/tests/grant_probe.c \
+	frontends/tests/dom0_peer.c frontends/tests/dom0_peer.h \
+	frontends/tests/echo.c
 
 # The interface version pins which layouts the Xen headers hand a guest;
 # a guest must never see the toolstack-only definitions.

@@ -8,6 +8,15 @@ static const struct test_case tests[] = {
 	{ "triple-fault", test_triple_fault },
 	{ "hostile", test_hostile },
 	{ "bench-hcall", test_bench_hcall },
+	{ "evtchn", test_evtchn },
+	{ "timers", test_timers },
+	{ "pvclock", test_pvclock },
+	{ "smp", test_smp },
+	{ "grants", test_grants },
+	{ "grant-probe", test_grant_probe },
+	{ "dom0-peer", test_dom0_peer },
+	{ "evtchn-echo", test_evtchn_echo },
+	{ "raw-echo", test_raw_echo },
 };
 
 const struct test_case *test_find(const char *name, size_t len)

@@ -19,5 +19,14 @@ void test_memmap(struct test *t);
 void test_triple_fault(struct test *t);
 void test_hostile(struct test *t);
 void test_bench_hcall(struct test *t);
+void test_evtchn(struct test *t);
+void test_timers(struct test *t);
+void test_pvclock(struct test *t);
+void test_smp(struct test *t);
+void test_grants(struct test *t);
+void test_grant_probe(struct test *t);
+void test_dom0_peer(struct test *t);
+void test_evtchn_echo(struct test *t);
+void test_raw_echo(struct test *t);
 
 #endif

@@ -6,6 +6,7 @@
  * leaves the far end unbound; reset closes everything; every error code
  * of the event_channel_op table; and ports run out at the 2-level limit.
  */
+#include "arch/atomic.h"
 #include "arch/cpu.h"
 #include "arch/traps.h"
 #include "kernel/evtchn.h"
@@ -188,6 +189,45 @@ static void masking(struct test *t, evtchn_port_t a, evtchn_port_t b)
 		 "deliveries after unmasking a port that was not pending");
 	CHECK_EQ(t, evtchn_unmask(EVTCHN_NR_PORTS), -XEN_EINVAL,
 		 "EVTCHNOP_unmask(%u)", (unsigned)EVTCHN_NR_PORTS);
+}
+
+/* A masked port left pending, for close and reset to clean up. */
+static evtchn_port_t pending_masked_port(struct test *t, evtchn_port_t *peer)
+{
+	evtchn_port_t x = 0, y = 0;
+
+	*peer = 0;
+	if (evtchn_alloc_unbound(DOMID_SELF, &x) ||
+	    evtchn_bind_interdomain(self(), x, &y)) {
+		test_fail(t, "cannot make a loopback pair");
+		return 0;
+	}
+	evtchn_mask(x);
+	evtchn_send(y);
+	check(t, evtchn_is_pending(x), "masked port %u not pending", x);
+	*peer = y;
+	return x;
+}
+
+/* Closing a port clears its pending bit (as Xen's evtchn_free does), or
+ * a later binding of the same port number would see a stale event. */
+static void close_clears_pending(struct test *t)
+{
+	evtchn_port_t y, x = pending_masked_port(t, &y);
+
+	if (!x)
+		return;
+	/* The mask is the guest's to clear; the pending bit must go with
+	 * the port. Interrupts are off, so no upcall takes it meanwhile. */
+	sync_clear_bit(x, HYPERVISOR_shared_info->evtchn_mask);
+	CHECK_EQ(t, evtchn_close(x), 0, "close(pending port %u)", x);
+	check(t, !evtchn_is_pending(x), "port %u still pending after close",
+	      x);
+	/* Not to be taken for whatever binds port x next. */
+	evtchn_clear_pending(x);
+	evtchn_close(y);
+	/* Let whatever the test left in the LAPIC come in now. */
+	irq_window();
 }
 
 static void bind_vcpu(struct test *t, evtchn_port_t a, evtchn_port_t b)
@@ -468,6 +508,9 @@ static void reset(struct test *t)
 
 	CHECK_EQ(t, op(EVTCHNOP_reset, &r), -XEN_EPERM, "reset(dom %u)",
 		 hc_other_domid());
+	evtchn_port_t peer, pend = pending_masked_port(t, &peer);
+	if (pend)
+		sync_clear_bit(pend, HYPERVISOR_shared_info->evtchn_mask);
 	evtchn_alloc_unbound(DOMID_SELF, &a);
 	evtchn_port_t timer = c->timer_port, call = c->call_port;
 	long rc = evtchn_reset();
@@ -478,6 +521,13 @@ static void reset(struct test *t)
 		expect_status(t, a, EVTCHNSTAT_closed, "after reset");
 	expect_status(t, timer, EVTCHNSTAT_closed, "timer port after reset");
 	expect_status(t, call, EVTCHNSTAT_closed, "call port after reset");
+	if (pend) {
+		expect_status(t, pend, EVTCHNSTAT_closed, "after reset");
+		check(t, !evtchn_is_pending(pend),
+		      "port %u still pending after reset", pend);
+		/* Not to be taken for the timer port that may reuse it. */
+		evtchn_clear_pending(pend);
+	}
 	CHECK_EQ(t, smp_restore_kernel_ports(), 0,
 		 "binding the kernel's ports again after reset");
 	/* And the timer works again through the new port. */
@@ -499,6 +549,7 @@ void test_evtchn(struct test *t)
 	loopback(t, &a, &b);
 	if (a && b) {
 		masking(t, a, b);
+		close_clears_pending(t);
 		bind_vcpu(t, a, b);
 	}
 	virq_and_ipi(t);

@@ -10,7 +10,11 @@
  * default) answers from the interrupt handler, before the vCPU returns
  * to its halt; echo_mode=loop answers from the loop around
  * SCHEDOP_block instead. Both helpers answer the same way, so the
- * floor is measured like the real thing.
+ * floor is measured like the real thing. On a PVM host (every guest
+ * kernel instruction emulated) answering from the handler measured
+ * about 100-150 us per Dom0 round trip against about 250 us from the
+ * loop: the loop pays for the iretq, the stub's return and the re-block
+ * before it answers.
  */
 #include "arch/cpu.h"
 #include "arch/traps.h"

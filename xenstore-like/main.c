@@ -1,0 +1,263 @@
+/*
+ * xenolith-stored: the XenStore daemon. Serves the wire protocol of
+ * io/xs_wire.h on <rundir>/xenstored/socket for Dom0 programs (Debian's
+ * libxenstore reaches it through XENSTORED_PATH) and, once the ring
+ * transport is plugged in, on every introduced guest's ring.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "dom0/rundir.h"
+#include "xenstore-like/domsock.h"
+#include "xenstore-like/sock.h"
+#include "xenstore-like/store.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: xenolith-stored [OPTIONS]\n"
+            "The Xenolith XenStore daemon.\n\n"
+            "  -F, --foreground         stay in the foreground, log to stderr\n"
+            "  -r, --rundir DIR         runtime directory (default %s)\n"
+            "  -s, --socket PATH        listen on PATH (default RUNDIR/xenstored/socket)\n"
+            "  -T, --trace-file FILE    trace every request and reply to FILE from the start\n"
+            "  -q, --quota NAME=VALUE   set a per-domain quota (nodes, node-size, watches,\n"
+            "                           transactions, outstanding, permissions)\n"
+            "      --domain-sockets     on INTRODUCE, open RUNDIR/xenstored/domain/DOMID whose\n"
+            "                           clients speak as that domain (tests, tools)\n"
+            "  -h, --help               this text\n"
+            "  -V, --version            print the version\n",
+            RUNDIR_SYSTEM);
+}
+
+static void log_line(const char *msg)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct tm tm;
+    localtime_r(&ts.tv_sec, &tm);
+    fprintf(stderr, "%04d-%02d-%02d %02d:%02d:%02d xenolith-stored: %s\n", tm.tm_year + 1900,
+            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msg);
+}
+
+static int lock_pidfile(const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "xenolith-stored: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        char buf[32] = "";
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        fprintf(stderr, "xenolith-stored: another xenolith-stored (pid %s) already runs on this rundir\n",
+                buf[0] ? buf : "?");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void daemonize(const char *logpath)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("xenolith-stored: fork");
+        exit(1);
+    }
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    pid = fork();
+    if (pid < 0)
+        exit(1);
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") < 0)
+        exit(1);
+    int nul = open("/dev/null", O_RDWR);
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (nul >= 0) {
+        dup2(nul, STDIN_FILENO);
+        dup2(nul, STDOUT_FILENO);
+    }
+    dup2(log >= 0 ? log : nul, STDERR_FILENO);
+    if (nul > STDERR_FILENO)
+        close(nul);
+    if (log > STDERR_FILENO)
+        close(log);
+}
+
+static bool set_quota(struct xs_quota *q, const char *arg)
+{
+    const char *eq = strchr(arg, '=');
+    if (!eq)
+        return false;
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(eq + 1, &end, 10);
+    if (!eq[1] || *end || errno || v > UINT32_MAX)
+        return false;
+    for (const struct xs_quota_name *n = xs_quota_names; n->name; n++)
+        if (strlen(n->name) == (size_t)(eq - arg) && strncmp(n->name, arg, (size_t)(eq - arg)) == 0) {
+            *n->field(q) = (uint32_t)v;
+            return true;
+        }
+    return false;
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+    (void)signum;
+    uv_stop(s->loop);
+}
+
+int main(int argc, char **argv)
+{
+    enum { OPT_DOMAIN_SOCKETS = 256 };
+    static const struct option opts[] = {
+        {"foreground", no_argument, NULL, 'F'},
+        {"rundir", required_argument, NULL, 'r'},
+        {"socket", required_argument, NULL, 's'},
+        {"trace-file", required_argument, NULL, 'T'},
+        {"quota", required_argument, NULL, 'q'},
+        {"domain-sockets", no_argument, NULL, OPT_DOMAIN_SOCKETS},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    bool foreground = false, domain_sockets = false;
+    const char *rundir = RUNDIR_SYSTEM, *socket_path = NULL, *trace_file = NULL;
+    struct xs_quota quota = XS_QUOTA_DEFAULTS;
+    int c;
+    while ((c = getopt_long(argc, argv, "Fr:s:T:q:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'F':
+            foreground = true;
+            break;
+        case 'r':
+            rundir = optarg;
+            break;
+        case 's':
+            socket_path = optarg;
+            break;
+        case 'T':
+            trace_file = optarg;
+            break;
+        case 'q':
+            if (!set_quota(&quota, optarg)) {
+                fprintf(stderr, "xenolith-stored: bad quota '%s' (want NAME=VALUE)\n", optarg);
+                return 2;
+            }
+            break;
+        case OPT_DOMAIN_SOCKETS:
+            domain_sockets = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        case 'V':
+            printf("xenolith-stored %s\n", PACKAGE_VERSION);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "xenolith-stored: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
+    char sockdir[512], path[600], logpath[600], pidpath[600], tracepath[600];
+    snprintf(sockdir, sizeof(sockdir), "%s/xenstored", rundir);
+    snprintf(logpath, sizeof(logpath), "%s/log", rundir);
+    int r = rundir_mkdirs(logpath, 0755);
+    if (r == 0)
+        r = rundir_mkdirs(sockdir, 0700);
+    if (r < 0) {
+        fprintf(stderr, "xenolith-stored: cannot create directories under %s: %s\n", rundir,
+                strerror(-r));
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/socket", sockdir);
+    snprintf(logpath, sizeof(logpath), "%s/log/xenolith-stored.log", rundir);
+    snprintf(pidpath, sizeof(pidpath), "%s/xenolith-stored.pid", rundir);
+    snprintf(tracepath, sizeof(tracepath), "%s/log/xenstored-trace.log", rundir);
+    if (!socket_path)
+        socket_path = path;
+
+    int pidfd = lock_pidfile(pidpath);
+    if (pidfd < 0)
+        return 1;
+    struct xs_store *st = xs_store_new(&quota);
+    if (!st) {
+        fprintf(stderr, "xenolith-stored: out of memory\n");
+        return 1;
+    }
+    st->log = log_line;
+    st->trace_path = strdup(trace_file ? trace_file : tracepath);
+    if (trace_file && xs_trace_set(st, true) != 0) {
+        fprintf(stderr, "xenolith-stored: cannot open %s: %s\n", trace_file, strerror(errno));
+        return 1;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    uv_loop_t *loop = uv_default_loop();
+    int err;
+    struct xs_listener *l = xs_listen(loop, st, socket_path, 0, &err);
+    if (!l) {
+        fprintf(stderr, "xenolith-stored: cannot listen on %s: %s\n", socket_path, strerror(err));
+        return 1;
+    }
+    if (domain_sockets && (err = xs_domsock_install(st, loop, sockdir)) != 0) {
+        fprintf(stderr, "xenolith-stored: cannot set up domain sockets: %s\n", strerror(err));
+        return 1;
+    }
+    /* Detach only once the socket exists, so whoever started us can use
+     * it as soon as we return. */
+    if (!foreground)
+        daemonize(logpath);
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    if (ftruncate(pidfd, 0) == 0)
+        (void)!pwrite(pidfd, buf, (size_t)n, 0);
+
+    uv_signal_t sigterm, sigint;
+    uv_signal_init(loop, &sigterm);
+    uv_signal_start(&sigterm, on_signal, SIGTERM);
+    uv_signal_init(loop, &sigint);
+    uv_signal_start(&sigint, on_signal, SIGINT);
+    xs_store_log(st, "started (pid %d, socket %s)", (int)getpid(), socket_path);
+
+    uv_run(loop, UV_RUN_DEFAULT);
+
+    xs_store_log(st, "stopping");
+    xs_listener_close(l);
+    for (uint32_t id = 1; id < DOMID_FIRST_RESERVED; id++)
+        if (st->doms.by_id[id] && st->doms.by_id[id]->introduced)
+            xs_release(st, id);
+    void *ring_ctx = st->ring.ctx;
+    xs_store_free(st);
+    free(ring_ctx);
+    uv_close((uv_handle_t *)&sigterm, NULL);
+    uv_close((uv_handle_t *)&sigint, NULL);
+    uv_run(loop, UV_RUN_NOWAIT);
+    unlink(pidpath);
+    return 0;
+}

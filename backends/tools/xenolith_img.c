@@ -266,14 +266,15 @@ static uint64_t mix(uint64_t x)
     return x ^ (x >> 31);
 }
 
-/* Write number seq of run `seed`: up to 64 KiB, sector aligned, mostly
- * landing in blocks not yet allocated. */
+/* Write number seq of run `seed`: up to 64 KiB, sector aligned, within
+ * the sixteenth of the disk the seed picks, so that each run starts out
+ * allocating blocks no earlier run touched. */
 static void crash_op(uint64_t seed, uint64_t seq, uint64_t sectors, uint64_t *first,
                      uint32_t *count)
 {
-    uint64_t r = mix(seed * 1000003 + seq);
+    uint64_t r = mix(seed * 1000003 + seq), area = sectors / 16;
     *count = (uint32_t)(1 + r % 128);
-    *first = mix(r) % (sectors - *count);
+    *first = (seed % 16) * area + mix(r) % (area - *count);
 }
 
 static void crash_sector(uint64_t seed, uint64_t seq, uint64_t sector, uint8_t *p)
@@ -319,6 +320,16 @@ struct expect {
     uint32_t mrun, mseq; /* a write in flight at a kill may have landed */
 };
 
+/* Any expectation in the MiB starting at sector s? Unwritten space of a
+ * large sparse disk is not worth reading sector by sector. */
+static bool written_near(const struct expect *ex, uint64_t s, uint64_t sectors)
+{
+    for (uint64_t i = s; i < s + 2048 && i < sectors; i++)
+        if (ex[i].run || ex[i].mrun)
+            return true;
+    return false;
+}
+
 static int cmd_verify(int argc, char **argv)
 {
     if (argc < 3)
@@ -362,12 +373,21 @@ static int cmd_verify(int argc, char **argv)
         }
         acked += (uint64_t)(last + 1);
     }
-    uint8_t got[512], want[512], maybe[512];
+    uint8_t want[512], maybe[512];
+    uint8_t *chunk = malloc(1 << 20);
     uint64_t bad = 0, checked = 0;
+    if (!chunk)
+        return 1;
     for (uint64_t s = 0; s < sectors; s++) {
         struct expect *e = &ex[s];
-        if (xns_read_sectors(d, got, s, 1) < 0)
+        uint64_t in = s % 2048;
+        if (in == 0 && !written_near(ex, s, sectors)) {
+            s += 2047; /* nothing was written in this MiB: it reads zeros, as check saw */
+            continue;
+        }
+        if (in == 0 && xns_read_sectors(d, chunk, s, (uint32_t)(sectors - s < 2048 ? sectors - s : 2048)) < 0)
             return die(NULL);
+        const uint8_t *got = chunk + in * 512;
         if (e->run)
             crash_sector(seeds[e->run], e->seq, s, want);
         else
@@ -385,6 +405,7 @@ static int cmd_verify(int argc, char **argv)
     printf("verify: %" PRIu64 " acknowledged writes, %" PRIu64 " written sectors checked, %"
            PRIu64 " wrong\n", acked, checked, bad);
     xns_close(d);
+    free(chunk);
     free(ex);
     free(seeds);
     return bad ? 1 : 0;

@@ -67,15 +67,15 @@ storage_setup() {
     export XENOLITH_SR_DB="$WORK/sr.json"
 }
 
-# new_loop SIZE: a loop device on a sparse file; prints its path.
+# new_loop SIZE: a loop device on a sparse file, in $LOOP. (Not printed:
+# a command substitution would lose it from the clean-up list.)
+LOOP=
 new_loop() {
     local f
     f=$(mktemp "$WORK/pv.XXXXXX")
     truncate -s "$1" "$f"
-    local dev
-    dev=$(losetup -f --show "$f") || fail "losetup failed"
-    LOOPS+=("$dev")
-    echo "$dev"
+    LOOP=$(losetup -f --show "$f") || fail "losetup failed"
+    LOOPS+=("$LOOP")
 }
 
 # json EXPR: evaluates a Python expression over the JSON on stdin (as j).

@@ -230,6 +230,98 @@ static void close_clears_pending(struct test *t)
 	irq_window();
 }
 
+/* How upcalls are routed: the vCPU's own vector wins over the domain's
+ * HVM_PARAM_CALLBACK_IRQ, and both refuse what the contract refuses. */
+static void routing(struct test *t, evtchn_port_t a, evtchn_port_t b)
+{
+	struct percpu *c = this_cpu();
+	struct xen_hvm_evtchn_upcall_vector uv;
+	unsigned n = smp_vcpu_count();
+
+	CHECK_EQ(t, evtchn_set_callback_param(), 0,
+		 "set_param(CALLBACK_IRQ, vector %#x)", EVTCHN_CALLBACK_VECTOR);
+	uint64_t global = c->callback_upcalls;
+	send_and_receive(t, b, &rec_a, a, "send with CALLBACK_IRQ set too");
+	CHECK_EQ(t, c->callback_upcalls, global,
+		 "upcalls on the CALLBACK_IRQ vector for a vCPU with its own");
+
+	static const uint64_t other_types[] = {
+		((uint64_t)HVM_PARAM_CALLBACK_TYPE_GSI << 56) | 5,
+		((uint64_t)HVM_PARAM_CALLBACK_TYPE_PCI_INTX << 56) | 0x1234,
+		(3ull << 56) | 0xe1,
+	};
+	for (unsigned i = 0; i < 3; i++) {
+		struct xen_hvm_param p = { .domid = DOMID_SELF,
+					   .index = HVM_PARAM_CALLBACK_IRQ,
+					   .value = other_types[i] };
+
+		CHECK_EQ(t, HYPERVISOR_hvm_op(HVMOP_set_param, &p), -XEN_ENOSYS,
+			 "set_param(CALLBACK_IRQ, %#llx)",
+			 (unsigned long long)other_types[i]);
+	}
+	/* Secondaries may rely on it (smp.c); put it back. */
+	evtchn_set_callback_param();
+
+	uv = (struct xen_hvm_evtchn_upcall_vector){ .vcpu = 0, .vector = 0xf };
+	CHECK_EQ(t, HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &uv),
+		 -XEN_EINVAL, "set_evtchn_upcall_vector(vector 0xf)");
+	uv = (struct xen_hvm_evtchn_upcall_vector){ .vcpu = n,
+						    .vector = EVTCHN_UPCALL_VECTOR };
+	CHECK_EQ(t, HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector, &uv),
+		 -XEN_ENOENT, "set_evtchn_upcall_vector(vCPU %u = nr_vcpus)", n);
+	CHECK_EQ(t, HYPERVISOR_hvm_op(HVMOP_set_evtchn_upcall_vector,
+				      BAD_VA_UNMAPPED),
+		 -XEN_EFAULT, "set_evtchn_upcall_vector(%p)", BAD_VA_UNMAPPED);
+	/* Whatever a wrong answer above did, vCPU 0 keeps its vector. */
+	evtchn_set_upcall_vector(0, EVTCHN_UPCALL_VECTOR);
+	send_and_receive(t, b, &rec_a, a, "send after the refused vectors");
+}
+
+static long poll(evtchn_port_t *ports, unsigned nr, uint64_t timeout)
+{
+	struct sched_poll p = { .nr_ports = nr, .timeout = timeout };
+
+	set_xen_guest_handle(p.ports, ports);
+	return HYPERVISOR_sched_op(SCHEDOP_poll, &p);
+}
+
+/* SCHEDOP_poll: at once on a pending port, else at its timeout. */
+static void polling(struct test *t, evtchn_port_t a, evtchn_port_t b)
+{
+	static evtchn_port_t many[129];
+	evtchn_port_t ports[2] = { b, a };
+
+	evtchn_mask(a);
+	evtchn_send(b);
+	uint64_t t0 = time_now();
+	CHECK_EQ(t, poll(ports, 2, t0 + NS_PER_SEC), 0,
+		 "SCHEDOP_poll with port %u pending", a);
+	check(t, time_now() - t0 < 100 * NS_PER_MS,
+	      "SCHEDOP_poll with a pending port took %llu ms",
+	      (unsigned long long)(time_now() - t0) / NS_PER_MS);
+	evtchn_clear_pending(a);
+	sync_clear_bit(a, HYPERVISOR_shared_info->evtchn_mask);
+
+	t0 = time_now();
+	CHECK_EQ(t, poll(ports, 2, t0 + 10 * NS_PER_MS), 0,
+		 "SCHEDOP_poll timing out after 10 ms");
+	uint64_t took = time_now() - t0;
+	check(t, took >= 10 * NS_PER_MS && took < 10 * NS_PER_MS + QUIET_NS,
+	      "SCHEDOP_poll with a 10 ms timeout took %llu us",
+	      (unsigned long long)took / 1000);
+
+	for (unsigned i = 0; i < 129; i++)
+		many[i] = a;
+	CHECK_EQ(t, poll(many, 129, 0), -XEN_EINVAL, "SCHEDOP_poll(129 ports)");
+	ports[1] = EVTCHN_NR_PORTS;
+	CHECK_EQ(t, poll(ports, 2, 0), -XEN_EINVAL,
+		 "SCHEDOP_poll(port %u)", (unsigned)EVTCHN_NR_PORTS);
+	CHECK_EQ(t, HYPERVISOR_sched_op(SCHEDOP_poll, BAD_VA_UNMAPPED),
+		 -XEN_EFAULT, "SCHEDOP_poll(%p)", BAD_VA_UNMAPPED);
+	CHECK_EQ(t, poll(BAD_VA_UNMAPPED, 1, 0), -XEN_EFAULT,
+		 "SCHEDOP_poll(ports %p)", BAD_VA_UNMAPPED);
+}
+
 static void bind_vcpu(struct test *t, evtchn_port_t a, evtchn_port_t b)
 {
 	unsigned n = smp_vcpu_count();
@@ -550,6 +642,8 @@ void test_evtchn(struct test *t)
 	if (a && b) {
 		masking(t, a, b);
 		close_clears_pending(t);
+		routing(t, a, b);
+		polling(t, a, b);
 		bind_vcpu(t, a, b);
 	}
 	virq_and_ipi(t);

@@ -1,7 +1,8 @@
 /*
- * Every vector lands here. Expected faults resume; the ring-3 return
- * vector goes back to the kernel; anything else is a guest bug, so the
- * kernel reports it as fully as it can and asks to be marked crashed.
+ * Every vector lands here. Interrupts (vectors 32 and up) run their
+ * handler and get an EOI; expected faults resume; the ring-3 return
+ * vector goes back to the kernel; any other exception is a guest bug, so
+ * the kernel reports it as fully as it can and asks to be marked crashed.
  */
 #include "arch/apic.h"
 #include "arch/atomic.h"

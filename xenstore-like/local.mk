@@ -25,3 +25,25 @@ xenstore_like_xenolith_stored_SOURCES = \
 	xenstore-like/domsock.c xenstore-like/domsock.h
 xenstore_like_xenolith_stored_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 xenstore_like_xenolith_stored_LDADD = xenstore-like/libxscore.a dom0/libxenctl.a $(UV_LIBS)
+
+# Unit tests of the core (tests/unit/test_xs_*.c).
+EXTRA_DIST += tests/unit/test_xs_harness.h
+XS_UNIT_TESTS = tests/unit/test_xs_tree tests/unit/test_xs_store tests/unit/test_xs_txn \
+	tests/unit/test_xs_watch tests/unit/test_xs_proto
+check_PROGRAMS += $(XS_UNIT_TESTS)
+TESTS += $(XS_UNIT_TESTS)
+tests_unit_test_xs_tree_SOURCES = tests/unit/test_xs_tree.c
+tests_unit_test_xs_tree_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_xs_tree_LDADD = xenstore-like/libxscore.a $(CHECK_LIBS)
+tests_unit_test_xs_store_SOURCES = tests/unit/test_xs_store.c
+tests_unit_test_xs_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_xs_store_LDADD = xenstore-like/libxscore.a $(CHECK_LIBS)
+tests_unit_test_xs_txn_SOURCES = tests/unit/test_xs_txn.c
+tests_unit_test_xs_txn_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_xs_txn_LDADD = xenstore-like/libxscore.a $(CHECK_LIBS)
+tests_unit_test_xs_watch_SOURCES = tests/unit/test_xs_watch.c
+tests_unit_test_xs_watch_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_xs_watch_LDADD = xenstore-like/libxscore.a $(CHECK_LIBS)
+tests_unit_test_xs_proto_SOURCES = tests/unit/test_xs_proto.c
+tests_unit_test_xs_proto_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_xs_proto_LDADD = xenstore-like/libxscore.a $(CHECK_LIBS)

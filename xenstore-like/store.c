@@ -392,7 +392,8 @@ void xs_fire(struct xs_store *st, const char *path, struct xs_perms *perms, bool
 void xs_fire_deferred(struct xs_store *st)
 {
     st->defer_events = false;
-    qsort(st->deferred, st->ndeferred, sizeof(st->deferred[0]), event_cmp);
+    if (st->ndeferred > 1)
+        qsort(st->deferred, st->ndeferred, sizeof(st->deferred[0]), event_cmp);
     for (size_t i = 0; i < st->ndeferred; i++) {
         struct xs_event *e = &st->deferred[i];
         if (i == 0 || event_cmp(e, &st->deferred[i - 1]) != 0)

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "backends/storage/xnstorage.h"
@@ -39,6 +40,7 @@ static int usage(void)
             "       xenolith-img convert [-t raw|fixed|dynamic] SRC DST\n"
             "       xenolith-img crashwriter FILE SEED           (until killed)\n"
             "       xenolith-img verify FILE LOG...\n"
+            "       xenolith-img bench FILE SECONDS BLOCK     (prints MB/s)\n"
             "SIZE takes k, m, g, t suffixes (powers of 1024).\n");
     return 2;
 }
@@ -411,6 +413,53 @@ static int cmd_verify(int argc, char **argv)
     return bad ? 1 : 0;
 }
 
+/* Fills the disk (so every block is allocated), then random reads and
+ * writes of BLOCK bytes, half each, for SECONDS: the steady state a guest
+ * sees once its disk is in use. */
+static int cmd_bench(int argc, char **argv)
+{
+    uint64_t secs, bs;
+    if (argc != 4 || parse_size(argv[2], &secs) < 0 || parse_size(argv[3], &bs) < 0 ||
+        bs % 512 || bs == 0)
+        return usage();
+    struct xns_disk *d;
+    if (xns_open(argv[1], XNS_FMT_AUTO, XNS_RDWR, &d) < 0)
+        return die(NULL);
+    uint64_t size = xns_size(d) / bs * bs;
+    char *buf = malloc(1 << 20);
+    if (!buf)
+        return 1;
+    memset(buf, 0x3c, 1 << 20);
+    for (uint64_t off = 0; off + (1 << 20) <= size; off += 1 << 20)
+        if (xns_write(d, buf, 1 << 20, off) < 0)
+            return die(NULL);
+    if (xns_flush(d) < 0)
+        return die(NULL);
+    struct timespec t0, t;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    uint64_t bytes = 0, x = 12345;
+    double el = 0;
+    for (uint64_t n = 0;; n++) {
+        x = mix(x);
+        uint64_t off = x % (size / bs) * bs;
+        int rc = n & 1 ? xns_write(d, buf, (size_t)bs, off) : xns_read(d, buf, (size_t)bs, off);
+        if (rc < 0)
+            return die(NULL);
+        bytes += bs;
+        if ((n & 255) == 0) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            el = (double)(t.tv_sec - t0.tv_sec) + (double)(t.tv_nsec - t0.tv_nsec) / 1e9;
+            if (el >= (double)secs)
+                break;
+        }
+    }
+    if (xns_close(d) < 0)
+        return die(NULL);
+    printf("%.1f\n", (double)bytes / el / 1e6);
+    free(buf);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -436,6 +485,8 @@ int main(int argc, char **argv)
         return cmd_crashwriter(argc, argv);
     if (strcmp(c, "verify") == 0)
         return cmd_verify(argc, argv);
+    if (strcmp(c, "bench") == 0)
+        return cmd_bench(argc, argv);
     uint64_t v;
     if (strcmp(c, "resize") == 0 && argc == 3 && parse_size(argv[2], &v) == 0)
         return xns_resize(argv[1], v) < 0 ? die(NULL) : 0;

@@ -34,3 +34,6 @@ tests_unit_test_storage_vhd_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)
 tests_unit_test_storage_lvm_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_storage_lvm_SOURCES = tests/unit/test_storage_lvm.c
 tests_unit_test_storage_lvm_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)
+
+dist_man_MANS += man/xl-disk-configuration.5
+EXTRA_DIST += tests/integration/storage.bash bench/storage-lib.sh

@@ -105,7 +105,7 @@ struct domain {
     uint16_t global_virq_port[NR_VIRQS];
     uint64_t hypercall_page_gpa; /* where the doorbell bitmap lives, 0 = none */
     int raw_fds[2];           /* the benchmark floor's ioeventfd and irqfd, -1 = none */
-    xen_ulong_t doorbell_ports[EVTCHN_2L_PORTS / EVTCHN_2L_WORD_BITS];
+    uint8_t doorbell_bitmap[24]; /* HYPERCALL_DOORBELL_BITMAP_SIZE: ports 0-191 */
 
     /* under hv.gnttab_lock: */
     unsigned gnt_nr_frames;

@@ -74,7 +74,7 @@ static void write_doorbell_bitmap_locked(struct domain *d)
         return;
     uint8_t *page = guest_ram_ptr(&d->ram, d->hypercall_page_gpa, HYPERCALL_PAGE_SIZE);
     if (page)
-        memcpy(page + HYPERCALL_DOORBELL_BITMAP_OFF, d->doorbell_ports, sizeof(d->doorbell_ports));
+        memcpy(page + HYPERCALL_DOORBELL_BITMAP_OFF, d->doorbell_bitmap, sizeof(d->doorbell_bitmap));
 }
 
 void evtchn_hypercall_page_placed_locked(struct domain *d, uint64_t gpa)
@@ -85,9 +85,12 @@ void evtchn_hypercall_page_placed_locked(struct domain *d, uint64_t gpa)
 
 /* A guest port bound to a Dom0 port becomes an in-kernel doorbell: the
  * hypercall page's EVTCHNOP_send writes it to the doorbell port and KVM
- * signals the Dom0 program's eventfd directly. */
+ * signals the Dom0 program's eventfd directly. The page has room to mark
+ * the low ports only; the others go through the ordinary trap. */
 static void doorbell_set_locked(struct domain *d, uint32_t port, bool on)
 {
+    if (port >= HYPERCALL_DOORBELL_PORTS)
+        return;
     int efd = hv.dom0_port_efd[d->evtchn.ports[port].remote_port];
     struct kvm_ioeventfd io = {
         .datamatch = port, .addr = XENOLITH_DOORBELL_PORT, .len = 4, .fd = efd,
@@ -99,11 +102,11 @@ static void doorbell_set_locked(struct domain *d, uint32_t port, bool on)
                on ? "set" : "clear", port, strerror(errno));
         return;
     }
-    xen_ulong_t bit = (xen_ulong_t)1 << (port % EVTCHN_2L_WORD_BITS);
+    uint8_t bit = (uint8_t)(1u << (port % 8));
     if (on)
-        d->doorbell_ports[port / EVTCHN_2L_WORD_BITS] |= bit;
+        d->doorbell_bitmap[port / 8] |= bit;
     else
-        d->doorbell_ports[port / EVTCHN_2L_WORD_BITS] &= ~bit;
+        d->doorbell_bitmap[port / 8] &= (uint8_t)~bit;
     write_doorbell_bitmap_locked(d);
 }
 
@@ -173,6 +176,8 @@ static int close_locked(struct domain *d, uint32_t port)
     default:
         break;
     }
+    /* A stale event must not surface on the port's next binding. */
+    evtchn_2l_clear_pending(shared_info_of(d), port);
     evtchn_table_release(&d->evtchn, port);
     set_notify_vcpu_locked(d, port, 0);
     return 0;

@@ -39,37 +39,36 @@ static void emit_sched_op(uint8_t *page)
 static void emit_event_channel_op(uint8_t *page)
 {
     unsigned at = __HYPERVISOR_event_channel_op * HYPERCALL_STUB_SIZE;
+    unsigned trap = at + 5;
     uint8_t head[] = {
         0x83, 0xff, EVTCHNOP_send, /* cmp $EVTCHNOP_send,%edi */
-        0x0f, 0x84, 0, 0, 0, 0,    /* je fast */
+        0x74, 0,                   /* je fast */
     };
-    int32_t rel = (int32_t)HYPERCALL_SEND_FAST_OFF - (int32_t)(at + sizeof(head));
-    memcpy(head + 5, &rel, 4);
+    head[4] = (uint8_t)(HYPERCALL_SEND_FAST_OFF - trap);
     emit(page, &at, head, sizeof(head));
     emit_trap(page, &at, __HYPERVISOR_event_channel_op);
 
     /* The port is read in the guest; only ports in the bitmap (bound to
      * Dom0, so an ioeventfd matches them) take the doorbell. */
     at = HYPERCALL_SEND_FAST_OFF;
-    const uint8_t fast[] = {
+    uint8_t fast[] = {
         0x8b, 0x06,                   /* mov (%rsi),%eax */
-        0x3d, 0xff, 0x0f, 0x00, 0x00, /* cmp $0xfff,%eax */
-        0x77, 0x0e,                   /* ja trap */
+        0x3d, HYPERCALL_DOORBELL_PORTS, 0x00, 0x00, 0x00, /* cmp $ports,%eax */
+        0x73, 0,                      /* jae trap */
         0x0f, 0xa3, 0x05, 0, 0, 0, 0, /* bt %eax,bitmap(%rip) */
-        0x73, 0x05,                   /* jnc trap */
+        0x73, 0,                      /* jnc trap */
         0xe7, XENOLITH_DOORBELL_PORT, /* out %eax,$doorbell */
         0x31, 0xc0,                   /* xor %eax,%eax */
         0xc3,                         /* ret */
     };
-    _Static_assert(EVTCHN_2L_NR_CHANNELS - 1 == 0xfff, "the fast path bounds the port at 0xfff");
-    _Static_assert(EVTCHN_2L_NR_CHANNELS / 8 == HYPERCALL_DOORBELL_BITMAP_SIZE,
-                   "one bitmap bit per port");
-    uint8_t code[sizeof(fast)];
-    memcpy(code, fast, sizeof(fast));
+    _Static_assert(sizeof(fast) <= HYPERCALL_STUB_SIZE - HYPERCALL_TRAP_SIZE,
+                   "the fast path fits in the tail of stub 33");
+    _Static_assert(HYPERCALL_DOORBELL_PORTS < 256, "the port bound is one byte of the cmp");
+    fast[8] = (uint8_t)((int)trap - (int)(at + 9));
     int32_t disp = (int32_t)HYPERCALL_DOORBELL_BITMAP_OFF - (int32_t)(at + 16);
-    memcpy(code + 12, &disp, 4);
-    emit(page, &at, code, sizeof(code));
-    emit_trap(page, &at, __HYPERVISOR_event_channel_op);
+    memcpy(fast + 12, &disp, 4);
+    fast[17] = (uint8_t)((int)trap - (int)(at + 18));
+    emit(page, &at, fast, sizeof(fast));
 }
 
 void hypercall_page_fill(uint8_t page[HYPERCALL_PAGE_SIZE])
@@ -81,6 +80,7 @@ void hypercall_page_fill(uint8_t page[HYPERCALL_PAGE_SIZE])
         emit_trap(page, &at, nr);
     }
     emit_sched_op(page);
+    memset(page + __HYPERVISOR_event_channel_op * HYPERCALL_STUB_SIZE, 0xcc, HYPERCALL_STUB_SIZE);
     emit_event_channel_op(page);
     memset(page + HYPERCALL_DOORBELL_BITMAP_OFF, 0, HYPERCALL_DOORBELL_BITMAP_SIZE);
 }

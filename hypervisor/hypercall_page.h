@@ -9,9 +9,9 @@
  *                               bitmap is an `out` to the doorbell port,
  *                               an in-kernel ioeventfd
  *
- * Slots 96-127 hold no stubs (Xen defines none there): the send fast
- * path's code lives at slot 96 and the doorbell bitmap (one bit per port,
- * 512 bytes) in slots 112-127.
+ * All 128 stubs stay callable, as in Xen: the send fast path's code sits
+ * in the unused tail of stub 33's slot and the doorbell bitmap (ports
+ * 0-191) in the tail of stub 34's.
  */
 #ifndef XENOLITH_HYPERCALL_PAGE_H
 #define XENOLITH_HYPERCALL_PAGE_H
@@ -21,10 +21,12 @@
 
 #define HYPERCALL_STUB_SIZE 32
 #define HYPERCALL_PAGE_SIZE 4096
-#define HYPERCALL_STUBS 96
-#define HYPERCALL_SEND_FAST_OFF (96 * HYPERCALL_STUB_SIZE)
-#define HYPERCALL_DOORBELL_BITMAP_OFF (112 * HYPERCALL_STUB_SIZE)
-#define HYPERCALL_DOORBELL_BITMAP_SIZE (HYPERCALL_PAGE_SIZE - HYPERCALL_DOORBELL_BITMAP_OFF)
+#define HYPERCALL_STUBS 128
+#define HYPERCALL_TRAP_SIZE 8 /* mov $nr,%eax; out; ret */
+#define HYPERCALL_SEND_FAST_OFF (33 * HYPERCALL_STUB_SIZE + HYPERCALL_TRAP_SIZE)
+#define HYPERCALL_DOORBELL_BITMAP_OFF (34 * HYPERCALL_STUB_SIZE + HYPERCALL_TRAP_SIZE)
+#define HYPERCALL_DOORBELL_BITMAP_SIZE (HYPERCALL_STUB_SIZE - HYPERCALL_TRAP_SIZE)
+#define HYPERCALL_DOORBELL_PORTS (HYPERCALL_DOORBELL_BITMAP_SIZE * 8)
 
 /* Writes the stubs and an empty doorbell bitmap. */
 void hypercall_page_fill(uint8_t page[HYPERCALL_PAGE_SIZE]);

@@ -55,7 +55,8 @@ static unsigned legacy_routes(struct kvm_irq_routing_entry *e)
 
 int upcall_update_routes(struct domain *d)
 {
-    size_t max = 40 + d->nr_vcpus;
+    /* 40 legacy routes, one per vCPU, one for the raw doorbell. */
+    size_t max = 40 + d->nr_vcpus + 1;
     struct kvm_irq_routing *r = calloc(1, sizeof(*r) + max * sizeof(r->entries[0]));
     if (!r)
         return -ENOMEM;

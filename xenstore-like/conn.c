@@ -203,6 +203,7 @@ bool xs_conn_input(struct xs_conn *c, size_t n)
         if (st->trace)
             trace(c, "IN", &h, payload);
         xs_proto_handle(c, &h, payload);
+        st->requests++;
         off += sizeof(h) + h.len;
     }
     if (off && !c->dead) {

@@ -61,7 +61,7 @@ struct xs_store {
     char *trace_path;
     void (*log)(const char *msg); /* daemon log; NULL: silent */
     /* Counters for CONTROL and the tests. */
-    uint64_t commits, conflicts;
+    uint64_t commits, conflicts, requests;
 };
 
 /* Who a request comes from, and in which transaction. */

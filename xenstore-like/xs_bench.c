@@ -1,0 +1,262 @@
+/*
+ * The XenStore benchmark's driver (bench/xenstore-ops runs it against a
+ * private daemon): Debian's libxenstore against the daemon on
+ * $XENSTORED_PATH, and, in the same run, a bare unix-socket
+ * request/response ping-pong between two processes with the same message
+ * sizes: the most any daemon on this socket could do.
+ *
+ * Usage: xenolith-xs-bench SECONDS   (per measurement)
+ * Prints one "name value" line per measurement.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <xenstore.h>
+
+#include "xenstore-like/xs_wire.h"
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void die(const char *what)
+{
+    fprintf(stderr, "xenolith-xs-bench: %s: %s\n", what, strerror(errno));
+    exit(1);
+}
+
+static bool io_all(int fd, void *buf, size_t len, bool wr)
+{
+    char *p = buf;
+    while (len) {
+        ssize_t n = wr ? write(fd, p, len) : read(fd, p, len);
+        if (n <= 0) {
+            if (n < 0 && errno == EINTR)
+                continue;
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/*
+ * The limit: a peer process that reads each request (header, then
+ * payload) and writes a reply of the daemon's size, one write per
+ * message; the client writes each request whole and reads the reply.
+ * Requests alternate the shapes of a write+read pair.
+ */
+static int pp_fd = -1;
+static pid_t pp_pid;
+static const size_t pp_sizes[2][2] = {
+    {sizeof(struct xsd_sockmsg) + sizeof("/bench/key\0value") - 1, sizeof(struct xsd_sockmsg) + 3},
+    {sizeof(struct xsd_sockmsg) + sizeof("/bench/key"), sizeof(struct xsd_sockmsg) + 5},
+};
+
+static void pingpong_start(void)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) < 0)
+        die("socketpair");
+    pp_pid = fork();
+    if (pp_pid < 0)
+        die("fork");
+    if (pp_pid == 0) {
+        close(sv[0]);
+        char buf[8192];
+        for (unsigned i = 0;; i ^= 1) {
+            struct xsd_sockmsg h;
+            if (!io_all(sv[1], &h, sizeof(h), false) ||
+                (h.len && !io_all(sv[1], buf, h.len, false)))
+                _exit(0);
+            memset(buf, 0, sizeof(h));
+            if (!io_all(sv[1], buf, pp_sizes[i][1], true))
+                _exit(0);
+        }
+    }
+    close(sv[1]);
+    pp_fd = sv[0];
+}
+
+static void pingpong_stop(void)
+{
+    close(pp_fd);
+    waitpid(pp_pid, NULL, 0);
+}
+
+/* Round trips per second over about secs. */
+static double pingpong(double secs)
+{
+    char msg[256], rep[256];
+    memset(msg, 0, sizeof(msg));
+    unsigned long rts = 0;
+    double start = now(), end = start + secs;
+    while (now() < end) {
+        for (unsigned i = 0; i < 2; i++) {
+            struct xsd_sockmsg h = {.type = XS_READ,
+                                    .len = (uint32_t)(pp_sizes[i][0] - sizeof(h))};
+            memcpy(msg, &h, sizeof(h));
+            if (!io_all(pp_fd, msg, pp_sizes[i][0], true) ||
+                !io_all(pp_fd, rep, pp_sizes[i][1], false))
+                die("ping-pong");
+        }
+        rts += 2;
+    }
+    return (double)rts / (now() - start);
+}
+
+static struct xs_handle *open_xs(void)
+{
+    struct xs_handle *h = xs_open(0);
+    if (!h)
+        die("xs_open (is XENSTORED_PATH set?)");
+    return h;
+}
+
+static double bench_write_read(struct xs_handle *h, double secs)
+{
+    unsigned long n = 0;
+    double start = now(), end = start + secs;
+    while (now() < end) {
+        for (int i = 0; i < 64; i++) {
+            unsigned len;
+            if (!xs_write(h, XBT_NULL, "/bench/key", "value", 5))
+                die("xs_write");
+            char *v = xs_read(h, XBT_NULL, "/bench/key", &len);
+            if (!v || len != 5)
+                die("xs_read");
+            free(v);
+        }
+        n += 64;
+    }
+    return (double)n / (now() - start);
+}
+
+static double bench_directory(struct xs_handle *h, double secs)
+{
+    char path[64];
+    for (int i = 0; i < 100; i++) {
+        snprintf(path, sizeof(path), "/bench/dir/entry-%03d", i);
+        if (!xs_write(h, XBT_NULL, path, "x", 1))
+            die("xs_write");
+    }
+    unsigned long n = 0;
+    double start = now(), end = start + secs;
+    while (now() < end) {
+        for (int i = 0; i < 32; i++) {
+            unsigned num;
+            char **d = xs_directory(h, XBT_NULL, "/bench/dir", &num);
+            if (!d || num != 100)
+                die("xs_directory");
+            free(d);
+        }
+        n += 32;
+    }
+    return (double)n / (now() - start);
+}
+
+static double bench_transaction(struct xs_handle *h, double secs)
+{
+    unsigned long n = 0;
+    double start = now(), end = start + secs;
+    while (now() < end) {
+        for (int i = 0; i < 32; i++) {
+            xs_transaction_t t = xs_transaction_start(h);
+            if (t == XBT_NULL)
+                die("xs_transaction_start");
+            if (!xs_write(h, t, "/bench/tx", "value", 5))
+                die("xs_write in transaction");
+            if (!xs_transaction_end(h, t, false))
+                die("xs_transaction_end");
+        }
+        n += 32;
+    }
+    return (double)n / (now() - start);
+}
+
+/* A write on one connection to the event on another. */
+static double bench_watch(struct xs_handle *writer, double secs)
+{
+    struct xs_handle *watcher = open_xs();
+    if (!xs_watch(watcher, "/bench/watched", "tok"))
+        die("xs_watch");
+    unsigned num;
+    char **ev = xs_read_watch(watcher, &num); /* the one at registration */
+    free(ev);
+    unsigned long n = 0;
+    double start = now(), end = start + secs;
+    while (now() < end) {
+        for (int i = 0; i < 16; i++) {
+            if (!xs_write(writer, XBT_NULL, "/bench/watched/x", "1", 1))
+                die("xs_write");
+            ev = xs_read_watch(watcher, &num);
+            if (!ev)
+                die("xs_read_watch");
+            free(ev);
+        }
+        n += 16;
+    }
+    double rate = (double)n / (now() - start);
+    xs_close(watcher);
+    return rate;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof(v[0]), cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define SLICES 15
+
+int main(int argc, char **argv)
+{
+    double secs = argc > 1 ? atof(argv[1]) : 1.0;
+    if (secs <= 0)
+        secs = 1.0;
+    signal(SIGPIPE, SIG_IGN);
+    struct xs_handle *h = open_xs();
+    pingpong_start();
+    bench_write_read(h, 0.05);
+    pingpong(0.05);
+    /*
+     * Short slices, alternating, and medians: the machine's load changes
+     * from second to second, and this way it weighs on both sides alike.
+     */
+    double pp[SLICES], wr[SLICES], ratio[SLICES];
+    double slice = secs / SLICES;
+    for (int i = 0; i < SLICES; i++) {
+        pp[i] = pingpong(slice) / 2; /* a pair is two round trips */
+        wr[i] = bench_write_read(h, slice);
+        ratio[i] = wr[i] / pp[i];
+    }
+    pingpong_stop();
+    printf("pingpong_pairs_per_s %.0f\n", median(pp, SLICES));
+    printf("write_read_pairs_per_s %.0f\n", median(wr, SLICES));
+    printf("write_read_vs_pingpong %.3f\n", median(ratio, SLICES));
+    printf("directory100_per_s %.0f\n", bench_directory(h, secs / 3));
+    printf("tx_start_write_end_per_s %.0f\n", bench_transaction(h, secs / 3));
+    printf("watch_roundtrip_per_s %.0f\n", bench_watch(h, secs / 3));
+    xs_close(h);
+    return 0;
+}

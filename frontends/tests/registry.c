@@ -17,6 +17,7 @@ static const struct test_case tests[] = {
 	{ "dom0-peer", test_dom0_peer },
 	{ "evtchn-echo", test_evtchn_echo },
 	{ "raw-echo", test_raw_echo },
+	{ "grant-pool", test_grant_pool },
 };
 
 const struct test_case *test_find(const char *name, size_t len)

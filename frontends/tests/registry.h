@@ -28,5 +28,6 @@ void test_grant_probe(struct test *t);
 void test_dom0_peer(struct test *t);
 void test_evtchn_echo(struct test *t);
 void test_raw_echo(struct test *t);
+void test_grant_pool(struct test *t);
 
 #endif

@@ -12,6 +12,7 @@
  *   domain-path DOMID         GET_DOMAIN_PATH
  *   set-target DOMID TARGET   SET_TARGET
  *   abuse                     malformed requests; one line per case
+ *   send                      copies standard input to the socket raw
  */
 #include "config.h"
 
@@ -121,6 +122,22 @@ static int abuse(void)
     return 0;
 }
 
+/* Raw bytes in, whatever the daemon answers is discarded. */
+static int send_stdin(void)
+{
+    signal(SIGPIPE, SIG_IGN);
+    int fd = raw_connect();
+    if (fd < 0)
+        return fail("connect");
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(STDIN_FILENO, buf, sizeof(buf))) > 0)
+        if (write(fd, buf, (size_t)n) < 0)
+            break; /* dropped by the daemon: what garbage earns */
+    close(fd);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -128,6 +145,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (strcmp(cmd, "abuse") == 0)
         return abuse();
+    if (strcmp(cmd, "send") == 0)
+        return send_stdin();
     struct xs_handle *h = xs_open(0);
     if (!h)
         return fail("xs_open");

@@ -58,3 +58,5 @@ xenstore_like_xenolith_xs_bench_LDADD = -lxenstore -lpthread
 noinst_PROGRAMS += xenstore-like/xenolith-xs-tool
 xenstore_like_xenolith_xs_tool_SOURCES = xenstore-like/xs_tool.c
 xenstore_like_xenolith_xs_tool_LDADD = -lxenstore
+
+dist_man_MANS += man/xenolith-stored.8

@@ -5,7 +5,8 @@
  * request/response ping-pong between two processes with the same message
  * sizes: the most any daemon on this socket could do.
  *
- * Usage: xenolith-xs-bench SECONDS   (per measurement)
+ * Usage: xenolith-xs-bench SECONDS        the request benchmarks
+ *        xenolith-xs-bench introduce N     N domains, as a toolstack makes them
  * Prints one "name value" line per measurement.
  */
 #include "config.h"
@@ -215,6 +216,77 @@ static double bench_watch(struct xs_handle *writer, double secs)
     return rate;
 }
 
+static void must(bool ok, const char *what)
+{
+    if (!ok)
+        die(what);
+}
+
+/* What libxl writes for a domain with one disk and one nic, in one
+ * transaction, then INTRODUCE; retried on EAGAIN as libxl does. */
+static void make_domain(struct xs_handle *h, unsigned d)
+{
+    static const char *const keys[][2] = {
+        {"name", "guest"}, {"domid", NULL}, {"vm", "/vm/uuid"},
+        {"memory/static-max", "262144"}, {"memory/target", "262144"},
+        {"cpu/0/availability", "online"}, {"store/port", "1"}, {"store/ring-ref", "1044476"},
+        {"console/port", "2"}, {"console/ring-ref", "1044477"}, {"console/type", "xenconsoled"},
+        {"control/platform-feature-multiprocessor-suspend", "1"},
+        {"device/vbd/51712/backend", "/local/domain/0/backend/vbd"},
+        {"device/vbd/51712/state", "1"}, {"device/vif/0/backend", "/local/domain/0/backend/vif"},
+        {"device/vif/0/state", "1"}, {"device/vif/0/mac", "00:16:3e:00:00:01"},
+    };
+    char path[128], val[32];
+    for (;;) {
+        xs_transaction_t t = xs_transaction_start(h);
+        must(t != XBT_NULL, "transaction");
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            snprintf(path, sizeof(path), "/local/domain/%u/%s", d, keys[i][0]);
+            snprintf(val, sizeof(val), "%u", d);
+            const char *v = keys[i][1] ? keys[i][1] : val;
+            must(xs_write(h, t, path, v, (unsigned)strlen(v)), "write");
+        }
+        snprintf(path, sizeof(path), "/local/domain/0/backend/vbd/%u/51712/state", d);
+        must(xs_write(h, t, path, "1", 1), "write");
+        snprintf(path, sizeof(path), "/local/domain/0/backend/vif/%u/0/state", d);
+        must(xs_write(h, t, path, "1", 1), "write");
+        struct xs_permissions perms[2] = {{.id = 0, .perms = XS_PERM_NONE},
+                                          {.id = d, .perms = XS_PERM_READ}};
+        snprintf(path, sizeof(path), "/local/domain/%u", d);
+        must(xs_set_permissions(h, t, path, perms, 2), "set_permissions");
+        if (xs_transaction_end(h, t, false))
+            break;
+        must(errno == EAGAIN, "transaction_end");
+    }
+    must(xs_introduce_domain(h, d, 0x100000 + d, 1), "introduce");
+}
+
+static int introduce(unsigned n)
+{
+    struct xs_handle *h = open_xs();
+    unsigned batch = n >= 100 ? 100 : n;
+    double t0 = now(), first = 0, last = 0, worst = 0;
+    for (unsigned d = 1; d <= n; d++) {
+        make_domain(h, d);
+        if (d % batch == 0) {
+            double t = now(), us = (t - t0) * 1e6 / batch;
+            printf("introduce_batch_us_per_domain %u %.1f\n", d, us);
+            if (d == batch)
+                first = us;
+            last = us;
+            worst = us > worst ? us : worst;
+            t0 = t;
+        }
+    }
+    printf("introduce_first_batch_us %.1f\n", first);
+    printf("introduce_last_batch_us %.1f\n", last);
+    printf("introduce_worst_batch_us %.1f\n", worst);
+    for (unsigned d = 1; d <= n; d++)
+        must(xs_release_domain(h, d), "release");
+    xs_close(h);
+    return 0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -231,6 +303,8 @@ static double median(double *v, int n)
 
 int main(int argc, char **argv)
 {
+    if (argc > 2 && strcmp(argv[1], "introduce") == 0)
+        return introduce((unsigned)atoi(argv[2]));
     double secs = argc > 1 ? atof(argv[1]) : 1.0;
     if (secs <= 0)
         secs = 1.0;

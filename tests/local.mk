@@ -34,3 +34,9 @@ TESTS += tests/unit/test_hv_evtchn
 tests_unit_test_hv_evtchn_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_evtchn_SOURCES = tests/unit/test_hv_evtchn.c
 tests_unit_test_hv_evtchn_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(CHECK_LIBS)
+
+check_PROGRAMS += tests/unit/test_hv_gnttab
+TESTS += tests/unit/test_hv_gnttab
+tests_unit_test_hv_gnttab_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+tests_unit_test_hv_gnttab_SOURCES = tests/unit/test_hv_gnttab.c hypervisor/gnttab.c
+tests_unit_test_hv_gnttab_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(CHECK_LIBS) -lpthread

@@ -10,3 +10,7 @@ tests_integration_xenolith_privcmd_abuse_LDADD = dom0/libxenctl.a
 noinst_PROGRAMS += tests/integration/xenolith-evtchn-peer
 tests_integration_xenolith_evtchn_peer_SOURCES = tests/integration/evtchn_peer.c
 tests_integration_xenolith_evtchn_peer_LDADD = dom0/libxenctl.a
+
+noinst_PROGRAMS += tests/integration/xenolith-grant-after-destroy
+tests_integration_xenolith_grant_after_destroy_SOURCES = tests/integration/grant_after_destroy.c
+tests_integration_xenolith_grant_after_destroy_LDADD = dom0/libxenctl.a

@@ -52,6 +52,12 @@ enum privcmd_op {
      * XENOLITH_RAW_DOORBELL_PORT and an irqfd raising XENOLITH_RAW_VECTOR
      * on vCPU 0. */
     PRIVCMD_OP_RAW_DOORBELL = 19,
+    /* The toolstack's view of a domain's HVM params (STORE_PFN, ...). */
+    PRIVCMD_OP_DOMAIN_SET_PARAM = 20,
+    PRIVCMD_OP_DOMAIN_GET_PARAM = 21,
+    /* A port in the guest, unbound and waiting for remote_domid, as
+     * Xen's toolstack makes the store and console channels. */
+    PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND = 22,
 };
 
 struct privcmd_hdr {
@@ -156,6 +162,19 @@ struct privcmd_evtchn_reply {
     uint32_t port;        /* the Dom0 port */
     uint32_t peer_domid;  /* the guest at the other end */
     uint32_t peer_port;   /* its port, 0 while the guest has not bound */
+    uint32_t pad;
+};
+
+struct privcmd_param {
+    uint32_t domid;
+    uint32_t index;       /* HVM_PARAM_* */
+    uint64_t value;
+};
+
+struct privcmd_alloc_unbound {
+    uint32_t domid;       /* the guest that gets the port */
+    uint32_t remote_domid;
+    uint32_t port;        /* out */
     uint32_t pad;
 };
 

@@ -284,6 +284,31 @@ int xenctl_domain_list(xenctl *xc, struct privcmd_dominfo **out, size_t *count)
     }
 }
 
+int xenctl_domain_set_param(xenctl *xc, uint32_t domid, uint32_t index, uint64_t value)
+{
+    struct privcmd_param p = {.domid = domid, .index = index, .value = value};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_SET_PARAM, &p, sizeof(p), &p, sizeof(p));
+}
+
+int xenctl_domain_get_param(xenctl *xc, uint32_t domid, uint32_t index, uint64_t *value)
+{
+    struct privcmd_param p = {.domid = domid, .index = index};
+    int rc = call_exact(xc, PRIVCMD_OP_DOMAIN_GET_PARAM, &p, sizeof(p), &p, sizeof(p));
+    if (rc == 0)
+        *value = p.value;
+    return rc;
+}
+
+int xenctl_evtchn_alloc_unbound(xenctl *xc, uint32_t domid, uint32_t remote_domid,
+                                uint32_t *port)
+{
+    struct privcmd_alloc_unbound a = {.domid = domid, .remote_domid = remote_domid};
+    int rc = call_exact(xc, PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND, &a, sizeof(a), &a, sizeof(a));
+    if (rc == 0)
+        *port = a.port;
+    return rc;
+}
+
 int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf, size_t len)
 {
     return rundir_console_log_path(xc->rundir, domid, buf, len);

@@ -39,6 +39,14 @@ int xenctl_domain_list(xenctl *xc, struct privcmd_dominfo **out, size_t *count);
  * out gets its final info. */
 int xenctl_domain_wait(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out);
 
+/* HVM params the toolstack owns (HVM_PARAM_STORE_PFN, _STORE_EVTCHN,
+ * _CONSOLE_PFN, _CONSOLE_EVTCHN); get reads any param. */
+int xenctl_domain_set_param(xenctl *xc, uint32_t domid, uint32_t index, uint64_t value);
+int xenctl_domain_get_param(xenctl *xc, uint32_t domid, uint32_t index, uint64_t *value);
+/* A port in domain domid, unbound and waiting for remote_domid. */
+int xenctl_evtchn_alloc_unbound(xenctl *xc, uint32_t domid, uint32_t remote_domid,
+                                uint32_t *port);
+
 /* Where xenolithd writes the domain's console_io output. */
 int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf,
                             size_t len);

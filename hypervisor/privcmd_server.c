@@ -448,6 +448,60 @@ static void op_gnttab_copy(struct conn *c)
     free(reply);
 }
 
+/* Params the toolstack owns: the guest reads them, only Dom0 sets them. */
+static bool toolstack_param(uint32_t index)
+{
+    switch (index) {
+    case HVM_PARAM_STORE_PFN:
+    case HVM_PARAM_STORE_EVTCHN:
+    case HVM_PARAM_CONSOLE_PFN:
+    case HVM_PARAM_CONSOLE_EVTCHN:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static void op_param(struct conn *c, bool set)
+{
+    struct privcmd_param p;
+    if (!body_is(c, sizeof(p)))
+        return;
+    memcpy(&p, c->body, sizeof(p));
+    struct domain *d = live_domain(c, p.domid);
+    if (!d)
+        return;
+    if (p.index >= HVM_NR_PARAMS || (set && !toolstack_param(p.index))) {
+        respond_errf(c, c->hdr.op, c->hdr.id, -EINVAL,
+                     "HVM param %u cannot be %s by the toolstack", p.index, set ? "set" : "read");
+        return;
+    }
+    pthread_mutex_lock(&d->lock);
+    if (set)
+        d->hvm_params[p.index] = p.value;
+    else
+        p.value = d->hvm_params[p.index];
+    pthread_mutex_unlock(&d->lock);
+    respond(c, c->hdr.op, c->hdr.id, 0, &p, sizeof(p));
+}
+
+static void op_alloc_unbound(struct conn *c)
+{
+    struct privcmd_alloc_unbound a;
+    if (!body_is(c, sizeof(a)))
+        return;
+    memcpy(&a, c->body, sizeof(a));
+    struct domain *d = live_domain(c, a.domid);
+    if (!d)
+        return;
+    int rc = evtchn_alloc_unbound(d, a.remote_domid, &a.port);
+    if (rc)
+        respond_errf(c, c->hdr.op, c->hdr.id, rc, "cannot allocate a port in domain %u for domain %u",
+                     a.domid, a.remote_domid);
+    else
+        respond(c, c->hdr.op, c->hdr.id, 0, &a, sizeof(a));
+}
+
 /* The benchmark floor: a bare ioeventfd and irqfd, nothing between. */
 static void op_raw_doorbell(struct conn *c)
 {
@@ -587,6 +641,13 @@ static void dispatch(struct conn *c)
         return;
     case PRIVCMD_OP_RAW_DOORBELL:
         op_raw_doorbell(c);
+        return;
+    case PRIVCMD_OP_DOMAIN_SET_PARAM:
+    case PRIVCMD_OP_DOMAIN_GET_PARAM:
+        op_param(c, op == PRIVCMD_OP_DOMAIN_SET_PARAM);
+        return;
+    case PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND:
+        op_alloc_unbound(c);
         return;
     default:
         respond_errf(c, op, id, -ENOSYS, "unknown privcmd operation %u", op);

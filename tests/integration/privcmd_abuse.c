@@ -18,6 +18,8 @@
 #include "dom0/privcmd_wire.h"
 #include "dom0/rundir.h"
 #include "dom0/wire_io.h"
+#include "dom0/xenctl.h"
+#include "dom0/xenevtchn.h"
 
 static int failures;
 
@@ -65,9 +67,35 @@ static void expect(const char *what, bool ok, const char *msg)
         failures++;
 }
 
-int main(void)
+/* The toolstack's operations on a running guest: params and ports. */
+static void toolstack_ops(uint32_t domid)
+{
+    char err[256];
+    xenctl *xc = xenctl_open(NULL, err, sizeof(err));
+    uint64_t v = 0;
+    uint32_t port = 0;
+    expect("toolstack sets STORE_PFN", xc && xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_PFN, 0x1234) == 0, "");
+    expect("and reads it back", xc && xenctl_domain_get_param(xc, domid, HVM_PARAM_STORE_PFN, &v) == 0 && v == 0x1234, "");
+    int rc = xc ? xenctl_domain_set_param(xc, domid, HVM_PARAM_CALLBACK_IRQ, 1) : 0;
+    expect("a guest-owned param is refused", rc == -EINVAL, xc ? xenctl_error(xc) : "");
+    rc = xc ? xenctl_evtchn_alloc_unbound(xc, domid, 0, &port) : -1;
+    expect("an unbound port in the guest for Dom0", rc == 0 && port > 0, xc ? xenctl_error(xc) : "");
+    xenevtchn_handle *xce = xenevtchn_open(NULL, 0);
+    expect("Dom0 binds to it", xce && xenevtchn_bind_interdomain(xce, domid, port) > 0,
+           xce ? xenevtchn_error(xce) : "");
+    rc = xc ? xenctl_evtchn_alloc_unbound(xc, 4242, 0, &port) : 0;
+    expect("no port in a missing domain", rc == -ESRCH, xc ? xenctl_error(xc) : "");
+    if (xce)
+        xenevtchn_close(xce);
+    if (xc)
+        xenctl_close(xc);
+}
+
+int main(int argc, char **argv)
 {
     char msg[512];
+    if (argc > 1)
+        toolstack_ops((uint32_t)strtoul(argv[1], NULL, 10));
 
     int fd = dial();
     static const char junk[] = "GET / HTTP/1.0\r\nHost: privcmd\r\n\r\n";

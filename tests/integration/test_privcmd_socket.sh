@@ -8,7 +8,7 @@ ABUSE="$BUILD/tests/integration/xenolith-privcmd-abuse"
 # A guest runs throughout, to show the daemon keeps serving domains.
 domid=$(create_guest bystander bench-hcall)
 
-out=$("$ABUSE" 2>&1) || fail "privcmd abuse: $out"
+out=$("$ABUSE" "$domid" 2>&1) || fail "privcmd abuse: $out"
 note "$(echo "$out" | tail -n 1)"
 
 # Anyone but root is turned away by xenolithd itself (SO_PEERCRED), even

@@ -6,7 +6,8 @@
  * RAM, with a private shared_info page that stands in until the guest
  * maps its own:
  *
- *   [ guest RAM | private shared_info page | evtchn_ctl (2 pages) ]
+ *   [ guest RAM | private shared_info page | evtchn_ctl (2 pages) |
+ *     special pages (16: the guest's ring pages, at GPA 0xfeff0000) ]
  *
  * Readers follow the sequence count: odd means an update is under way;
  * a reader that saw it change delivers again (setting bits is idempotent).
@@ -20,7 +21,8 @@
 
 #define EVTCHN_CTL_MAX_VCPUS 128
 #define EVTCHN_CTL_NONE UINT64_MAX
-#define XEN_AREA_PAGES 3 /* private shared_info + evtchn_ctl */
+#define XEN_AREA_SPECIAL_PAGE 3 /* the first special page, in pages after RAM */
+#define XEN_AREA_PAGES (XEN_AREA_SPECIAL_PAGE + 16)
 
 struct evtchn_ctl_vcpu {
     uint64_t vcpu_info_off; /* offset in the memory file, or EVTCHN_CTL_NONE */

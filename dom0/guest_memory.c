@@ -40,6 +40,11 @@ int guest_memory_open(xenctl *xc, uint32_t domid, int want_irqfds, struct guest_
         return rc;
     }
     gm->ctl = (struct evtchn_ctl *)(gm->base + m.ram_size + 4096);
+    gm->low_size = m.low_size;
+    gm->special_gpa = m.special_gpa;
+    gm->special_pages = m.special_pages;
+    gm->special = m.special_off + (uint64_t)m.special_pages * 4096 <= m.file_size
+        ? gm->base + m.special_off : NULL;
     if (want_irqfds) {
         gm->irqfd = malloc(m.nr_vcpus * sizeof(int));
         if (!gm->irqfd) {
@@ -67,6 +72,20 @@ void guest_memory_close(struct guest_memory *gm)
     free(gm->irqfd);
     memset(gm, 0, sizeof(*gm));
     gm->fd = -1;
+}
+
+void *guest_memory_frame(const struct guest_memory *gm, uint64_t gfn)
+{
+    uint64_t gpa = gfn * 4096;
+    if (gfn > (UINT64_MAX >> 12))
+        return NULL;
+    if (gpa < gm->low_size)
+        return gm->base + gpa;
+    if (gpa >= (1ull << 32) && gpa - (1ull << 32) < gm->ram_size - gm->low_size)
+        return gm->base + gm->low_size + (gpa - (1ull << 32));
+    if (gm->special && gpa >= gm->special_gpa && gpa < gm->special_gpa + gm->special_pages * 4096ull)
+        return gm->special + (gpa - gm->special_gpa);
+    return NULL;
 }
 
 void guest_memory_notify(struct guest_memory *gm, uint32_t port)

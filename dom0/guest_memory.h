@@ -18,10 +18,17 @@ struct guest_memory {
     uint8_t *base;
     size_t size;        /* of the file: RAM, then the Xen area */
     uint64_t ram_size;
+    uint64_t low_size;  /* RAM below the 4 GiB hole */
     uint32_t nr_vcpus;
     int *irqfd;         /* nr_vcpus of them, or NULL when not asked for */
     struct evtchn_ctl *ctl;
+    uint64_t special_gpa;  /* the ring pages' guest address ... */
+    uint8_t *special;      /* ... and where they are here */
+    uint32_t special_pages;
 };
+
+/* This process's view of guest frame gfn (RAM or special page), or NULL. */
+void *guest_memory_frame(const struct guest_memory *gm, uint64_t gfn);
 
 /* 0 or -errno (message in xenctl_error). */
 int guest_memory_open(xenctl *xc, uint32_t domid, int want_irqfds, struct guest_memory *gm);

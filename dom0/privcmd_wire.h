@@ -183,7 +183,9 @@ struct privcmd_domain_memory {
     uint64_t low_size;    /* RAM below the 4 GiB hole; the rest is at 4 GiB */
     uint64_t file_size;   /* RAM, then the Xen area (dom0/evtchn_ctl.h) */
     uint32_t nr_vcpus;    /* irqfds that follow the memory file */
-    uint32_t pad;
+    uint32_t special_pages;
+    uint64_t special_gpa;  /* where the guest sees the special pages */
+    uint64_t special_off;  /* where they are in the file */
 };
 
 /* GNTTAB_MAP and GNTTAB_UNMAP: a header, then count refs. */

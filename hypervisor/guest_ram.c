@@ -20,6 +20,9 @@ void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len)
     uint64_t high = r->size - r->low_size;
     if (gpa >= GUEST_RAM_HIGH_BASE && gpa - GUEST_RAM_HIGH_BASE + len <= high)
         return r->hva + r->low_size + (gpa - GUEST_RAM_HIGH_BASE);
+    if (r->special && gpa >= GUEST_SPECIAL_GPA &&
+        gpa - GUEST_SPECIAL_GPA + len <= GUEST_SPECIAL_PAGES * GUEST_PAGE_SIZE)
+        return r->special + (gpa - GUEST_SPECIAL_GPA);
     return NULL;
 }
 
@@ -36,6 +39,11 @@ unsigned guest_ram_memmap(const struct guest_ram *r,
     out[n++] = (struct hvm_memmap_table_entry){
         .addr = 0, .size = r->low_size, .type = XEN_HVM_MEMMAP_TYPE_RAM,
     };
+    if (r->special)
+        out[n++] = (struct hvm_memmap_table_entry){
+            .addr = GUEST_SPECIAL_GPA, .size = GUEST_SPECIAL_PAGES * GUEST_PAGE_SIZE,
+            .type = XEN_HVM_MEMMAP_TYPE_RESERVED,
+        };
     if (r->size > r->low_size)
         out[n++] = (struct hvm_memmap_table_entry){
             .addr = GUEST_RAM_HIGH_BASE, .size = r->size - r->low_size,

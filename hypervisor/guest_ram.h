@@ -13,17 +13,25 @@
 
 #define GUEST_PAGE_SIZE 4096ull
 #define GUEST_RAM_HIGH_BASE (1ull << 32)
-#define GUEST_RAM_MAX_REGIONS 2
+#define GUEST_RAM_MAX_REGIONS 3
+
+/* Pages the toolstack uses for the guest's XenStore and console rings sit
+ * where Xen's HVM toolstack puts its special pages: in the hole below
+ * 4 GiB, outside RAM, reserved in the memory map. */
+#define GUEST_SPECIAL_GPA 0xfeff0000ull
+#define GUEST_SPECIAL_PAGES 16
 
 struct guest_ram {
     uint8_t *hva;      /* the whole of RAM, low part first */
     uint64_t size;     /* bytes */
     uint64_t low_size; /* bytes at GPA 0; the rest starts at 4 GiB */
+    uint8_t *special;  /* GUEST_SPECIAL_PAGES pages at GUEST_SPECIAL_GPA, or NULL */
 };
 
 /* Sets size and low_size for a RAM of `size` bytes (hva untouched). */
 void guest_ram_layout(struct guest_ram *r, uint64_t size);
-/* Host pointer to [gpa, gpa+len) when it lies wholly in one RAM region. */
+/* Host pointer to [gpa, gpa+len) when it lies wholly in one RAM region
+ * (the special pages count as one). */
 void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len);
 bool guest_ram_contains(const struct guest_ram *r, uint64_t gpa, uint64_t len);
 /* The memory map handed to the guest; returns the number of entries. */

@@ -319,12 +319,22 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
         return fail(err, errlen, -errno, "cannot map guest memory: %s", strerror(errno));
     d->ram.hva = p;
     d->xen_area = d->ram.hva + d->ram.size;
+    d->ram.special = d->xen_area + XEN_AREA_SPECIAL_PAGE * GUEST_PAGE_SIZE;
+    _Static_assert(XEN_AREA_PAGES - XEN_AREA_SPECIAL_PAGE == GUEST_SPECIAL_PAGES,
+                   "the memory file has room for every special page");
     struct kvm_userspace_memory_region low = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = d->ram.low_size,
         .userspace_addr = (uint64_t)(uintptr_t)d->ram.hva,
     };
     if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &low) < 0)
         return fail(err, errlen, -errno, "cannot register guest memory: %s", strerror(errno));
+    struct kvm_userspace_memory_region special = {
+        .slot = 2, .guest_phys_addr = GUEST_SPECIAL_GPA,
+        .memory_size = GUEST_SPECIAL_PAGES * GUEST_PAGE_SIZE,
+        .userspace_addr = (uint64_t)(uintptr_t)d->ram.special,
+    };
+    if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &special) < 0)
+        return fail(err, errlen, -errno, "cannot register the special pages: %s", strerror(errno));
     if (d->ram.size > d->ram.low_size) {
         struct kvm_userspace_memory_region high = {
             .slot = 1, .guest_phys_addr = GUEST_RAM_HIGH_BASE,
@@ -500,7 +510,6 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
     guest_ram_layout(&d->ram, mem_kib << 10);
-    d->memmap_entries = guest_ram_memmap(&d->ram, d->memmap);
 
     d->nr_vcpus = max_vcpus;
     d->vcpus = calloc(max_vcpus, sizeof(*d->vcpus));
@@ -515,6 +524,8 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     }
 
     int rc = setup_vm(d, err, errlen);
+    if (rc == 0)
+        d->memmap_entries = guest_ram_memmap(&d->ram, d->memmap);
     for (uint32_t i = 0; rc == 0 && i < max_vcpus; i++)
         rc = setup_vcpu(d, &d->vcpus[i], err, errlen);
     if (rc == 0)

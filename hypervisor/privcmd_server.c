@@ -287,6 +287,8 @@ static void op_domain_memory(struct conn *c)
     struct privcmd_domain_memory m = {
         .ram_size = d->ram.size, .low_size = d->ram.low_size,
         .file_size = d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE, .nr_vcpus = d->nr_vcpus,
+        .special_pages = GUEST_SPECIAL_PAGES, .special_gpa = GUEST_SPECIAL_GPA,
+        .special_off = d->ram.size + XEN_AREA_SPECIAL_PAGE * GUEST_PAGE_SIZE,
     };
     int fds[PRIVCMD_MAX_REPLY_FDS];
     int n = 0;

@@ -194,6 +194,26 @@ START_TEST(memmap_split)
 }
 END_TEST
 
+START_TEST(special_pages_map_and_are_reserved)
+{
+    static uint8_t ram[64 * 4096], special[GUEST_SPECIAL_PAGES * 4096];
+    struct guest_ram r = {.hva = ram, .special = special};
+    guest_ram_layout(&r, sizeof(ram));
+    ck_assert_ptr_eq(guest_ram_ptr(&r, GUEST_SPECIAL_GPA, 4096), special);
+    ck_assert_ptr_eq(guest_ram_ptr(&r, GUEST_SPECIAL_GPA + 15 * 4096 + 8, 8), special + 15 * 4096 + 8);
+    ck_assert_ptr_null(guest_ram_ptr(&r, GUEST_SPECIAL_GPA + 15 * 4096 + 8, 4096));
+    ck_assert_ptr_null(guest_ram_ptr(&r, GUEST_SPECIAL_GPA - 1, 2));
+    struct hvm_memmap_table_entry map[GUEST_RAM_MAX_REGIONS];
+    ck_assert_uint_eq(guest_ram_memmap(&r, map), 2);
+    ck_assert_uint_eq(map[1].addr, GUEST_SPECIAL_GPA);
+    ck_assert_uint_eq(map[1].size, GUEST_SPECIAL_PAGES * 4096);
+    ck_assert_uint_eq(map[1].type, XEN_HVM_MEMMAP_TYPE_RESERVED);
+    /* Without them nothing answers there. */
+    r.special = NULL;
+    ck_assert_ptr_null(guest_ram_ptr(&r, GUEST_SPECIAL_GPA, 4096));
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("guest_ram");
@@ -211,6 +231,7 @@ static Suite *suite(void)
     tcase_add_test(p, ptr_overflow);
     tcase_add_test(p, ptr_around_the_hole);
     tcase_add_test(p, ptr_exactly_below_the_hole);
+    tcase_add_test(p, special_pages_map_and_are_reserved);
     suite_add_tcase(s, p);
 
     TCase *m = tcase_create("memmap");

@@ -36,6 +36,7 @@ struct conn {
     uint8_t *out;
     size_t out_len;
     bool closing;
+    int events;          /* what the poll handle watches now */
     /* Grant mappings this client holds, released if it goes away. */
     struct gnt_hold *holds;
     size_t nholds, holds_cap;
@@ -814,10 +815,15 @@ static void on_conn_event(uv_poll_t *p, int status, int events)
     update_events(c);
 }
 
+/* Re-arms the poll handle only when what it must watch changes: every
+ * uv_poll_start is a system call. */
 static void update_events(struct conn *c)
 {
-    if (c->fd >= 0 && !uv_is_closing((uv_handle_t *)&c->poll))
-        uv_poll_start(&c->poll, UV_READABLE | (c->out_len ? UV_WRITABLE : 0), on_conn_event);
+    int want = UV_READABLE | (c->out_len ? UV_WRITABLE : 0);
+    if (c->fd >= 0 && want != c->events && !uv_is_closing((uv_handle_t *)&c->poll)) {
+        uv_poll_start(&c->poll, want, on_conn_event);
+        c->events = want;
+    }
 }
 
 static void on_conn_closed(uv_handle_t *h)
@@ -888,6 +894,7 @@ static void on_listen(uv_poll_t *p, int status, int events)
     srv.conns = c;
     uv_poll_init(srv.loop, &c->poll, fd);
     uv_poll_start(&c->poll, UV_READABLE, on_conn_event);
+    c->events = UV_READABLE;
 }
 
 int privcmd_server_start(uv_loop_t *loop, const char *rundir, gid_t admin_gid, char *err,

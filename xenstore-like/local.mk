@@ -22,7 +22,9 @@ sbin_PROGRAMS += xenstore-like/xenolith-stored
 xenstore_like_xenolith_stored_SOURCES = \
 	xenstore-like/main.c \
 	xenstore-like/sock.c xenstore-like/sock.h \
-	xenstore-like/domsock.c xenstore-like/domsock.h
+	xenstore-like/domsock.c xenstore-like/domsock.h \
+	xenstore-like/ring.h xenstore-like/ring_int.h \
+	xenstore-like/ring_hv.c xenstore-like/ring_dom.c
 xenstore_like_xenolith_stored_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS)
 xenstore_like_xenolith_stored_LDADD = xenstore-like/libxscore.a dom0/libxenctl.a $(UV_LIBS)
 

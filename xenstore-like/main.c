@@ -1,8 +1,9 @@
 /*
  * xenolith-stored: the XenStore daemon. Serves the wire protocol of
  * io/xs_wire.h on <rundir>/xenstored/socket for Dom0 programs (Debian's
- * libxenstore reaches it through XENSTORED_PATH) and, once the ring
- * transport is plugged in, on every introduced guest's ring.
+ * libxenstore reaches it through XENSTORED_PATH) and on every introduced
+ * guest's ring (ring_dom.c), or with --domain-sockets on a socket per
+ * domain instead, for tests without guests.
  */
 #include "config.h"
 
@@ -21,6 +22,7 @@
 
 #include "dom0/rundir.h"
 #include "xenstore-like/domsock.h"
+#include "xenstore-like/ring.h"
 #include "xenstore-like/sock.h"
 #include "xenstore-like/store.h"
 
@@ -39,7 +41,8 @@ static void usage(FILE *f)
             "                           before sleeping (default 0: never; helps only\n"
             "                           with a CPU to spare)\n"
             "      --domain-sockets     on INTRODUCE, open RUNDIR/xenstored/domain/DOMID whose\n"
-            "                           clients speak as that domain (tests, tools)\n"
+            "                           clients speak as that domain (tests, tools), instead\n"
+            "                           of serving the guest's ring (the default)\n"
             "  -h, --help               this text\n"
             "  -V, --version            print the version\n",
             RUNDIR_SYSTEM);
@@ -267,8 +270,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "xenolith-stored: cannot listen on %s: %s\n", socket_path, strerror(err));
         return 1;
     }
+    /* The Dom0 libraries find xenolithd through XENOLITH_RUNDIR: ours. */
+    setenv("XENOLITH_RUNDIR", rundir, 1);
     if (domain_sockets && (err = xs_domsock_install(st, loop, sockdir)) != 0) {
         fprintf(stderr, "xenolith-stored: cannot set up domain sockets: %s\n", strerror(err));
+        return 1;
+    }
+    if (!domain_sockets && (err = xs_ring_install(st, loop)) != 0) {
+        fprintf(stderr, "xenolith-stored: cannot set up guest rings: %s\n", strerror(err));
         return 1;
     }
     /* Detach only once the socket exists, so whoever started us can use
@@ -294,9 +303,13 @@ int main(int argc, char **argv)
     for (uint32_t id = 1; id < DOMID_FIRST_RESERVED; id++)
         if (st->doms.by_id[id] && st->doms.by_id[id]->introduced)
             xs_release(st, id);
-    void *ring_ctx = st->ring.ctx;
+    if (domain_sockets) {
+        free(st->ring.ctx);
+        st->ring = (struct xs_ring_ops){0};
+    } else {
+        xs_ring_shutdown(st);
+    }
     xs_store_free(st);
-    free(ring_ctx);
     uv_close((uv_handle_t *)&sigterm, NULL);
     uv_close((uv_handle_t *)&sigint, NULL);
     uv_run(loop, UV_RUN_NOWAIT);

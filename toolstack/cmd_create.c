@@ -20,6 +20,7 @@
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xlcfg.h"
+#include "toolstack/xs_domain.h"
 
 struct create_opts {
     bool paused, console, dryrun, foreground, quiet, no_monitor;
@@ -146,6 +147,27 @@ static void undo(xenctl *xc, uint32_t domid)
                xenctl_error(xc));
 }
 
+/*
+ * The domain's XenStore, before it first runs (as libxl does before
+ * unpausing). Without xenolith-stored the domain still runs, without
+ * XenStore: no store port or params, so the guest can tell.
+ */
+static int setup_xenstore(xenctl *xc, uint32_t domid, const struct domain_config *dc,
+                          bool *introduced)
+{
+    char sock[4200];
+    struct xs_handle *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
+    if (!xsh) {
+        xl_warn("xenolith-stored is not running (nothing at %s): domain %u (%s) gets no XenStore",
+                sock, domid, dc->name);
+        return 0;
+    }
+    int rc = xlxs_domain_setup(xc, xsh, domid, dc);
+    xs_close(xsh);
+    *introduced = rc == 0;
+    return rc;
+}
+
 /* Creates, loads and (unless paused) unpauses; on failure nothing is left. */
 static int build(xenctl *xc, const struct create_opts *o, const struct domain_config *dc,
                  int kernel_fd, int ramdisk_fd, uint32_t *domid_out)
@@ -170,9 +192,16 @@ static int build(xenctl *xc, const struct create_opts *o, const struct domain_co
         undo(xc, domid);
         return -1;
     }
+    bool introduced = false;
+    if (setup_xenstore(xc, domid, dc, &introduced) < 0) {
+        undo(xc, domid);
+        return -1;
+    }
     if (!o->paused && xenctl_domain_unpause(xc, domid) < 0) {
         xl_err("cannot unpause domain %u (%s): %s", domid, dc->name, xenctl_error(xc));
         undo(xc, domid);
+        if (introduced)
+            xlxs_domain_teardown(xenctl_rundir(xc), domid, stderr);
         return -1;
     }
     *domid_out = domid;

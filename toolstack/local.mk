@@ -14,7 +14,7 @@ toolstack_libxlcfg_a_SOURCES = \
 	toolstack/json_util.c toolstack/json_util.h
 
 sbin_PROGRAMS += toolstack/xl
-toolstack_xl_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
+toolstack_xl_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(XENSTORE_CFLAGS)
 toolstack_xl_SOURCES = \
 	toolstack/xl.c toolstack/xl.h \
 	toolstack/xl_cmdtable.c \
@@ -27,8 +27,10 @@ toolstack_xl_SOURCES = \
 	toolstack/monitor.c toolstack/monitor.h \
 	toolstack/console_follow.c toolstack/console_follow.h \
 	toolstack/userdata.c toolstack/userdata.h \
-	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h
-toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS)
+	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h \
+	toolstack/xs_domain.c toolstack/xs_domain.h
+toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) \
+	$(XENSTORE_LIBS)
 
 # Unit tests of the config parser and the domain config.
 check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_domain_config

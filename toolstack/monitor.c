@@ -17,6 +17,7 @@
 #include "dom0/xenctl.h"
 #include "toolstack/monitor.h"
 #include "toolstack/userdata.h"
+#include "toolstack/xs_domain.h"
 
 static void mlog(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -107,6 +108,7 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         if (rc == -ESRCH) {
             mlog(log, "domain %u (%s) is gone", domid, dc->name);
             userdata_remove(rundir, domid);
+            xlxs_domain_teardown(rundir, domid, log);
             xenctl_close(xc);
             return 0;
         }

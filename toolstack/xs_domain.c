@@ -1,0 +1,229 @@
+/* A domain's XenStore entries, as libxl writes them (libxl_create.c,
+ * libxl_dom.c), through Debian's libxenstore. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "include/xen_public.h"
+
+#include "toolstack/xl_util.h"
+#include "toolstack/xluuid.h"
+#include "toolstack/xs_domain.h"
+
+/* A transaction that lost a race with another writer is simply redone. */
+#define TXN_ATTEMPTS 10
+
+struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen)
+{
+    const char *env = getenv("XENSTORED_PATH");
+    if (env && *env) {
+        snprintf(sock, socklen, "%s", env);
+    } else {
+        snprintf(sock, socklen, "%s/xenstored/socket", rundir);
+        setenv("XENSTORED_PATH", sock, 1);
+    }
+    return xs_open(0);
+}
+
+/* One transaction's worth of writes; the first failure sticks. */
+struct batch {
+    struct xs_handle *h;
+    xs_transaction_t t;
+    char failed[512];
+};
+
+static void fail_at(struct batch *b, const char *what, const char *path)
+{
+    if (!b->failed[0])
+        snprintf(b->failed, sizeof(b->failed), "%s %s: %s", what, path, strerror(errno));
+}
+
+static void put(struct batch *b, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void put(struct batch *b, const char *path, const char *fmt, ...)
+{
+    char val[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(val, sizeof(val), fmt, ap);
+    va_end(ap);
+    if (!b->failed[0] && !xs_write(b->h, b->t, path, val, strlen(val)))
+        fail_at(b, "write", path);
+}
+
+/* An empty node with its own permissions (libxl's mknod). */
+static void node(struct batch *b, const char *path, struct xs_permissions *perms, unsigned n)
+{
+    if (b->failed[0])
+        return;
+    if (!xs_mkdir(b->h, b->t, path))
+        fail_at(b, "mkdir", path);
+    else if (!xs_set_permissions(b->h, b->t, path, perms, n))
+        fail_at(b, "set permissions of", path);
+}
+
+static void write_entries(struct batch *b, uint32_t domid, const struct domain_config *dc,
+                          const char *vm, uint32_t port)
+{
+    /* Read-only for the guest, owned by Dom0 ... */
+    struct xs_permissions ro[2] = {{.id = 0, .perms = XS_PERM_NONE},
+                                   {.id = domid, .perms = XS_PERM_READ}};
+    /* ... and the guest's own, where it reports and takes requests. */
+    struct xs_permissions rw[1] = {{.id = domid, .perms = XS_PERM_NONE}};
+    char dom[64], p[256], uuid[XLUUID_STRLEN + 1];
+    snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+    xluuid_format(dc->uuid, uuid);
+
+    /* Whatever a previous domain with this id or uuid left goes first. */
+    xs_rm(b->h, b->t, dom);
+    xs_rm(b->h, b->t, vm);
+    node(b, dom, ro, 2);
+    node(b, vm, ro, 2);
+    /* Children are created inheriting the parent's permissions. */
+    snprintf(p, sizeof(p), "%s/vm", dom);
+    put(b, p, "%s", vm);
+    snprintf(p, sizeof(p), "%s/name", dom);
+    put(b, p, "%s", dc->name);
+    snprintf(p, sizeof(p), "%s/domid", dom);
+    put(b, p, "%u", domid);
+    snprintf(p, sizeof(p), "%s/uuid", vm);
+    put(b, p, "%s", uuid);
+    snprintf(p, sizeof(p), "%s/name", vm);
+    put(b, p, "%s", dc->name);
+
+    static const char *const ro_dirs[] = {"device", "control"};
+    for (size_t i = 0; i < sizeof(ro_dirs) / sizeof(ro_dirs[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", dom, ro_dirs[i]);
+        node(b, p, ro, 2);
+    }
+    static const char *const rw_nodes[] = {
+        "control/shutdown", "control/feature-poweroff", "control/feature-reboot",
+        "control/feature-suspend", "control/sysrq", "device/suspend/event-channel",
+        "data", "drivers", "feature", "attr", "error",
+    };
+    for (size_t i = 0; i < sizeof(rw_nodes) / sizeof(rw_nodes[0]); i++) {
+        snprintf(p, sizeof(p), "%s/%s", dom, rw_nodes[i]);
+        node(b, p, rw, 1);
+    }
+    snprintf(p, sizeof(p), "%s/control/platform-feature-multiprocessor-suspend", dom);
+    put(b, p, "1");
+    snprintf(p, sizeof(p), "%s/control/platform-feature-xs_reset_watches", dom);
+    put(b, p, "1");
+    snprintf(p, sizeof(p), "%s/memory/static-max", dom);
+    put(b, p, "%llu", (unsigned long long)(dc->maxmem_mib ? dc->maxmem_mib : dc->memory_mib) * 1024);
+    snprintf(p, sizeof(p), "%s/memory/target", dom);
+    put(b, p, "%llu", (unsigned long long)dc->memory_mib * 1024);
+    uint32_t maxv = dc->maxvcpus ? dc->maxvcpus : dc->vcpus;
+    for (uint32_t i = 0; i < maxv; i++) {
+        snprintf(p, sizeof(p), "%s/cpu/%u/availability", dom, i);
+        put(b, p, "%s", i < dc->vcpus ? "online" : "offline");
+    }
+    snprintf(p, sizeof(p), "%s/store/port", dom);
+    put(b, p, "%u", port);
+    snprintf(p, sizeof(p), "%s/store/ring-ref", dom);
+    put(b, p, "%llu", XLXS_STORE_GFN);
+}
+
+/* The entries in one transaction, redone when it conflicts. */
+static int write_all(struct xs_handle *h, uint32_t domid, const struct domain_config *dc,
+                     const char *vm, uint32_t port, char *err, size_t errlen)
+{
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        struct batch b = {.h = h};
+        b.t = xs_transaction_start(h);
+        if (b.t == XBT_NULL) {
+            snprintf(err, errlen, "cannot start a transaction: %s", strerror(errno));
+            return -1;
+        }
+        write_entries(&b, domid, dc, vm, port);
+        if (b.failed[0]) {
+            xs_transaction_end(h, b.t, true);
+            snprintf(err, errlen, "%s", b.failed);
+            return -1;
+        }
+        if (xs_transaction_end(h, b.t, false))
+            return 0;
+        if (errno != EAGAIN) {
+            snprintf(err, errlen, "cannot commit the entries: %s", strerror(errno));
+            return -1;
+        }
+    }
+    snprintf(err, errlen, "the entries kept conflicting with other writers (%d attempts)",
+             TXN_ATTEMPTS);
+    return -1;
+}
+
+int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
+                      const struct domain_config *dc)
+{
+    uint32_t port;
+    if (xenctl_evtchn_alloc_unbound(xc, domid, 0, &port) < 0) {
+        xl_err("cannot allocate the XenStore event channel of domain %u: %s", domid,
+               xenctl_error(xc));
+        return -1;
+    }
+    if (xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_PFN, XLXS_STORE_GFN) < 0 ||
+        xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_EVTCHN, port) < 0) {
+        xl_err("cannot give domain %u its XenStore ring: %s", domid, xenctl_error(xc));
+        return -1;
+    }
+    char uuid[XLUUID_STRLEN + 1], vm[64], err[600];
+    xluuid_format(dc->uuid, uuid);
+    snprintf(vm, sizeof(vm), "/vm/%s", uuid);
+    if (write_all(xsh, domid, dc, vm, port, err, sizeof(err)) < 0) {
+        xl_err("cannot write the XenStore entries of domain %u: %s", domid, err);
+        return -1;
+    }
+    if (!xs_introduce_domain(xsh, domid, XLXS_STORE_GFN, port)) {
+        xl_err("xenolith-stored refused to introduce domain %u: %s", domid, strerror(errno));
+        char dom[64];
+        snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+        xs_rm(xsh, XBT_NULL, dom);
+        xs_rm(xsh, XBT_NULL, vm);
+        return -1;
+    }
+    return 0;
+}
+
+int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log)
+{
+    char sock[4200];
+    struct xs_handle *h = xlxs_open(rundir, sock, sizeof(sock));
+    if (!h)
+        return 0; /* no XenStore, nothing of the domain's in it */
+    char dom[64];
+    snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
+    char vmkey[80];
+    snprintf(vmkey, sizeof(vmkey), "%s/vm", dom);
+    unsigned len = 0;
+    char *vm = xs_read(h, XBT_NULL, vmkey, &len);
+    int rc = 0;
+    /* Only a /vm/ path: the guest cannot write vm, but be sure anyway. */
+    if (vm && strncmp(vm, "/vm/", 4) == 0 && !strstr(vm, "..") && !xs_rm(h, XBT_NULL, vm) &&
+        errno != ENOENT) {
+        if (log)
+            fprintf(log, "cannot remove %s from XenStore: %s\n", vm, strerror(errno));
+        rc = -1;
+    }
+    free(vm);
+    if (!xs_rm(h, XBT_NULL, dom) && errno != ENOENT) {
+        if (log)
+            fprintf(log, "cannot remove %s from XenStore: %s\n", dom, strerror(errno));
+        rc = -1;
+    }
+    /* xenolith-stored releases a dead domain by itself (VIRQ_DOM_EXC);
+     * then this finds it released already. */
+    if (!xs_release_domain(h, domid) && errno != ENOENT) {
+        if (log)
+            fprintf(log, "cannot release domain %u in XenStore: %s\n", domid, strerror(errno));
+        rc = -1;
+    }
+    xs_close(h);
+    return rc;
+}

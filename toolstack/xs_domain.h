@@ -1,0 +1,42 @@
+/*
+ * What xl does in XenStore for a domain, through Debian's libxenstore
+ * talking to xenolith-stored: the store ring's port and params, the
+ * entries a Xen toolstack writes for a new domain, INTRODUCE; and on the
+ * way out, removal of those entries and RELEASE.
+ */
+#ifndef XENOLITH_XL_XS_DOMAIN_H
+#define XENOLITH_XL_XS_DOMAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <xenstore.h>
+
+#include "dom0/xenctl.h"
+#include "toolstack/domain_config.h"
+
+/* The guest's store ring: the first special page (GUEST_SPECIAL_GPA). */
+#define XLXS_STORE_GFN 0xfeff0ull
+
+/*
+ * Connects to xenolith-stored; XENSTORED_PATH defaults to
+ * RUNDIR/xenstored/socket unless the user set it. NULL when the daemon
+ * is not running, with its socket path in sock.
+ */
+struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen);
+
+/*
+ * For a built, still paused domain: allocates its store port, sets
+ * HVM_PARAM_STORE_PFN/_EVTCHN, writes its XenStore entries and
+ * introduces it. 0, or -1 after printing why (entries removed again).
+ */
+int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
+                      const struct domain_config *dc);
+
+/*
+ * Removes /local/domain/DOMID and its /vm/UUID and releases the domain.
+ * Quietly does nothing without xenolith-stored; problems go to log when
+ * given. 0 or -1.
+ */
+int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log);
+
+#endif

@@ -259,6 +259,12 @@ long evtchn_close(evtchn_port_t port)
 	return rc;
 }
 
+void evtchn_adopt(evtchn_port_t port)
+{
+	forget(port);
+	set_owner(port, 0);
+}
+
 long evtchn_send(evtchn_port_t port)
 {
 	struct evtchn_send op = { .port = port };

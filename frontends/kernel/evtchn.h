@@ -48,6 +48,11 @@ long evtchn_bind_virq(uint32_t virq, unsigned vcpu, evtchn_port_t *port);
 long evtchn_bind_ipi(unsigned vcpu, evtchn_port_t *port);
 long evtchn_bind_vcpu(evtchn_port_t port, unsigned vcpu);
 long evtchn_close(evtchn_port_t port);
+/* A port the toolstack allocated in this domain before it booted (the
+ * XenStore and console ports of HVM_PARAM_*_EVTCHN): no hypercall, only
+ * the kernel's bookkeeping. Such a port notifies vCPU 0, as every
+ * interdomain port does until evtchn_bind_vcpu moves it. */
+void evtchn_adopt(evtchn_port_t port);
 long evtchn_send(evtchn_port_t port);
 long evtchn_status(evtchn_port_t port, struct evtchn_status *st);
 /* Closes every port; the kernel's own bindings are gone afterwards

@@ -18,6 +18,8 @@ static const struct test_case tests[] = {
 	{ "evtchn-echo", test_evtchn_echo },
 	{ "raw-echo", test_raw_echo },
 	{ "grant-pool", test_grant_pool },
+	{ "xenbus", test_xenbus },
+	{ "xenbus-hostile", test_xenbus_hostile },
 };
 
 const struct test_case *test_find(const char *name, size_t len)

@@ -58,6 +58,16 @@ static const char *errno_name(long v)
 		return " (-ENOSPC)";
 	case XEN_ETIME:
 		return " (-ETIME)";
+	case XEN_EIO:
+		return " (-EIO)";
+	case XEN_E2BIG:
+		return " (-E2BIG)";
+	case XEN_EAGAIN:
+		return " (-EAGAIN)";
+	case XEN_ENODEV:
+		return " (-ENODEV)";
+	case XEN_ETIMEDOUT:
+		return " (-ETIMEDOUT)";
 	default:
 		return "";
 	}

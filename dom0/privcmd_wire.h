@@ -58,6 +58,9 @@ enum privcmd_op {
     /* A port in the guest, unbound and waiting for remote_domid, as
      * Xen's toolstack makes the store and console channels. */
     PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND = 22,
+    /* Credit scheduler weight and cap (xl sched-credit). */
+    PRIVCMD_OP_DOMAIN_SCHED_SET = 23,
+    PRIVCMD_OP_DOMAIN_SCHED_GET = 24,
 };
 
 struct privcmd_hdr {
@@ -169,6 +172,14 @@ struct privcmd_param {
     uint32_t domid;
     uint32_t index;       /* HVM_PARAM_* */
     uint64_t value;
+};
+
+struct privcmd_sched {
+    uint32_t domid;
+    uint32_t weight;      /* 1..65535, 256 by default */
+    uint32_t cap;         /* % of one CPU for the whole domain, 0 = none */
+    uint32_t pad;
+    char cgroup[160];     /* GET: the domain's cgroup, "" when none */
 };
 
 struct privcmd_alloc_unbound {

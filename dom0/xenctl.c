@@ -309,6 +309,18 @@ int xenctl_evtchn_alloc_unbound(xenctl *xc, uint32_t domid, uint32_t remote_domi
     return rc;
 }
 
+int xenctl_sched_credit_set(xenctl *xc, uint32_t domid, uint32_t weight, uint32_t cap)
+{
+    struct privcmd_sched r = {.domid = domid, .weight = weight, .cap = cap};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_SCHED_SET, &r, sizeof(r), &r, sizeof(r));
+}
+
+int xenctl_sched_credit_get(xenctl *xc, uint32_t domid, struct privcmd_sched *out)
+{
+    struct privcmd_sched r = {.domid = domid};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_SCHED_GET, &r, sizeof(r), out, sizeof(*out));
+}
+
 int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf, size_t len)
 {
     return rundir_console_log_path(xc->rundir, domid, buf, len);

@@ -47,6 +47,11 @@ int xenctl_domain_get_param(xenctl *xc, uint32_t domid, uint32_t index, uint64_t
 int xenctl_evtchn_alloc_unbound(xenctl *xc, uint32_t domid, uint32_t remote_domid,
                                 uint32_t *port);
 
+/* Credit scheduler: weight 1..65535 (256 default), cap in % of one CPU
+ * (0 = none). get also says which cgroup the domain's vCPUs are in. */
+int xenctl_sched_credit_set(xenctl *xc, uint32_t domid, uint32_t weight, uint32_t cap);
+int xenctl_sched_credit_get(xenctl *xc, uint32_t domid, struct privcmd_sched *out);
+
 /* Where xenolithd writes the domain's console_io output. */
 int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf,
                             size_t len);

@@ -105,6 +105,9 @@ struct domain {
     uint16_t global_virq_port[NR_VIRQS];
     uint64_t hypercall_page_gpa; /* where the doorbell bitmap lives, 0 = none */
     int raw_fds[2];           /* the benchmark floor's ioeventfd and irqfd, -1 = none */
+    char sched_dir[160];      /* the domain's cgroup, "" when none */
+    uint32_t sched_weight;
+    uint32_t sched_cap;
     uint8_t doorbell_bitmap[24]; /* HYPERCALL_DOORBELL_BITMAP_SIZE: ports 0-191 */
 
     /* under hv.gnttab_lock: */

@@ -21,6 +21,7 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/pvh_loader.h"
+#include "hypervisor/sched_cgroup.h"
 #include "hypervisor/timers.h"
 #include "hypervisor/upcall.h"
 #include "hypervisor/vcpu.h"
@@ -259,6 +260,7 @@ static int alloc_domid(uint32_t *out)
 static void domain_free(struct domain *d)
 {
     timers_stop(d);
+    sched_domain_teardown(d);
     if (d->evtchn.ports)
         evtchn_domain_teardown(d);
     gnttab_domain_teardown(d);
@@ -542,6 +544,9 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
         domain_free(d);
         return rc;
     }
+    int sc = sched_domain_init(d);
+    if (sc)
+        hv_log("domain %u runs without a cgroup of its own: %s", id, strerror(-sc));
     /* vCPU 0 comes up with the domain; the rest wait for VCPUOP_up. */
     d->vcpus[0].online = true;
     for (uint32_t i = 0; i < max_vcpus; i++) {

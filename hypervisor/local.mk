@@ -28,6 +28,7 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/hypercall.c hypervisor/hypercall.h \
 	hypervisor/log.c hypervisor/log.h \
 	hypervisor/privcmd_server.c hypervisor/privcmd_server.h \
+	hypervisor/sched_cgroup.c hypervisor/sched_cgroup.h \
 	hypervisor/timers.c hypervisor/timers.h \
 	hypervisor/upcall.c hypervisor/upcall.h \
 	hypervisor/vcpu.c hypervisor/vcpu.h

@@ -20,6 +20,7 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/privcmd_server.h"
+#include "hypervisor/sched_cgroup.h"
 
 static void usage(FILE *f)
 {
@@ -193,6 +194,7 @@ int main(int argc, char **argv)
     uv_run(loop, UV_RUN_DEFAULT);
 
     hv_destroy_all();
+    sched_cleanup();
     privcmd_server_stop();
     uv_close((uv_handle_t *)&sigterm, NULL);
     uv_close((uv_handle_t *)&sigint, NULL);

@@ -17,6 +17,7 @@
 #include "hypervisor/evtchn.h"
 #include "hypervisor/gnttab.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/sched_cgroup.h"
 #include "hypervisor/upcall.h"
 #include "include/guest_abi.h"
 #include "hypervisor/log.h"
@@ -505,6 +506,27 @@ static void op_alloc_unbound(struct conn *c)
         respond(c, c->hdr.op, c->hdr.id, 0, &a, sizeof(a));
 }
 
+static void op_sched(struct conn *c, bool set)
+{
+    struct privcmd_sched r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct domain *d = live_domain(c, r.domid);
+    if (!d)
+        return;
+    char err[256];
+    int rc = set ? sched_set(d, r.weight, r.cap, err, sizeof(err)) : 0;
+    if (rc) {
+        respond_err(c, c->hdr.op, c->hdr.id, rc, err);
+        return;
+    }
+    r.weight = d->sched_weight;
+    r.cap = d->sched_cap;
+    snprintf(r.cgroup, sizeof(r.cgroup), "%s", sched_path(d));
+    respond(c, c->hdr.op, c->hdr.id, 0, &r, sizeof(r));
+}
+
 /* The benchmark floor: a bare ioeventfd and irqfd, nothing between. */
 static void op_raw_doorbell(struct conn *c)
 {
@@ -651,6 +673,10 @@ static void dispatch(struct conn *c)
         return;
     case PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND:
         op_alloc_unbound(c);
+        return;
+    case PRIVCMD_OP_DOMAIN_SCHED_SET:
+    case PRIVCMD_OP_DOMAIN_SCHED_GET:
+        op_sched(c, op == PRIVCMD_OP_DOMAIN_SCHED_SET);
         return;
     default:
         respond_errf(c, op, id, -ENOSYS, "unknown privcmd operation %u", op);

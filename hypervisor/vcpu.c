@@ -13,6 +13,7 @@
 #include "hypervisor/hypercall_page.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
+#include "hypervisor/sched_cgroup.h"
 #include "hypervisor/vcpu.h"
 #include "include/guest_abi.h"
 
@@ -268,6 +269,7 @@ void *vcpu_thread(void *arg)
     sigdelset(&all, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_SETMASK, &all, NULL);
     v->tid = gettid();
+    sched_join(d);
 
     for (;;) {
         pthread_mutex_lock(&d->lock);

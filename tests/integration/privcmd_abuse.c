@@ -85,6 +85,17 @@ static void toolstack_ops(uint32_t domid)
            xce ? xenevtchn_error(xce) : "");
     rc = xc ? xenctl_evtchn_alloc_unbound(xc, 4242, 0, &port) : 0;
     expect("no port in a missing domain", rc == -ESRCH, xc ? xenctl_error(xc) : "");
+    struct privcmd_sched sc = {0};
+    expect("default weight 256, no cap", xc && xenctl_sched_credit_get(xc, domid, &sc) == 0 &&
+           sc.weight == 256 && sc.cap == 0, sc.cgroup);
+    expect("sched-credit weight 512 cap 50", xc && xenctl_sched_credit_set(xc, domid, 512, 50) == 0,
+           xc ? xenctl_error(xc) : "");
+    rc = xc ? xenctl_sched_credit_set(xc, domid, 0, 0) : 0;
+    expect("weight 0 refused", rc == -EINVAL, xc ? xenctl_error(xc) : "");
+    rc = xc ? xenctl_sched_credit_set(xc, domid, 256, 1000) : 0;
+    expect("a cap beyond the domain's vCPUs refused", rc == -EINVAL, xc ? xenctl_error(xc) : "");
+    if (xc && xenctl_sched_credit_get(xc, domid, &sc) == 0)
+        printf("cgroup %s\n", sc.cgroup);
     if (xce)
         xenevtchn_close(xce);
     if (xc)

@@ -12,7 +12,7 @@ faulty=$(create_guest faulty triple-fault)
 
 expect_end "$faulty" c crash | grep -q 'crash=vCPU 0 triple fault' ||
     fail "the triple fault was not reported as the crash reason: $("$DOMWAIT" "$faulty" 5)"
-"$XL" list | grep -qE "^steady +$steady .*(r|-b)-----" ||
+"$XL" list | grep -qE "^steady +$steady .*(r-----|-b----)" ||
     fail "the bystander is not running while its neighbour crashed: $("$XL" list)"
 
 expect_end "$garbage" s poweroff >/dev/null

@@ -118,3 +118,31 @@ void guest_memory_notify(struct guest_memory *gm, uint32_t port)
     if (raise && vector && gm->irqfd)
         (void)!write(gm->irqfd[vcpu], &(uint64_t){1}, sizeof(uint64_t));
 }
+
+void guest_memory_cache_init(struct guest_memory_cache *c)
+{
+    for (unsigned i = 0; i < GUEST_MEMORY_CACHE_SLOTS; i++)
+        c->slot[i].fd = -1;
+}
+
+struct guest_memory *guest_memory_cached(struct guest_memory_cache *c, xenctl *xc, uint32_t domid,
+                                         int want_irqfds)
+{
+    struct guest_memory *free_slot = NULL;
+    for (unsigned i = 0; i < GUEST_MEMORY_CACHE_SLOTS; i++) {
+        if (c->slot[i].fd >= 0 && c->slot[i].domid == domid)
+            return &c->slot[i];
+        if (c->slot[i].fd < 0 && !free_slot)
+            free_slot = &c->slot[i];
+    }
+    if (!free_slot || guest_memory_open(xc, domid, want_irqfds, free_slot) < 0)
+        return NULL;
+    return free_slot;
+}
+
+void guest_memory_cache_close(struct guest_memory_cache *c)
+{
+    for (unsigned i = 0; i < GUEST_MEMORY_CACHE_SLOTS; i++)
+        if (c->slot[i].fd >= 0)
+            guest_memory_close(&c->slot[i]);
+}

@@ -27,6 +27,18 @@ struct guest_memory {
     uint32_t special_pages;
 };
 
+/* The guests a Dom0 library handle has opened, kept open while it lives. */
+#define GUEST_MEMORY_CACHE_SLOTS 16
+struct guest_memory_cache {
+    struct guest_memory slot[GUEST_MEMORY_CACHE_SLOTS];
+};
+
+void guest_memory_cache_init(struct guest_memory_cache *c);
+/* The open guest, opening it on first use; NULL when it cannot be. */
+struct guest_memory *guest_memory_cached(struct guest_memory_cache *c, xenctl *xc, uint32_t domid,
+                                         int want_irqfds);
+void guest_memory_cache_close(struct guest_memory_cache *c);
+
 /* This process's view of guest frame gfn (RAM or special page), or NULL. */
 void *guest_memory_frame(const struct guest_memory *gm, uint64_t gfn);
 

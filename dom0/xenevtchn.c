@@ -12,7 +12,6 @@
 #include "dom0/xenevtchn.h"
 
 #define MAX_PORTS 16384 /* xenolithd's Dom0 port table */
-#define MAX_GUESTS 16
 
 struct port {
     int efd;             /* -1: not ours */
@@ -24,7 +23,7 @@ struct xenevtchn_handle {
     xenctl *xc;
     int epfd;
     struct port *ports;
-    struct guest_memory guests[MAX_GUESTS];
+    struct guest_memory_cache guests;
     char err[256];
 };
 
@@ -42,6 +41,7 @@ xenevtchn_handle *xenevtchn_open(void *logger, unsigned open_flags)
     xenevtchn_handle *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
+    guest_memory_cache_init(&h->guests);
     h->ports = malloc(MAX_PORTS * sizeof(*h->ports));
     h->xc = xenctl_open(NULL, h->err, sizeof(h->err));
     h->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -53,8 +53,6 @@ xenevtchn_handle *xenevtchn_open(void *logger, unsigned open_flags)
     }
     for (unsigned i = 0; i < MAX_PORTS; i++)
         h->ports[i] = (struct port){.efd = -1};
-    for (unsigned i = 0; i < MAX_GUESTS; i++)
-        h->guests[i].fd = -1;
     return h;
 }
 
@@ -65,9 +63,7 @@ int xenevtchn_close(xenevtchn_handle *h)
     for (unsigned i = 0; h->ports && i < MAX_PORTS; i++)
         if (h->ports[i].efd >= 0)
             close(h->ports[i].efd);
-    for (unsigned i = 0; i < MAX_GUESTS; i++)
-        if (h->guests[i].fd >= 0)
-            guest_memory_close(&h->guests[i]);
+    guest_memory_cache_close(&h->guests);
     if (h->epfd >= 0)
         close(h->epfd);
     if (h->xc)
@@ -153,26 +149,12 @@ int xenevtchn_unbind(xenevtchn_handle *h, evtchn_port_t port)
     return rc ? fail(h, rc) : 0;
 }
 
-static struct guest_memory *guest(xenevtchn_handle *h, uint32_t domid)
-{
-    struct guest_memory *free_slot = NULL;
-    for (unsigned i = 0; i < MAX_GUESTS; i++) {
-        if (h->guests[i].fd >= 0 && h->guests[i].domid == domid)
-            return &h->guests[i];
-        if (h->guests[i].fd < 0 && !free_slot)
-            free_slot = &h->guests[i];
-    }
-    if (!free_slot || guest_memory_open(h->xc, domid, 1, free_slot) < 0)
-        return NULL;
-    return free_slot;
-}
-
 int xenevtchn_notify(xenevtchn_handle *h, evtchn_port_t port)
 {
     struct port *p = ours(h, port);
     if (!p)
         return -1;
-    struct guest_memory *g = p->guest_port ? guest(h, p->domid) : NULL;
+    struct guest_memory *g = p->guest_port ? guest_memory_cached(&h->guests, h->xc, p->domid, 1) : NULL;
     if (g) {
         guest_memory_notify(g, p->guest_port);
         return 0;

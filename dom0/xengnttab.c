@@ -12,7 +12,6 @@
 #include "dom0/xengnttab.h"
 
 #define PAGE 4096
-#define MAX_GUESTS 16
 
 /* What one map call made, so unmap can hand the refs back. */
 struct mapping {
@@ -25,7 +24,7 @@ struct mapping {
 
 struct xengnttab_handle {
     xenctl *xc;
-    struct guest_memory guests[MAX_GUESTS];
+    struct guest_memory_cache guests;
     struct mapping *maps;
     char err[256];
 };
@@ -43,8 +42,7 @@ xengnttab_handle *xengnttab_open(void *logger, unsigned open_flags)
     xengnttab_handle *h = calloc(1, sizeof(*h));
     if (!h)
         return NULL;
-    for (unsigned i = 0; i < MAX_GUESTS; i++)
-        h->guests[i].fd = -1;
+    guest_memory_cache_init(&h->guests);
     h->xc = xenctl_open(NULL, h->err, sizeof(h->err));
     if (!h->xc) {
         int e = errno;
@@ -61,9 +59,7 @@ int xengnttab_close(xengnttab_handle *h)
         return 0;
     while (h->maps)
         xengnttab_unmap(h, h->maps->addr, h->maps->count);
-    for (unsigned i = 0; i < MAX_GUESTS; i++)
-        if (h->guests[i].fd >= 0)
-            guest_memory_close(&h->guests[i]);
+    guest_memory_cache_close(&h->guests);
     xenctl_close(h->xc);
     free(h);
     return 0;
@@ -75,20 +71,6 @@ const char *xengnttab_error(xengnttab_handle *h)
 }
 
 /* The guest's memory file: mapped pages come from it. */
-static struct guest_memory *guest(xengnttab_handle *h, uint32_t domid)
-{
-    struct guest_memory *free_slot = NULL;
-    for (unsigned i = 0; i < MAX_GUESTS; i++) {
-        if (h->guests[i].fd >= 0 && h->guests[i].domid == domid)
-            return &h->guests[i];
-        if (h->guests[i].fd < 0 && !free_slot)
-            free_slot = &h->guests[i];
-    }
-    if (!free_slot || guest_memory_open(h->xc, domid, 0, free_slot) < 0)
-        return NULL;
-    return free_slot;
-}
-
 /* map (1) or unmap (0) refs in xenolithd; results has count entries. */
 static int grant_call(xengnttab_handle *h, int map, uint32_t count,
                       const struct privcmd_gnttab_ref *refs, int readonly,
@@ -152,7 +134,7 @@ void *xengnttab_map_grant_refs_status(xengnttab_handle *h, uint32_t count, uint3
             failed = 1;
             continue;
         }
-        struct guest_memory *g = failed ? NULL : guest(h, domids[i]);
+        struct guest_memory *g = failed ? NULL : guest_memory_cached(&h->guests, h->xc, domids[i], 0);
         if (!g || mmap(addr + (size_t)i * PAGE, PAGE, readonly ? PROT_READ : PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_FIXED, g->fd, (off_t)res[i].file_offset) == MAP_FAILED)
             failed = 1;

@@ -111,6 +111,27 @@ static void read_write_rm(struct test *t)
 		 -XEN_ENOENT, "read data/test after rm");
 }
 
+/* Longer than the ring, so the request and the reply each wrap it and
+ * wait for the other side to make room; within the default entry-size
+ * quota (2048). */
+#define BIG_LEN 1500
+static char big[BIG_LEN + 1], big_back[BIG_LEN + 1];
+
+static void big_value(struct test *t)
+{
+	for (unsigned i = 0; i < BIG_LEN; i++)
+		big[i] = (char)('a' + i % 26);
+	big[BIG_LEN] = '\0';
+	CHECK_EQ(t, xenbus_write(0, "data/big", big), 0,
+		 "write %u bytes to data/big", BIG_LEN);
+	long rc = xenbus_read(0, "data/big", big_back, sizeof(big_back));
+	CHECK_EQ(t, rc, BIG_LEN, "read data/big (length)");
+	if (rc == BIG_LEN)
+		check(t, !memcmp(big, big_back, BIG_LEN),
+		      "data/big reads back different bytes");
+	CHECK_EQ(t, xenbus_rm(0, "data/big"), 0, "rm data/big");
+}
+
 static long tx_body(uint32_t tx, void *arg)
 {
 	char buf[32];
@@ -193,6 +214,7 @@ void test_xenbus(struct test *t)
 		return;
 	identity(t);
 	read_write_rm(t);
+	big_value(t);
 	transaction(t);
 	refused(t);
 	watch(t);

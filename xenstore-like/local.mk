@@ -62,3 +62,9 @@ xenstore_like_xenolith_xs_tool_SOURCES = xenstore-like/xs_tool.c
 xenstore_like_xenolith_xs_tool_LDADD = -lxenstore
 
 dist_man_MANS += man/xenolith-stored.8
+
+# Shows or scribbles on a domain's store ring page from Dom0, for the
+# ring integration test (tests/integration/test_xenstore_rings.sh).
+noinst_PROGRAMS += xenstore-like/xenolith-xs-ring
+xenstore_like_xenolith_xs_ring_SOURCES = xenstore-like/xs_ring_tool.c
+xenstore_like_xenolith_xs_ring_LDADD = dom0/libxenctl.a

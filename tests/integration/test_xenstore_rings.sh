@@ -5,8 +5,12 @@
 # through Debian's xenstore-utils; a guest that corrupts its ring indices
 # (test=xenbus-hostile) loses its connection while the daemon, Dom0 and
 # the other guest carry on; a guest that powers off is released
-# (@releaseDomain) and the monitor removes its entries.
+# (@releaseDomain) and the monitor removes its entries. From Dom0, a
+# paused guest's ring is scribbled on between RELEASE and a second
+# INTRODUCE: the request side's check drops it too.
 . "$(dirname "$0")/xenstored.bash"
+XSRING="$BUILD/xenstore-like/xenolith-xs-ring"
+[ -x "$XSRING" ] || fail "missing $XSRING: build first"
 start_stack
 
 intro="$RUNDIR/introduce.out"
@@ -83,5 +87,31 @@ xenstore-exists "/local/domain/$A" 2>/dev/null &&
 xenstore-exists "$vm" 2>/dev/null && fail "the monitor left $vm"
 expect_out "released" F "$XSTOOL" is-introduced "$A"
 grep -qE "domain $A (is gone|released)" "$STORED_LOG" || fail "xenolith-stored did not release domain $A"
+
+# A paused guest (it never touches its ring): release it, put its
+# req_prod three rings ahead, introduce it again on the same ring.
+cfg=$(write_cfg xp cpuid 'on_poweroff = "destroy"')
+"$XL" create -p "$cfg" >"$RUNDIR/create-xp.out" 2>&1 || fail "xl create -p: $(cat "$RUNDIR/create-xp.out")"
+P=$("$XL" domid xp) || fail "xl domid xp"
+"$XSTOOL" release "$P" || fail "RELEASE of domain $P"
+ring=$("$XSRING" "$P" show) || fail "cannot read domain $P's ring: $ring"
+cons=$(echo "$ring" | sed -n 's/.*req_cons=\([0-9]*\).*/\1/p')
+"$XSRING" "$P" set req_prod $(((cons + 3 * 1024) & 0xffffffff)) || fail "cannot scribble on the ring"
+port=$(xenstore-read "/local/domain/$P/store/port") || fail "no store/port for domain $P"
+"$XSTOOL" introduce "$P" 0xfeff0 "$port" || fail "second INTRODUCE of domain $P"
+for _ in $(seq 50); do
+    grep -qE "dropping connection [0-9]+ \(domain $P\): ring indices corrupt: req_prod" "$STORED_LOG" && break
+    sleep 0.1
+done
+grep -qE "dropping connection [0-9]+ \(domain $P\): ring indices corrupt: req_prod .* more than a ring ahead" \
+    "$STORED_LOG" || fail "xenolith-stored trusted a req_prod three rings ahead: $(tail -n 5 "$STORED_LOG")"
+"$XSRING" "$P" show | grep -q " error=2 " || fail "the ring's error field is not XENSTORE_ERROR_RINGIDX"
+expect_out "Dom0 still served" ok xenstore-read /local/domain/0/rings-test
+"$XL" destroy xp || fail "xl destroy xp failed"
+for _ in $(seq 100); do
+    xenstore-exists "/local/domain/$P" 2>/dev/null || break
+    sleep 0.1
+done
+xenstore-exists "/local/domain/$P" 2>/dev/null && fail "the monitor left /local/domain/$P after xl destroy"
 stored_alive || fail "xenolith-stored died"
 exit 0

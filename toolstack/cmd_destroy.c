@@ -4,6 +4,7 @@
 #include "toolstack/userdata.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
+#include "toolstack/xs_domain.h"
 
 int main_destroy(int argc, char **argv)
 {
@@ -32,6 +33,9 @@ int main_destroy(int argc, char **argv)
         xl_err("cannot destroy domain %u (%s): %s", info.domid, info.name, xenctl_error(xc));
         rc = 1;
     } else {
+        /* The monitor cleans up a domain that dies; one kept by preserve
+         * has no monitor left, so whoever destroys it does. */
+        xlxs_domain_teardown(xenctl_rundir(xc), info.domid, stderr);
         userdata_remove(xenctl_rundir(xc), info.domid);
     }
     xenctl_close(xc);

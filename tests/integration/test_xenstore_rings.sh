@@ -113,5 +113,11 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 xenstore-exists "/local/domain/$P" 2>/dev/null && fail "the monitor left /local/domain/$P after xl destroy"
+
+# The hostile guest was kept (on_poweroff=preserve), so its monitor is
+# gone; xl destroy itself cleans its entries up.
+xenstore-exists "/local/domain/$H" || fail "the preserved guest's entries went before it was destroyed"
+"$XL" destroy xh || fail "xl destroy xh failed"
+xenstore-exists "/local/domain/$H" 2>/dev/null && fail "xl destroy left /local/domain/$H behind"
 stored_alive || fail "xenolith-stored died"
 exit 0

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "dom0/daemon.h"
 #include "dom0/rundir.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
@@ -35,66 +36,6 @@ static void usage(FILE *f)
             "  -h, --help            this text\n"
             "  -V, --version         print the version\n",
             RUNDIR_SYSTEM);
-}
-
-/* Holds an flock on the pid file for the daemon's lifetime, so a second
- * daemon on the same rundir is refused rather than stealing the socket. */
-static int lock_pidfile(const char *path)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "xenolithd: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        char buf[32] = "";
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        buf[n > 0 ? n : 0] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        fprintf(stderr, "xenolithd: another xenolithd (pid %s) already runs on this rundir\n",
-                buf[0] ? buf : "?");
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void write_pid(int fd)
-{
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-    if (ftruncate(fd, 0) == 0)
-        (void)!pwrite(fd, buf, (size_t)n, 0);
-}
-
-static void daemonize(const char *logpath)
-{
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("xenolithd: fork");
-        exit(1);
-    }
-    if (pid > 0)
-        _exit(0);
-    setsid();
-    pid = fork();
-    if (pid < 0)
-        exit(1);
-    if (pid > 0)
-        _exit(0);
-    if (chdir("/") < 0)
-        exit(1);
-    int nul = open("/dev/null", O_RDWR);
-    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (nul >= 0) {
-        dup2(nul, STDIN_FILENO);
-        dup2(nul, STDOUT_FILENO);
-    }
-    dup2(log >= 0 ? log : nul, STDERR_FILENO);
-    if (nul > STDERR_FILENO)
-        close(nul);
-    if (log > STDERR_FILENO)
-        close(log);
 }
 
 static void on_signal(uv_signal_t *s, int signum)
@@ -168,15 +109,15 @@ int main(int argc, char **argv)
     if (force_msr_filter)
         hv.msr_via_filter = true;
     snprintf(path, sizeof(path), "%s/xenolithd.pid", rundir);
-    int pidfd = lock_pidfile(path);
+    int pidfd = daemon_lock_pidfile("xenolithd", path);
     if (pidfd < 0)
         return 1;
     if (!foreground) {
         char logpath[512];
         snprintf(logpath, sizeof(logpath), "%s/log/xenolithd.log", rundir);
-        daemonize(logpath); /* the flock is inherited by the surviving child */
+        daemon_detach("xenolithd", logpath); /* the flock is inherited by the surviving child */
     }
-    write_pid(pidfd);
+    daemon_write_pid(pidfd);
 
     uv_loop_t *loop = uv_default_loop();
     if (privcmd_server_start(loop, rundir, admin_gid, err, sizeof(err)) < 0) {

@@ -5,6 +5,7 @@
  * guest's ring (ring_dom.c), or with --domain-sockets on a socket per
  * domain instead, for tests without guests.
  */
+#include "dom0/daemon.h"
 #include "config.h"
 
 #include <errno.h>
@@ -56,56 +57,6 @@ static void log_line(const char *msg)
     localtime_r(&ts.tv_sec, &tm);
     fprintf(stderr, "%04d-%02d-%02d %02d:%02d:%02d xenolith-stored: %s\n", tm.tm_year + 1900,
             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, msg);
-}
-
-static int lock_pidfile(const char *path)
-{
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        fprintf(stderr, "xenolith-stored: cannot open %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        char buf[32] = "";
-        ssize_t n = read(fd, buf, sizeof(buf) - 1);
-        buf[n > 0 ? n : 0] = '\0';
-        buf[strcspn(buf, "\n")] = '\0';
-        fprintf(stderr, "xenolith-stored: another xenolith-stored (pid %s) already runs on this rundir\n",
-                buf[0] ? buf : "?");
-        close(fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void daemonize(const char *logpath)
-{
-    pid_t pid = fork();
-    if (pid < 0) {
-        perror("xenolith-stored: fork");
-        exit(1);
-    }
-    if (pid > 0)
-        _exit(0);
-    setsid();
-    pid = fork();
-    if (pid < 0)
-        exit(1);
-    if (pid > 0)
-        _exit(0);
-    if (chdir("/") < 0)
-        exit(1);
-    int nul = open("/dev/null", O_RDWR);
-    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-    if (nul >= 0) {
-        dup2(nul, STDIN_FILENO);
-        dup2(nul, STDOUT_FILENO);
-    }
-    dup2(log >= 0 ? log : nul, STDERR_FILENO);
-    if (nul > STDERR_FILENO)
-        close(nul);
-    if (log > STDERR_FILENO)
-        close(log);
 }
 
 static bool set_quota(struct xs_quota *q, const char *arg)
@@ -247,7 +198,7 @@ int main(int argc, char **argv)
     if (!socket_path)
         socket_path = path;
 
-    int pidfd = lock_pidfile(pidpath);
+    int pidfd = daemon_lock_pidfile("xenolith-stored", pidpath);
     if (pidfd < 0)
         return 1;
     struct xs_store *st = xs_store_new(&quota);
@@ -283,11 +234,8 @@ int main(int argc, char **argv)
     /* Detach only once the socket exists, so whoever started us can use
      * it as soon as we return. */
     if (!foreground)
-        daemonize(logpath);
-    char buf[32];
-    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
-    if (ftruncate(pidfd, 0) == 0)
-        (void)!pwrite(pidfd, buf, (size_t)n, 0);
+        daemon_detach("xenolith-stored", logpath);
+    daemon_write_pid(pidfd);
 
     uv_signal_t sigterm, sigint;
     uv_signal_init(loop, &sigterm);

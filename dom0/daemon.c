@@ -1,0 +1,69 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "dom0/daemon.h"
+
+int daemon_lock_pidfile(const char *who, const char *path)
+{
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        char buf[32] = "";
+        ssize_t n = read(fd, buf, sizeof(buf) - 1);
+        buf[n > 0 ? n : 0] = '\0';
+        buf[strcspn(buf, "\n")] = '\0';
+        fprintf(stderr, "%s: another %s (pid %s) already runs on this rundir\n", who, who,
+                buf[0] ? buf : "?");
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+void daemon_write_pid(int fd)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof(buf), "%d\n", (int)getpid());
+    if (ftruncate(fd, 0) == 0)
+        (void)!pwrite(fd, buf, (size_t)n, 0);
+}
+
+void daemon_detach(const char *who, const char *logpath)
+{
+    pid_t pid = fork();
+    if (pid < 0) {
+        fprintf(stderr, "%s: fork: %s\n", who, strerror(errno));
+        exit(1);
+    }
+    if (pid > 0)
+        _exit(0);
+    setsid();
+    pid = fork();
+    if (pid < 0)
+        exit(1);
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") < 0)
+        exit(1);
+    int nul = open("/dev/null", O_RDWR);
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    if (nul >= 0) {
+        dup2(nul, STDIN_FILENO);
+        dup2(nul, STDOUT_FILENO);
+    }
+    dup2(log >= 0 ? log : nul, STDERR_FILENO);
+    if (nul > STDERR_FILENO)
+        close(nul);
+    if (log > STDERR_FILENO)
+        close(log);
+}

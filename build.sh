@@ -69,24 +69,36 @@ unit_counts() {
     echo "$p $f"
 }
 
+# The pid a detached daemon writes once it is up (its parent returns first).
+daemon_pid() {
+    local pid=
+    for _ in $(seq 50); do
+        pid=$(cat "$1" 2>/dev/null)
+        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && break
+        sleep 0.1
+    done
+    echo "$pid"
+}
+
 demo() {
     install_deps
     build build
-    local rundir=${XENOLITH_RUNDIR:-/run/xenolith} started=
+    local rundir=${XENOLITH_RUNDIR:-/run/xenolith} started=()
     export XENOLITH_RUNDIR="$rundir"
     if ! build/toolstack/xl list >/dev/null 2>&1; then
-        say "starting xenolithd (rundir $rundir)"
+        say "starting xenolithd and xenolith-stored (rundir $rundir)"
         build/hypervisor/xenolithd --rundir "$rundir"
-        for _ in $(seq 50); do [ -S "$rundir/privcmd.sock" ] && break; sleep 0.1; done
-        started=$(cat "$rundir/xenolithd.pid")
+        started+=("$(daemon_pid "$rundir/xenolithd.pid")")
+        build/xenstore-like/xenolith-stored --rundir "$rundir"
+        started+=("$(daemon_pid "$rundir/xenolith-stored.pid")")
     fi
     say "xl create -c examples/demo.cfg"
     local rc=0
     build/toolstack/xl create -c examples/demo.cfg || rc=$?
-    if [ -n "$started" ]; then
-        # the demo's own daemon goes away with the demo
+    if [ ${#started[@]} -gt 0 ]; then
+        # the demo's own daemons go away with the demo
         sleep 0.5
-        kill "$started" 2>/dev/null || true
+        kill "${started[@]}" 2>/dev/null || true
     fi
     return $rc
 }

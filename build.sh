@@ -69,36 +69,24 @@ unit_counts() {
     echo "$p $f"
 }
 
-# The pid a detached daemon writes once it is up (its parent returns first).
-daemon_pid() {
-    local pid=
-    for _ in $(seq 50); do
-        pid=$(cat "$1" 2>/dev/null)
-        [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && break
-        sleep 0.1
-    done
-    echo "$pid"
-}
-
 demo() {
     install_deps
     build build
-    local rundir=${XENOLITH_RUNDIR:-/run/xenolith} started=()
-    export XENOLITH_RUNDIR="$rundir"
-    if ! build/toolstack/xl list >/dev/null 2>&1; then
-        say "starting xenolithd and xenolith-stored (rundir $rundir)"
-        build/hypervisor/xenolithd --rundir "$rundir"
-        started+=("$(daemon_pid "$rundir/xenolithd.pid")")
-        build/xenstore-like/xenolith-stored --rundir "$rundir"
-        started+=("$(daemon_pid "$rundir/xenolith-stored.pid")")
+    local rundir=${XENOLITH_RUNDIR:-/run/xenolith} started=
+    export XENOLITH_RUNDIR="$rundir" XENOLITHD="$TOP/build/hypervisor/xenolithd"
+    export XENOLITH_STORED="$TOP/build/xenstore-like/xenolith-stored"
+    if ! build/dom0/xenolith-commons status >/dev/null; then
+        say "xenolith-commons start (rundir $rundir)"
+        build/dom0/xenolith-commons start || return 1
+        started=1
     fi
     say "xl create -c examples/demo.cfg"
     local rc=0
     build/toolstack/xl create -c examples/demo.cfg || rc=$?
-    if [ ${#started[@]} -gt 0 ]; then
+    if [ -n "$started" ]; then
         # the demo's own daemons go away with the demo
         sleep 0.5
-        kill "${started[@]}" 2>/dev/null || true
+        build/dom0/xenolith-commons stop
     fi
     return $rc
 }

@@ -11,3 +11,20 @@ dom0_libxenctl_a_SOURCES = \
 	dom0/xenctl.c dom0/xenctl.h dom0/xenctl_call.h \
 	dom0/xenevtchn.c dom0/xenevtchn.h \
 	dom0/xengnttab.c dom0/xengnttab.h
+
+# The Dom0 start-up script and systemd units, with the install paths in.
+sbin_SCRIPTS = dom0/xenolith-commons
+systemdunitdir = $(prefix)/lib/systemd/system
+systemdunit_DATA = dom0/systemd/xenolithd.service dom0/systemd/xenolith-stored.service
+EXTRA_DIST += dom0/xenolith-commons.in dom0/systemd/xenolithd.service.in \
+	dom0/systemd/xenolith-stored.service.in
+CLEANFILES += $(sbin_SCRIPTS) $(systemdunit_DATA)
+dist_man_MANS += man/xenolith-commons.8
+
+subst_paths = sed -e 's|@sbindir[@]|$(sbindir)|g'
+dom0/xenolith-commons: $(srcdir)/dom0/xenolith-commons.in
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/xenolith-commons.in > $@ && chmod +x $@
+dom0/systemd/xenolithd.service: $(srcdir)/dom0/systemd/xenolithd.service.in
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolithd.service.in > $@
+dom0/systemd/xenolith-stored.service: $(srcdir)/dom0/systemd/xenolith-stored.service.in
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-stored.service.in > $@

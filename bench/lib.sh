@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the benchmarks: a private xenolithd on a temporary rundir,
 # stopped by PID however the benchmark ends. BUILD names the build tree
 # (default: build/ beside this directory).

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the storage benchmarks: a private SR registry and temporary
 # directory, loop devices and VGs removed however the benchmark ends.
 set -u

@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the integration tests: a private xenolithd in a temporary
 # rundir, guests built from configs written on the fly, and clean-up of
 # everything the test started, by PID, however the test ends.

@@ -28,6 +28,11 @@ int main_info(int argc, char **argv);
 int main_domid(int argc, char **argv);
 int main_domname(int argc, char **argv);
 int main_help(int argc, char **argv);
+int main_pause(int argc, char **argv);
+int main_unpause(int argc, char **argv);
+int main_uptime(int argc, char **argv);
+int main_dmesg(int argc, char **argv);
+int main_sched_credit(int argc, char **argv);
 /* Storage repositories (cmd_sr.c, cmd_vdi.c). */
 int main_sr_create(int argc, char **argv);
 int main_sr_introduce(int argc, char **argv);

@@ -29,6 +29,10 @@ const struct xl_cmd xl_cmds[] = {
     {"destroy", main_destroy, "Terminate a domain immediately", "[options] <Domain>",
      "  -h, --help             Print this help.\n"
      "  -f                     Accepted for compatibility; has no effect.\n"},
+    {"pause", main_pause, "Pause execution of a domain", "<Domain>",
+     "  -h, --help             Print this help.\n"},
+    {"unpause", main_unpause, "Unpause a paused domain", "<Domain>",
+     "  -h, --help             Print this help.\n"},
     {"info", main_info, "Get information about the Xen host", "[options] [key]",
      "  -h, --help             Print this help.\n"
      "  key                    Print only the value of this key.\n"},
@@ -36,6 +40,22 @@ const struct xl_cmd xl_cmds[] = {
      "  -h, --help             Print this help.\n"},
     {"domname", main_domname, "Convert a domain id to domain name", "<DomainId>",
      "  -h, --help             Print this help.\n"},
+    {"uptime", main_uptime, "Print uptime for all/some domains", "[-s] [Domain ...]",
+     "  -h, --help             Print this help.\n"
+     "  -s                     Short form: no header, the time of day, no seconds.\n"},
+    {"dmesg", main_dmesg, "Print the hypervisor's log", "[-c]",
+     "  -h, --help             Print this help.\n"
+     "  -c, --clear            Accepted for compatibility: the log is printed but\n"
+     "                         not cleared.\n"},
+    {"sched-credit", main_sched_credit, "Get/set credit scheduler parameters",
+     "[-d <Domain> [-w WEIGHT] [-c CAP]]",
+     "  -h, --help             Print this help.\n"
+     "  -d DOMAIN, --domain=DOMAIN\n"
+     "                         Show or set this domain only (default: show all).\n"
+     "  -w WEIGHT, --weight=WEIGHT\n"
+     "                         Relative CPU share, 1 to 65535 (default 256).\n"
+     "  -c CAP, --cap=CAP      Most CPU the domain may use, in % of one CPU;\n"
+     "                         0 means no cap.\n"},
     {"sr-create", main_sr_create, "Create a storage repository",
      "type=file name=NAME path=DIR | type=lvm name=NAME device=DEV",
      "  -h, --help             Print this help.\n"

@@ -29,8 +29,9 @@ out=$("$XL" uptime) || fail "xl uptime failed: $out"
 [ "$(echo "$out" | head -n 1)" = "$(printf '%-33s %4s %s' Name ID Uptime)" ] ||
     fail "xl uptime header differs from xl's: $out"
 row=$(echo "$out" | grep -E "^idler +$domid ") || fail "xl uptime lacks idler: $out"
-[ "${#row}" -ge 39 ] && [ "$(printf '%-33s %4s' idler "$domid")" = "${row:0:38}" ] ||
+if [ "${#row}" -lt 39 ] || [ "$(printf '%-33s %4s' idler "$domid")" != "${row:0:38}" ]; then
     fail "xl uptime row not in xl's columns: '$row'"
+fi
 up=${row##* }
 IFS=: read -r h m s <<<"$up"
 secs=$((10#$h * 3600 + 10#$m * 60 + 10#$s))
@@ -41,8 +42,9 @@ dom0_up=$(echo "$out" | sed -n 's/^Domain-0 *0 //p')
 [ "$host" -ge 86400 ] || {
     IFS=: read -r h m s <<<"$dom0_up"
     d0=$((10#$h * 3600 + 10#$m * 60 + 10#$s))
-    [ $((host - d0)) -le 5 ] && [ $((d0 - host)) -le 5 ] ||
+    if [ $((host - d0)) -gt 5 ] || [ $((d0 - host)) -gt 5 ]; then
         fail "Domain-0's uptime $dom0_up is not the host's ${host}s"
+    fi
 }
 out=$("$XL" uptime -s idler) || fail "xl uptime -s idler failed"
 echo "$out" | grep -qE "^ [0-9]{2}:[0-9]{2}:[0-9]{2} up +[0-9]+:[0-9]{2}, idler \($domid\)$" ||
@@ -87,8 +89,9 @@ cg=/sys/fs/cgroup/cpu/xenolith-$DAEMON_PID/dom$domid
     fail "-w alone did not keep the cap: $("$XL" sched-credit -d idler)"
 out=$("$XL" sched-credit -d idler -w 0 2>&1)
 [ $? -eq 1 ] || fail "weight 0 was not refused with exit 1: $out"
-echo "$out" | grep -q "idler" && echo "$out" | grep -q "weight 0 is out of range" ||
+if ! echo "$out" | grep -q "idler" || ! echo "$out" | grep -q "weight 0 is out of range"; then
     fail "weight 0 refused without the domain or the daemon's reason: $out"
+fi
 out=$("$XL" sched-credit -d nosuch 2>&1)
 [ $? -eq 1 ] || fail "xl sched-credit of an unknown domain did not exit 1"
 echo "$out" | grep -q "domain 'nosuch' does not exist" || fail "unknown domain not named: $out"

@@ -61,6 +61,9 @@ enum privcmd_op {
     /* Credit scheduler weight and cap (xl sched-credit). */
     PRIVCMD_OP_DOMAIN_SCHED_SET = 23,
     PRIVCMD_OP_DOMAIN_SCHED_GET = 24,
+    /* Shuts a domain down from outside, as SCHEDOP_remote_shutdown: the
+     * fallback of xl shutdown -F for guests that do not answer. */
+    PRIVCMD_OP_DOMAIN_SHUTDOWN = 25,
 };
 
 struct privcmd_hdr {
@@ -172,6 +175,11 @@ struct privcmd_param {
     uint32_t domid;
     uint32_t index;       /* HVM_PARAM_* */
     uint64_t value;
+};
+
+struct privcmd_shutdown {
+    uint32_t domid;
+    uint32_t reason;      /* SHUTDOWN_* */
 };
 
 struct privcmd_sched {

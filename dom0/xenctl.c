@@ -309,6 +309,12 @@ int xenctl_evtchn_alloc_unbound(xenctl *xc, uint32_t domid, uint32_t remote_domi
     return rc;
 }
 
+int xenctl_domain_shutdown(xenctl *xc, uint32_t domid, uint32_t reason)
+{
+    struct privcmd_shutdown r = {.domid = domid, .reason = reason};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_SHUTDOWN, &r, sizeof(r), NULL, 0);
+}
+
 int xenctl_sched_credit_set(xenctl *xc, uint32_t domid, uint32_t weight, uint32_t cap)
 {
     struct privcmd_sched r = {.domid = domid, .weight = weight, .cap = cap};

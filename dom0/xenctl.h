@@ -47,6 +47,9 @@ int xenctl_domain_get_param(xenctl *xc, uint32_t domid, uint32_t index, uint64_t
 int xenctl_evtchn_alloc_unbound(xenctl *xc, uint32_t domid, uint32_t remote_domid,
                                 uint32_t *port);
 
+/* Stops the domain with a SHUTDOWN_* reason without asking the guest. */
+int xenctl_domain_shutdown(xenctl *xc, uint32_t domid, uint32_t reason);
+
 /* Credit scheduler: weight 1..65535 (256 default), cap in % of one CPU
  * (0 = none). get also says which cgroup the domain's vCPUs are in. */
 int xenctl_sched_credit_set(xenctl *xc, uint32_t domid, uint32_t weight, uint32_t cap);

@@ -59,7 +59,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/grants.c \
 	frontends/tests/grant_probe.c \
 	frontends/tests/dom0_peer.c frontends/tests/dom0_peer.h \
-	frontends/tests/echo.c frontends/tests/grant_pool.c \
+	frontends/tests/echo.c frontends/tests/grant_pool.c frontends/tests/wait_shutdown.c \
 	frontends/tests/xenbus.c
 
 # The interface version pins which layouts the Xen headers hand a guest;

@@ -506,6 +506,23 @@ static void op_alloc_unbound(struct conn *c)
         respond(c, c->hdr.op, c->hdr.id, 0, &a, sizeof(a));
 }
 
+static void op_shutdown(struct conn *c)
+{
+    struct privcmd_shutdown r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct domain *d = live_domain(c, r.domid);
+    if (!d)
+        return;
+    if (r.reason > SHUTDOWN_MAX) {
+        respond_errf(c, c->hdr.op, c->hdr.id, -EINVAL, "unknown shutdown reason %u", r.reason);
+        return;
+    }
+    domain_shutdown(d, r.reason);
+    respond(c, c->hdr.op, c->hdr.id, 0, NULL, 0);
+}
+
 static void op_sched(struct conn *c, bool set)
 {
     struct privcmd_sched r;
@@ -673,6 +690,9 @@ static void dispatch(struct conn *c)
         return;
     case PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND:
         op_alloc_unbound(c);
+        return;
+    case PRIVCMD_OP_DOMAIN_SHUTDOWN:
+        op_shutdown(c);
         return;
     case PRIVCMD_OP_DOMAIN_SCHED_SET:
     case PRIVCMD_OP_DOMAIN_SCHED_GET:

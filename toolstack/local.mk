@@ -24,7 +24,7 @@ toolstack_xl_SOURCES = \
 	toolstack/cmd_destroy.c \
 	toolstack/cmd_info.c \
 	toolstack/cmd_domid.c \
-	toolstack/cmd_pause.c toolstack/cmd_uptime.c toolstack/cmd_dmesg.c toolstack/cmd_sched.c \
+	toolstack/cmd_pause.c toolstack/cmd_shutdown.c toolstack/cmd_uptime.c toolstack/cmd_dmesg.c toolstack/cmd_sched.c \
 	toolstack/monitor.c toolstack/monitor.h \
 	toolstack/console_follow.c toolstack/console_follow.h \
 	toolstack/userdata.c toolstack/userdata.h \

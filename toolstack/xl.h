@@ -29,6 +29,8 @@ int main_domid(int argc, char **argv);
 int main_domname(int argc, char **argv);
 int main_help(int argc, char **argv);
 int main_pause(int argc, char **argv);
+int main_shutdown(int argc, char **argv);
+int main_reboot(int argc, char **argv);
 int main_unpause(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_dmesg(int argc, char **argv);

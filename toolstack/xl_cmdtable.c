@@ -29,6 +29,16 @@ const struct xl_cmd xl_cmds[] = {
     {"destroy", main_destroy, "Terminate a domain immediately", "[options] <Domain>",
      "  -h, --help             Print this help.\n"
      "  -f                     Accepted for compatibility; has no effect.\n"},
+    {"shutdown", main_shutdown, "Issue a shutdown signal to a domain", "[options] <-a|Domain>",
+     "  -h, --help             Print this help.\n"
+     "  -a                     Shut down all guest domains.\n"
+     "  -w                     Wait for the domains to shut down.\n"
+     "  -F                     Stop the domain from the hypervisor if the guest has no\n"
+     "                         PV control interface or does not answer.\n"},
+    {"reboot", main_reboot, "Issue a reboot signal to a domain", "[options] <Domain>",
+     "  -h, --help             Print this help.\n"
+     "  -F                     Reboot the domain from the hypervisor if the guest has no\n"
+     "                         PV control interface or does not answer.\n"},
     {"pause", main_pause, "Pause execution of a domain", "<Domain>",
      "  -h, --help             Print this help.\n"},
     {"unpause", main_unpause, "Unpause a paused domain", "<Domain>",

@@ -18,6 +18,7 @@ static const struct test_case tests[] = {
 	{ "evtchn-echo", test_evtchn_echo },
 	{ "raw-echo", test_raw_echo },
 	{ "grant-pool", test_grant_pool },
+	{ "wait-shutdown", test_wait_shutdown },
 	{ "xenbus", test_xenbus },
 	{ "xenbus-hostile", test_xenbus_hostile },
 };

@@ -29,6 +29,7 @@ void test_dom0_peer(struct test *t);
 void test_evtchn_echo(struct test *t);
 void test_raw_echo(struct test *t);
 void test_grant_pool(struct test *t);
+void test_wait_shutdown(struct test *t);
 void test_xenbus(struct test *t);
 void test_xenbus_hostile(struct test *t);
 

@@ -20,6 +20,8 @@ static void record(struct test *t, const char *msg)
 	kprintf("  FAIL %s: %s\n", t->name, msg);
 }
 
+unsigned runner_shutdown_reason = SHUTDOWN_poweroff;
+
 void test_fail(struct test *t, const char *fmt, ...)
 {
 	char msg[sizeof(t->first_failure)];
@@ -165,5 +167,6 @@ void tests_run(const char *list)
 			p++;
 	}
 	kprintf("guest-tests: %u passed, %u failed\n", passed, failed);
-	guest_shutdown(failed ? SHUTDOWN_crash : SHUTDOWN_poweroff);
+	/* A test may have been asked by the toolstack for a reboot. */
+	guest_shutdown(failed ? SHUTDOWN_crash : runner_shutdown_reason);
 }

@@ -20,6 +20,10 @@ struct test {
  * closing line and shut down: poweroff if all passed, crash otherwise. */
 __attribute__((noreturn)) void tests_run(const char *list);
 
+/* How the guest stops when every test passed (SHUTDOWN_poweroff unless
+ * a test says otherwise). */
+extern unsigned runner_shutdown_reason;
+
 void test_fail(struct test *t, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -197,6 +197,8 @@ static bool body_is(struct conn *c, size_t want)
 
 static void op_list(struct conn *c)
 {
+    if (!body_is(c, 0))
+        return;
     size_t n = 1;
     for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
         n += hv.domains[i] != NULL;
@@ -343,8 +345,9 @@ static void release_holds(struct conn *c)
     c->nholds = c->holds_cap = 0;
 }
 
-static void op_gnttab_map(struct conn *c, bool map)
+static void op_gnttab_map(struct conn *c)
 {
+    bool map = c->hdr.op == PRIVCMD_OP_GNTTAB_MAP;
     struct privcmd_gnttab_req r;
     if (c->hdr.len < sizeof(r)) {
         respond_err(c, c->hdr.op, c->hdr.id, -EINVAL, "malformed request: short grant request");
@@ -466,8 +469,9 @@ static bool toolstack_param(uint32_t index)
     }
 }
 
-static void op_param(struct conn *c, bool set)
+static void op_param(struct conn *c)
 {
+    bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SET_PARAM;
     struct privcmd_param p;
     if (!body_is(c, sizeof(p)))
         return;
@@ -523,8 +527,9 @@ static void op_shutdown(struct conn *c)
     respond(c, c->hdr.op, c->hdr.id, 0, NULL, 0);
 }
 
-static void op_sched(struct conn *c, bool set)
+static void op_sched(struct conn *c)
 {
+    bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SCHED_SET;
     struct privcmd_sched r;
     if (!body_is(c, sizeof(r)))
         return;
@@ -581,176 +586,178 @@ static void op_raw_doorbell(struct conn *c)
     respond_fds(c, c->hdr.op, c->hdr.id, NULL, 0, d->raw_fds, 2);
 }
 
-static void dispatch(struct conn *c)
+static void op_host_info(struct conn *c)
+{
+    if (!body_is(c, 0))
+        return;
+    struct privcmd_hostinfo hi;
+    hv_host_info(&hi);
+    respond(c, c->hdr.op, c->hdr.id, 0, &hi, sizeof(hi));
+}
+
+static void op_create(struct conn *c)
 {
     char err[512] = "";
-    uint32_t op = c->hdr.op, id = c->hdr.id;
-    struct privcmd_domid dreq;
-    int rc = 0;
-    if (op != PRIVCMD_OP_DOMAIN_LOAD_PVH && c->nfds) {
-        respond_err(c, op, id, -EINVAL, "malformed request: unexpected file descriptors");
+    struct privcmd_create_req req;
+    if (!body_is(c, sizeof(req)))
         return;
-    }
-    switch (op) {
-    case PRIVCMD_OP_HOST_INFO: {
-        if (!body_is(c, 0))
-            return;
-        struct privcmd_hostinfo hi;
-        hv_host_info(&hi);
-        respond(c, op, id, 0, &hi, sizeof(hi));
-        return;
-    }
-    case PRIVCMD_OP_DOMAIN_CREATE: {
-        struct privcmd_create_req req;
-        if (!body_is(c, sizeof(req)))
-            return;
-        memcpy(&req, c->body, sizeof(req));
-        struct privcmd_domid out = {0};
-        rc = hv_domain_create(&req, &out.domid, err, sizeof(err));
-        if (rc)
-            respond_err(c, op, id, rc, err);
-        else
-            respond(c, op, id, 0, &out, sizeof(out));
-        return;
-    }
-    case PRIVCMD_OP_DOMAIN_LOAD_PVH: {
-        struct privcmd_load_pvh_req req;
-        if (c->hdr.len < sizeof(req)) {
-            respond_err(c, op, id, -EINVAL, "malformed request: short load request");
-            return;
-        }
-        memcpy(&req, c->body, sizeof(req));
-        if (c->hdr.len != sizeof(req) + (uint64_t)req.cmdline_len) {
-            respond_err(c, op, id, -EINVAL, "malformed request: command line length mismatch");
-            return;
-        }
-        if (req.nr_fds < 1 || req.nr_fds > 2 || (int)req.nr_fds != c->nfds) {
-            respond_errf(c, op, id, -EINVAL,
-                         "malformed request: %u file descriptors announced, %d received",
-                         req.nr_fds, c->nfds);
-            return;
-        }
-        char *cmdline = malloc(req.cmdline_len + 1);
-        if (!cmdline) {
-            respond_err(c, op, id, -ENOMEM, "out of memory");
-            return;
-        }
-        memcpy(cmdline, c->body + sizeof(req), req.cmdline_len);
-        cmdline[req.cmdline_len] = '\0';
-        if (strlen(cmdline) != req.cmdline_len) {
-            free(cmdline);
-            respond_err(c, op, id, -EINVAL, "the command line contains a NUL byte");
-            return;
-        }
-        rc = hv_domain_load_pvh(req.domid, c->fds[0], c->nfds > 1 ? c->fds[1] : -1, cmdline, err,
-                                sizeof(err));
-        free(cmdline);
-        if (rc)
-            respond_err(c, op, id, rc, err);
-        else
-            respond(c, op, id, 0, NULL, 0);
-        return;
-    }
-    case PRIVCMD_OP_DOMAIN_UNPAUSE:
-    case PRIVCMD_OP_DOMAIN_PAUSE:
-    case PRIVCMD_OP_DOMAIN_DESTROY:
-    case PRIVCMD_OP_DOMAIN_INFO:
-    case PRIVCMD_OP_DOMAIN_WAIT:
-        if (!body_is(c, sizeof(dreq)))
-            return;
-        memcpy(&dreq, c->body, sizeof(dreq));
-        break;
-    case PRIVCMD_OP_DOMAIN_LIST:
-        if (body_is(c, 0))
-            op_list(c);
-        return;
-    case PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN:
-    case PRIVCMD_OP_EVTCHN_BIND_UNBOUND:
-    case PRIVCMD_OP_EVTCHN_BIND_VIRQ:
-    case PRIVCMD_OP_EVTCHN_UNBIND:
-    case PRIVCMD_OP_EVTCHN_NOTIFY:
-        op_evtchn(c);
-        return;
-    case PRIVCMD_OP_DOMAIN_MEMORY:
-        op_domain_memory(c);
-        return;
-    case PRIVCMD_OP_GNTTAB_MAP:
-    case PRIVCMD_OP_GNTTAB_UNMAP:
-        op_gnttab_map(c, op == PRIVCMD_OP_GNTTAB_MAP);
-        return;
-    case PRIVCMD_OP_GNTTAB_COPY:
-        op_gnttab_copy(c);
-        return;
-    case PRIVCMD_OP_RAW_DOORBELL:
-        op_raw_doorbell(c);
-        return;
-    case PRIVCMD_OP_DOMAIN_SET_PARAM:
-    case PRIVCMD_OP_DOMAIN_GET_PARAM:
-        op_param(c, op == PRIVCMD_OP_DOMAIN_SET_PARAM);
-        return;
-    case PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND:
-        op_alloc_unbound(c);
-        return;
-    case PRIVCMD_OP_DOMAIN_SHUTDOWN:
-        op_shutdown(c);
-        return;
-    case PRIVCMD_OP_DOMAIN_SCHED_SET:
-    case PRIVCMD_OP_DOMAIN_SCHED_GET:
-        op_sched(c, op == PRIVCMD_OP_DOMAIN_SCHED_SET);
-        return;
-    default:
-        respond_errf(c, op, id, -ENOSYS, "unknown privcmd operation %u", op);
-        return;
-    }
+    memcpy(&req, c->body, sizeof(req));
+    struct privcmd_domid out = {0};
+    int rc = hv_domain_create(&req, &out.domid, err, sizeof(err));
+    if (rc)
+        respond_err(c, c->hdr.op, c->hdr.id, rc, err);
+    else
+        respond(c, c->hdr.op, c->hdr.id, 0, &out, sizeof(out));
+}
 
-    if (dreq.domid == 0 && op != PRIVCMD_OP_DOMAIN_INFO) {
-        respond_err(c, op, id, -EPERM, "that operation does not apply to Domain-0");
+static void op_load_pvh(struct conn *c)
+{
+    uint32_t op = c->hdr.op, id = c->hdr.id;
+    char err[512] = "";
+    struct privcmd_load_pvh_req req;
+    if (c->hdr.len < sizeof(req)) {
+        respond_err(c, op, id, -EINVAL, "malformed request: short load request");
         return;
     }
-    switch (op) {
-    case PRIVCMD_OP_DOMAIN_UNPAUSE:
-        rc = hv_domain_unpause(dreq.domid, err, sizeof(err));
-        break;
-    case PRIVCMD_OP_DOMAIN_PAUSE:
-        rc = hv_domain_pause(dreq.domid, err, sizeof(err));
-        break;
-    case PRIVCMD_OP_DOMAIN_DESTROY:
-        rc = hv_domain_destroy(dreq.domid, err, sizeof(err));
-        break;
-    case PRIVCMD_OP_DOMAIN_INFO: {
-        struct privcmd_dominfo info;
-        struct domain *d = hv_domain_find(dreq.domid);
-        if (dreq.domid == 0)
-            hv_dom0_info(&info);
-        else if (d)
-            domain_info(d, &info);
-        else {
-            respond_errf(c, op, id, -ESRCH, "no domain %u", dreq.domid);
-            return;
-        }
-        respond(c, op, id, 0, &info, sizeof(info));
+    memcpy(&req, c->body, sizeof(req));
+    if (c->hdr.len != sizeof(req) + (uint64_t)req.cmdline_len) {
+        respond_err(c, op, id, -EINVAL, "malformed request: command line length mismatch");
         return;
     }
-    case PRIVCMD_OP_DOMAIN_WAIT: {
-        if (!hv_domain_find(dreq.domid)) {
-            respond_errf(c, op, id, -ESRCH, "no domain %u", dreq.domid);
-            return;
-        }
-        struct waiter *w = calloc(1, sizeof(*w));
-        if (!w) {
-            respond_err(c, op, id, -ENOMEM, "out of memory");
-            return;
-        }
-        *w = (struct waiter){.next = srv.waiters, .c = c, .id = id, .domid = dreq.domid};
-        srv.waiters = w;
-        serve_waiters();
+    if (req.nr_fds < 1 || req.nr_fds > 2 || (int)req.nr_fds != c->nfds) {
+        respond_errf(c, op, id, -EINVAL,
+                     "malformed request: %u file descriptors announced, %d received",
+                     req.nr_fds, c->nfds);
         return;
     }
+    char *cmdline = malloc(req.cmdline_len + 1);
+    if (!cmdline) {
+        respond_err(c, op, id, -ENOMEM, "out of memory");
+        return;
     }
+    memcpy(cmdline, c->body + sizeof(req), req.cmdline_len);
+    cmdline[req.cmdline_len] = '\0';
+    if (strlen(cmdline) != req.cmdline_len) {
+        free(cmdline);
+        respond_err(c, op, id, -EINVAL, "the command line contains a NUL byte");
+        return;
+    }
+    int rc = hv_domain_load_pvh(req.domid, c->fds[0], c->nfds > 1 ? c->fds[1] : -1, cmdline, err,
+                                sizeof(err));
+    free(cmdline);
     if (rc)
         respond_err(c, op, id, rc, err);
     else
         respond(c, op, id, 0, NULL, 0);
+}
+
+/* The operations that name one guest and answer with nothing. */
+static void op_domain_control(struct conn *c)
+{
+    uint32_t op = c->hdr.op, id = c->hdr.id;
+    char err[512] = "";
+    struct privcmd_domid r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    if (r.domid == 0) {
+        respond_err(c, op, id, -EPERM, "that operation does not apply to Domain-0");
+        return;
+    }
+    int rc = op == PRIVCMD_OP_DOMAIN_UNPAUSE ? hv_domain_unpause(r.domid, err, sizeof(err))
+             : op == PRIVCMD_OP_DOMAIN_PAUSE ? hv_domain_pause(r.domid, err, sizeof(err))
+                                             : hv_domain_destroy(r.domid, err, sizeof(err));
+    if (rc)
+        respond_err(c, op, id, rc, err);
+    else
+        respond(c, op, id, 0, NULL, 0);
+}
+
+static void op_domain_info(struct conn *c)
+{
+    struct privcmd_domid r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct privcmd_dominfo info;
+    struct domain *d = hv_domain_find(r.domid);
+    if (r.domid == 0)
+        hv_dom0_info(&info);
+    else if (d)
+        domain_info(d, &info);
+    else {
+        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %u", r.domid);
+        return;
+    }
+    respond(c, c->hdr.op, c->hdr.id, 0, &info, sizeof(info));
+}
+
+static void op_domain_wait(struct conn *c)
+{
+    struct privcmd_domid r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    if (r.domid == 0) {
+        respond_err(c, c->hdr.op, c->hdr.id, -EPERM, "that operation does not apply to Domain-0");
+        return;
+    }
+    if (!hv_domain_find(r.domid)) {
+        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %u", r.domid);
+        return;
+    }
+    struct waiter *w = calloc(1, sizeof(*w));
+    if (!w) {
+        respond_err(c, c->hdr.op, c->hdr.id, -ENOMEM, "out of memory");
+        return;
+    }
+    *w = (struct waiter){.next = srv.waiters, .c = c, .id = c->hdr.id, .domid = r.domid};
+    srv.waiters = w;
+    serve_waiters();
+}
+
+typedef void (*op_handler)(struct conn *c);
+
+static const op_handler handlers[] = {
+    [PRIVCMD_OP_HOST_INFO] = op_host_info,
+    [PRIVCMD_OP_DOMAIN_CREATE] = op_create,
+    [PRIVCMD_OP_DOMAIN_LOAD_PVH] = op_load_pvh,
+    [PRIVCMD_OP_DOMAIN_UNPAUSE] = op_domain_control,
+    [PRIVCMD_OP_DOMAIN_PAUSE] = op_domain_control,
+    [PRIVCMD_OP_DOMAIN_DESTROY] = op_domain_control,
+    [PRIVCMD_OP_DOMAIN_INFO] = op_domain_info,
+    [PRIVCMD_OP_DOMAIN_LIST] = op_list,
+    [PRIVCMD_OP_DOMAIN_WAIT] = op_domain_wait,
+    [PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN] = op_evtchn,
+    [PRIVCMD_OP_EVTCHN_BIND_UNBOUND] = op_evtchn,
+    [PRIVCMD_OP_EVTCHN_BIND_VIRQ] = op_evtchn,
+    [PRIVCMD_OP_EVTCHN_UNBIND] = op_evtchn,
+    [PRIVCMD_OP_EVTCHN_NOTIFY] = op_evtchn,
+    [PRIVCMD_OP_DOMAIN_MEMORY] = op_domain_memory,
+    [PRIVCMD_OP_GNTTAB_MAP] = op_gnttab_map,
+    [PRIVCMD_OP_GNTTAB_UNMAP] = op_gnttab_map,
+    [PRIVCMD_OP_GNTTAB_COPY] = op_gnttab_copy,
+    [PRIVCMD_OP_RAW_DOORBELL] = op_raw_doorbell,
+    [PRIVCMD_OP_DOMAIN_SET_PARAM] = op_param,
+    [PRIVCMD_OP_DOMAIN_GET_PARAM] = op_param,
+    [PRIVCMD_OP_EVTCHN_ALLOC_UNBOUND] = op_alloc_unbound,
+    [PRIVCMD_OP_DOMAIN_SCHED_SET] = op_sched,
+    [PRIVCMD_OP_DOMAIN_SCHED_GET] = op_sched,
+    [PRIVCMD_OP_DOMAIN_SHUTDOWN] = op_shutdown,
+};
+
+static void dispatch(struct conn *c)
+{
+    uint32_t op = c->hdr.op;
+    if (op != PRIVCMD_OP_DOMAIN_LOAD_PVH && c->nfds) {
+        respond_err(c, op, c->hdr.id, -EINVAL, "malformed request: unexpected file descriptors");
+        return;
+    }
+    if (op >= sizeof(handlers) / sizeof(handlers[0]) || !handlers[op]) {
+        respond_errf(c, op, c->hdr.id, -ENOSYS, "unknown privcmd operation %u", op);
+        return;
+    }
+    handlers[op](c);
 }
 
 static void drop_fds(struct conn *c)

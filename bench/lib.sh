@@ -12,6 +12,10 @@ DAEMON_PID=
 RUNDIR=
 
 bench_cleanup() {
+    if [ -n "${STORED_PID:-}" ]; then
+        kill -TERM "$STORED_PID" 2>/dev/null
+        wait "$STORED_PID" 2>/dev/null
+    fi
     if [ -n "$DAEMON_PID" ]; then
         kill -TERM "$DAEMON_PID" 2>/dev/null
         wait "$DAEMON_PID" 2>/dev/null
@@ -54,4 +58,20 @@ bench_kvm_kind() {
     elif [ -d /sys/module/kvm_intel ]; then echo vmx
     elif [ -d /sys/module/kvm_amd ]; then echo svm
     else echo unknown; fi
+}
+
+# xenolith-stored beside bench_start_daemon's xenolithd, so that xl writes
+# each domain's XenStore layout as it would on a real host.
+STORED_PID=
+bench_start_stored() {
+    local stored="$BUILD/xenstore-like/xenolith-stored"
+    [ -x "$stored" ] || { echo "bench: missing $stored; build first" >&2; exit 1; }
+    "$stored" -F --rundir "$RUNDIR" >"$RUNDIR/stored.log" 2>&1 &
+    STORED_PID=$!
+    for _ in $(seq 100); do
+        [ -S "$RUNDIR/xenstored/socket" ] && return 0
+        sleep 0.05
+    done
+    echo "bench: xenolith-stored did not start: $(cat "$RUNDIR/stored.log")" >&2
+    exit 1
 }

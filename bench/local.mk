@@ -6,3 +6,6 @@ bench_xenolith_bench_evtchn_LDADD = dom0/libxenctl.a
 noinst_PROGRAMS += bench/xenolith-bench-grant
 bench_xenolith_bench_grant_SOURCES = bench/src/grant_bench.c
 bench_xenolith_bench_grant_LDADD = dom0/libxenctl.a
+
+noinst_PROGRAMS += bench/xenolith-bench-create-line
+bench_xenolith_bench_create_line_SOURCES = bench/src/create_line.c

@@ -11,5 +11,8 @@ void daemon_write_pid(int fd);
 /* Forks twice into a new session; stdin/stdout to /dev/null, stderr to
  * logpath. The flock stays with the surviving child. */
 void daemon_detach(const char *who, const char *logpath);
+/* Raises the soft open-file limit to the hard one: a daemon keeps a few
+ * descriptors per domain, and hundreds of domains pass the usual 1024. */
+void daemon_raise_nofile(void);
 
 #endif

@@ -118,6 +118,7 @@ int main(int argc, char **argv)
         daemon_detach("xenolithd", logpath); /* the flock is inherited by the surviving child */
     }
     daemon_write_pid(pidfd);
+    daemon_raise_nofile();
 
     uv_loop_t *loop = uv_default_loop();
     if (privcmd_server_start(loop, rundir, admin_gid, err, sizeof(err)) < 0) {

@@ -201,6 +201,7 @@ int main(int argc, char **argv)
     int pidfd = daemon_lock_pidfile("xenolith-stored", pidpath);
     if (pidfd < 0)
         return 1;
+    daemon_raise_nofile();
     struct xs_store *st = xs_store_new(&quota);
     if (!st) {
         fprintf(stderr, "xenolith-stored: out of memory\n");

@@ -64,6 +64,13 @@ enum privcmd_op {
     /* Shuts a domain down from outside, as SCHEDOP_remote_shutdown: the
      * fallback of xl shutdown -F for guests that do not answer. */
     PRIVCMD_OP_DOMAIN_SHUTDOWN = 25,
+    /* The most memory the domain may populate (xl mem-max). */
+    PRIVCMD_OP_DOMAIN_SET_MAXMEM = 26,
+    /* Every vCPU of a domain: online, running or blocked, CPU time
+     * (xl vcpu-list). */
+    PRIVCMD_OP_DOMAIN_VCPU_LIST = 27,
+    /* A new name for a domain (xl rename); refused when taken. */
+    PRIVCMD_OP_DOMAIN_RENAME = 28,
 };
 
 struct privcmd_hdr {
@@ -188,6 +195,28 @@ struct privcmd_sched {
     uint32_t cap;         /* % of one CPU for the whole domain, 0 = none */
     uint32_t pad;
     char cgroup[160];     /* GET: the domain's cgroup, "" when none */
+};
+
+struct privcmd_maxmem {
+    uint32_t domid;
+    uint32_t pad;
+    uint64_t max_kib;
+};
+
+struct privcmd_rename {
+    uint32_t domid;
+    uint32_t pad;
+    char name[PRIVCMD_NAME_LEN];
+};
+
+/* DOMAIN_VCPU_LIST answers with a privcmd_domlist header (count), then
+ * count of these. */
+struct privcmd_vcpuinfo {
+    uint32_t vcpu;
+    uint32_t online;
+    uint32_t blocked;     /* halted or in SCHEDOP_block; else running */
+    int32_t cpu;          /* host CPU it last ran on, -1 when unknown */
+    uint64_t cpu_time_ns; /* of its thread */
 };
 
 struct privcmd_alloc_unbound {

@@ -327,6 +327,54 @@ int xenctl_sched_credit_get(xenctl *xc, uint32_t domid, struct privcmd_sched *ou
     return call_exact(xc, PRIVCMD_OP_DOMAIN_SCHED_GET, &r, sizeof(r), out, sizeof(*out));
 }
 
+int xenctl_domain_set_maxmem(xenctl *xc, uint32_t domid, uint64_t max_kib)
+{
+    struct privcmd_maxmem r = {.domid = domid, .max_kib = max_kib};
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_SET_MAXMEM, &r, sizeof(r), NULL, 0);
+}
+
+int xenctl_domain_rename(xenctl *xc, uint32_t domid, const char *name)
+{
+    struct privcmd_rename r = {.domid = domid};
+    if (strlen(name) >= sizeof(r.name))
+        return fail(xc, -EINVAL, "domain name '%s' is longer than %zu bytes", name,
+                    sizeof(r.name) - 1);
+    memcpy(r.name, name, strlen(name));
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_RENAME, &r, sizeof(r), NULL, 0);
+}
+
+int xenctl_vcpu_list(xenctl *xc, uint32_t domid, struct privcmd_vcpuinfo **out, size_t *count)
+{
+    struct privcmd_domid r = {.domid = domid};
+    size_t cap = sizeof(struct privcmd_domlist) + 130 * sizeof(struct privcmd_vcpuinfo);
+    char *buf = malloc(cap);
+    if (!buf)
+        return fail(xc, -ENOMEM, "out of memory");
+    size_t got = 0;
+    int rc = call(xc, PRIVCMD_OP_DOMAIN_VCPU_LIST, &r, sizeof(r), NULL, 0, buf, cap, &got);
+    struct privcmd_domlist hdr;
+    if (rc == 0 && (got < sizeof(hdr) || got > cap))
+        rc = fail(xc, -EPROTO, "bad vCPU list from xenolithd");
+    if (rc == 0) {
+        memcpy(&hdr, buf, sizeof(hdr));
+        if (got != sizeof(hdr) + (size_t)hdr.count * sizeof(struct privcmd_vcpuinfo))
+            rc = fail(xc, -EPROTO, "bad vCPU list from xenolithd");
+    }
+    if (rc < 0) {
+        free(buf);
+        return rc;
+    }
+    *count = hdr.count;
+    *out = malloc(hdr.count ? hdr.count * sizeof(**out) : 1);
+    if (!*out) {
+        free(buf);
+        return fail(xc, -ENOMEM, "out of memory");
+    }
+    memcpy(*out, buf + sizeof(hdr), hdr.count * sizeof(**out));
+    free(buf);
+    return 0;
+}
+
 int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf, size_t len)
 {
     return rundir_console_log_path(xc->rundir, domid, buf, len);

@@ -55,6 +55,13 @@ int xenctl_domain_shutdown(xenctl *xc, uint32_t domid, uint32_t reason);
 int xenctl_sched_credit_set(xenctl *xc, uint32_t domid, uint32_t weight, uint32_t cap);
 int xenctl_sched_credit_get(xenctl *xc, uint32_t domid, struct privcmd_sched *out);
 
+/* The most memory the domain may populate (xl mem-max). */
+int xenctl_domain_set_maxmem(xenctl *xc, uint32_t domid, uint64_t max_kib);
+/* A new name; refused when another domain has it. */
+int xenctl_domain_rename(xenctl *xc, uint32_t domid, const char *name);
+/* Every vCPU of the domain; *out is malloc'd, free() it. */
+int xenctl_vcpu_list(xenctl *xc, uint32_t domid, struct privcmd_vcpuinfo **out, size_t *count);
+
 /* Where xenolithd writes the domain's console_io output. */
 int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf,
                             size_t len);

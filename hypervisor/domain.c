@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -148,13 +149,13 @@ void domain_info(struct domain *d, struct privcmd_dominfo *out)
     out->domid = d->domid;
     out->type = d->type;
     out->vcpus = d->nr_vcpus;
-    out->memory_kib = d->ram.size >> 10;
     out->max_memory_kib = d->max_memory_kib;
     out->create_time_ns = d->create_realtime_ns;
     memcpy(out->uuid, d->uuid, sizeof(out->uuid));
     memcpy(out->name, d->name, sizeof(out->name));
 
     pthread_mutex_lock(&d->lock);
+    out->memory_kib = balloon_current(&d->balloon) * (GUEST_PAGE_SIZE >> 10);
     bool all_blocked = true;
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         struct vcpu *v = &d->vcpus[i];
@@ -178,5 +179,36 @@ void domain_info(struct domain *d, struct privcmd_dominfo *out)
     out->shutdown_reason = d->stopped ? d->shutdown_reason : 0;
     out->shutdown_code = d->shutdown_code;
     snprintf(out->crash_reason, sizeof(out->crash_reason), "%s", d->crash_reason);
+    pthread_mutex_unlock(&d->lock);
+}
+
+/* The host CPU the thread last ran on: field 39 of its stat. */
+static int thread_last_cpu(pid_t tid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
+    FILE *f = fopen(path, "re");
+    if (!f)
+        return -1;
+    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')');
+    /* After the name come fields 3 onwards. */
+    for (int field = 2; p && field < 39; field++)
+        p = strchr(p + 1, ' ');
+    return p ? atoi(p + 1) : -1;
+}
+
+void domain_vcpu_info(struct domain *d, uint32_t i, struct privcmd_vcpuinfo *out)
+{
+    struct vcpu *v = &d->vcpus[i];
+    memset(out, 0, sizeof(*out));
+    out->vcpu = i;
+    pthread_mutex_lock(&d->lock);
+    out->online = v->online;
+    out->blocked = v->blocked || (v->started && !v->parked && v->tid && thread_sleeping(v));
+    out->cpu_time_ns = thread_cpu_ns(v);
+    out->cpu = v->started && !v->exited && v->tid ? thread_last_cpu(v->tid) : -1;
     pthread_mutex_unlock(&d->lock);
 }

@@ -19,6 +19,7 @@
 
 #include "dom0/evtchn_ctl.h"
 #include "dom0/privcmd_wire.h"
+#include "hypervisor/balloon.h"
 #include "hypervisor/console_log.h"
 #include "hypervisor/evtchn_table.h"
 #include "hypervisor/guest_ram.h"
@@ -78,6 +79,7 @@ struct domain {
     bool loaded;
     bool stopped;             /* shut down or crashed: vCPUs stay parked */
     bool dying;
+    struct balloon balloon;   /* pages the guest handed back (XENMEM_*) */
     uint32_t stop_state;      /* PRIVCMD_STATE_SHUTDOWN or _CRASHED */
     uint32_t shutdown_reason;
     uint32_t shutdown_code;
@@ -138,5 +140,7 @@ __attribute__((format(printf, 2, 3))) void domain_crash(struct domain *d, const 
 void domain_kick_locked(struct domain *d);
 
 void domain_info(struct domain *d, struct privcmd_dominfo *out);
+/* vCPU i (below nr_vcpus) as xl vcpu-list shows it. */
+void domain_vcpu_info(struct domain *d, uint32_t i, struct privcmd_vcpuinfo *out);
 
 #endif

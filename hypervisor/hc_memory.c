@@ -1,12 +1,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <asm/bootparam.h>
 
 #include "hypervisor/evtchn.h"
 #include "hypervisor/gnttab.h"
+#include "hypervisor/hc_memory.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/hypercall.h"
 
@@ -38,7 +41,131 @@ static int64_t reservation(struct vcpu *v, uint64_t arg, bool current)
         return -EFAULT;
     if (!is_self(v, domid))
         return -EPERM;
-    return (int64_t)((current ? v->d->ram.size : v->d->max_memory_kib << 10) / GUEST_PAGE_SIZE);
+    struct domain *d = v->d;
+    pthread_mutex_lock(&d->lock);
+    uint64_t pages = current ? balloon_current(&d->balloon)
+                             : (d->max_memory_kib << 10) / GUEST_PAGE_SIZE;
+    pthread_mutex_unlock(&d->lock);
+    return (int64_t)pages;
+}
+
+/* Room for the pages xenolithd itself writes into guest RAM. */
+#define RESERVED_MAX (2 + GNTTAB_MAX_FRAMES + HV_MAX_VCPUS)
+
+/* Pages a guest must not give back: the hypervisor writes to them.
+ * Caller holds hv.evtchn_lock, hv.gnttab_lock and d->lock. */
+static unsigned reserved_gfns(struct domain *d, uint64_t *out)
+{
+    unsigned n = 0;
+    if (d->shared_info_gpa)
+        out[n++] = d->shared_info_gpa / GUEST_PAGE_SIZE;
+    if (d->hypercall_page_gpa)
+        out[n++] = d->hypercall_page_gpa / GUEST_PAGE_SIZE;
+    for (unsigned i = 0; i < d->gnt_nr_frames && i < GNTTAB_MAX_FRAMES; i++)
+        if (d->gnt_frame_gpa[i])
+            out[n++] = d->gnt_frame_gpa[i] / GUEST_PAGE_SIZE;
+    for (uint32_t i = 0; i < d->nr_vcpus && n < RESERVED_MAX; i++)
+        if (d->vcpus[i].vcpu_info_gpa)
+            out[n++] = d->vcpus[i].vcpu_info_gpa / GUEST_PAGE_SIZE;
+    return n;
+}
+
+static void lock_memory(struct domain *d)
+{
+    pthread_mutex_lock(&hv.evtchn_lock);
+    pthread_mutex_lock(&hv.gnttab_lock);
+    pthread_mutex_lock(&d->lock);
+}
+
+static void unlock_memory(struct domain *d)
+{
+    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&hv.gnttab_lock);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+}
+
+/*
+ * The guest hands extents back: each must be RAM it has, none a page
+ * xenolithd writes to. Their part of the memory file becomes a hole, so
+ * the host gets the memory back at once; a later read sees zeroes.
+ * Returns the number of extents released, as Xen does, stopping at the
+ * first one refused.
+ */
+static int64_t decrease_reservation(struct vcpu *v, uint64_t arg)
+{
+    struct domain *d = v->d;
+    struct xen_memory_reservation r;
+    if (copy_from_guest(v, &r, arg, sizeof(r)))
+        return -EFAULT;
+    if (!is_self(v, r.domid))
+        return -EPERM;
+    uint64_t list = (uint64_t)(uintptr_t)r.extent_start.p;
+    uint64_t reserved[RESERVED_MAX];
+    uint64_t done = 0;
+    for (; done < r.nr_extents; done++) {
+        xen_pfn_t gfn;
+        if (copy_from_guest(v, &gfn, list + done * sizeof(gfn), sizeof(gfn)))
+            break;
+        lock_memory(d);
+        unsigned nres = reserved_gfns(d, reserved);
+        int rc = balloon_check_release(&d->balloon, &d->ram, gfn, r.extent_order, reserved, nres);
+        uint64_t index;
+        if (rc == 0 && balloon_gfn_index(&d->ram, gfn, &index) &&
+            fallocate(d->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                      (off_t)(index * GUEST_PAGE_SIZE),
+                      (off_t)(GUEST_PAGE_SIZE << r.extent_order)) < 0)
+            rc = -errno;
+        if (rc == 0)
+            balloon_mark(&d->balloon, &d->ram, gfn, r.extent_order, true);
+        unlock_memory(d);
+        if (rc)
+            break;
+    }
+    return (int64_t)done;
+}
+
+/* Extents the guest handed back become its RAM again (already zeroes:
+ * holes read as such), up to its maximum. Other GFNs are refused: there
+ * is no RAM to add beyond the domain's memory map. */
+static int64_t populate_physmap(struct vcpu *v, uint64_t arg)
+{
+    struct domain *d = v->d;
+    struct xen_memory_reservation r;
+    if (copy_from_guest(v, &r, arg, sizeof(r)))
+        return -EFAULT;
+    if (!is_self(v, r.domid))
+        return -EPERM;
+    uint64_t list = (uint64_t)(uintptr_t)r.extent_start.p;
+    uint64_t done = 0;
+    for (; done < r.nr_extents; done++) {
+        xen_pfn_t gfn;
+        if (copy_from_guest(v, &gfn, list + done * sizeof(gfn), sizeof(gfn)))
+            break;
+        pthread_mutex_lock(&d->lock);
+        uint64_t max_pages = (d->max_memory_kib << 10) / GUEST_PAGE_SIZE;
+        int rc = balloon_check_populate(&d->balloon, &d->ram, gfn, r.extent_order, max_pages);
+        if (rc == 0)
+            balloon_mark(&d->balloon, &d->ram, gfn, r.extent_order, false);
+        pthread_mutex_unlock(&d->lock);
+        if (rc)
+            break;
+    }
+    return (int64_t)done;
+}
+
+int memory_set_max(struct domain *d, uint64_t max_kib, char *err, size_t errlen)
+{
+    if (max_kib < 1024 || max_kib > (UINT64_MAX >> 11)) {
+        snprintf(err, errlen, "maximum memory of domain %u must be at least 1 MiB, not %llu KiB",
+                 d->domid, (unsigned long long)max_kib);
+        return -EINVAL;
+    }
+    /* As Xen: a maximum below what the domain has is allowed; it keeps
+     * its pages, but cannot populate any until it is below again. */
+    pthread_mutex_lock(&d->lock);
+    d->max_memory_kib = max_kib;
+    pthread_mutex_unlock(&d->lock);
+    return 0;
 }
 
 /* The page of RAM at gpfn becomes shared_info, as the frame Xen maps
@@ -85,6 +212,10 @@ static int64_t add_to_physmap(struct vcpu *v, uint64_t arg)
 int64_t hc_memory_op(struct vcpu *v, const uint64_t a[5])
 {
     switch (a[0]) {
+    case XENMEM_decrease_reservation:
+        return decrease_reservation(v, a[1]);
+    case XENMEM_populate_physmap:
+        return populate_physmap(v, a[1]);
     case XENMEM_memory_map:
         return memory_map(v, a[1]);
     case XENMEM_current_reservation:

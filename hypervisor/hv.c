@@ -276,6 +276,7 @@ static void domain_free(struct domain *d)
             close(v->wake_fd);
     }
     free(d->vcpus);
+    balloon_free(&d->balloon);
     for (int i = 0; i < 2; i++)
         if (d->raw_fds[i] >= 0)
             close(d->raw_fds[i]);
@@ -515,7 +516,7 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
 
     d->nr_vcpus = max_vcpus;
     d->vcpus = calloc(max_vcpus, sizeof(*d->vcpus));
-    if (!d->vcpus) {
+    if (!d->vcpus || balloon_init(&d->balloon, d->ram.size / GUEST_PAGE_SIZE) < 0) {
         domain_free(d);
         return fail(err, errlen, -ENOMEM, "out of memory");
     }
@@ -634,6 +635,22 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
     pthread_mutex_unlock(&d->lock);
     hv_log("domain %u: PVH kernel loaded, entry 0x%llx, start info 0x%llx", domid,
            (unsigned long long)boot.entry, (unsigned long long)boot.start_info);
+    return 0;
+}
+
+int hv_domain_rename(uint32_t domid, const char *name, char *err, size_t errlen)
+{
+    struct domain *d = hv_domain_find(domid);
+    if (!d || d->dying)
+        return fail(err, errlen, -ESRCH, "no domain %u", domid);
+    if (!name[0] || strlen(name) >= PRIVCMD_NAME_LEN)
+        return fail(err, errlen, -EINVAL, "a domain name has 1 to %d bytes",
+                    PRIVCMD_NAME_LEN - 1);
+    if (strcmp(d->name, name) == 0)
+        return 0;
+    if (name_taken(name))
+        return fail(err, errlen, -EEXIST, "a domain named \"%s\" already exists", name);
+    snprintf(d->name, sizeof(d->name), "%s", name);
     return 0;
 }
 

@@ -57,6 +57,8 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
 int hv_domain_pause(uint32_t domid, char *err, size_t errlen);
 int hv_domain_unpause(uint32_t domid, char *err, size_t errlen);
 int hv_domain_destroy(uint32_t domid, char *err, size_t errlen);
+/* A new name, unique among live domains as at creation (xl rename). */
+int hv_domain_rename(uint32_t domid, const char *name, char *err, size_t errlen);
 /* NULL when there is no such guest domain. */
 struct domain *hv_domain_find(uint32_t domid);
 void hv_destroy_all(void);

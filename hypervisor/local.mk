@@ -3,6 +3,7 @@
 # unit tests link as well.
 noinst_LIBRARIES += hypervisor/libhvcore.a
 hypervisor_libhvcore_a_SOURCES = \
+	hypervisor/balloon.c hypervisor/balloon.h \
 	hypervisor/console_log.c hypervisor/console_log.h \
 	hypervisor/cpuid.c hypervisor/cpuid.h \
 	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \
@@ -21,7 +22,7 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/evtchn.c hypervisor/evtchn.h \
 	hypervisor/gnttab.c hypervisor/gnttab.h \
 	hypervisor/hc_evtchn.c hypervisor/hc_gnttab.c \
-	hypervisor/hc_console.c hypervisor/hc_hvm.c hypervisor/hc_memory.c \
+	hypervisor/hc_console.c hypervisor/hc_hvm.c hypervisor/hc_memory.c hypervisor/hc_memory.h \
 	hypervisor/hc_sched.c hypervisor/hc_vcpu.c hypervisor/hc_version.c \
 	hypervisor/host_mem.c hypervisor/host_mem.h \
 	hypervisor/hv.c hypervisor/hv.h \

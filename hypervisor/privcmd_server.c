@@ -16,6 +16,7 @@
 #include "dom0/wire_io.h"
 #include "hypervisor/evtchn.h"
 #include "hypervisor/gnttab.h"
+#include "hypervisor/hc_memory.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/sched_cgroup.h"
 #include "hypervisor/upcall.h"
@@ -716,6 +717,72 @@ static void op_domain_wait(struct conn *c)
     serve_waiters();
 }
 
+static void op_set_maxmem(struct conn *c)
+{
+    struct privcmd_maxmem r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct domain *d = live_domain(c, r.domid);
+    if (!d)
+        return;
+    char err[256];
+    int rc = memory_set_max(d, r.max_kib, err, sizeof(err));
+    if (rc)
+        respond_err(c, c->hdr.op, c->hdr.id, rc, err);
+    else
+        respond(c, c->hdr.op, c->hdr.id, 0, NULL, 0);
+}
+
+static void op_rename(struct conn *c)
+{
+    struct privcmd_rename r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    if (r.domid == 0) {
+        respond_err(c, c->hdr.op, c->hdr.id, -EPERM, "Domain-0 keeps its name");
+        return;
+    }
+    if (!memchr(r.name, '\0', sizeof(r.name))) {
+        respond_errf(c, c->hdr.op, c->hdr.id, -EINVAL, "domain name longer than %d bytes",
+                     PRIVCMD_NAME_LEN - 1);
+        return;
+    }
+    char err[256];
+    int rc = hv_domain_rename(r.domid, r.name, err, sizeof(err));
+    if (rc)
+        respond_err(c, c->hdr.op, c->hdr.id, rc, err);
+    else
+        respond(c, c->hdr.op, c->hdr.id, 0, NULL, 0);
+}
+
+static void op_vcpu_list(struct conn *c)
+{
+    struct privcmd_domid r;
+    if (!body_is(c, sizeof(r)))
+        return;
+    memcpy(&r, c->body, sizeof(r));
+    struct domain *d = live_domain(c, r.domid);
+    if (!d)
+        return;
+    size_t len = sizeof(struct privcmd_domlist) + d->nr_vcpus * sizeof(struct privcmd_vcpuinfo);
+    uint8_t *buf = calloc(1, len);
+    if (!buf) {
+        respond_err(c, c->hdr.op, c->hdr.id, -ENOMEM, "out of memory");
+        return;
+    }
+    struct privcmd_domlist hdr = {.count = d->nr_vcpus};
+    memcpy(buf, &hdr, sizeof(hdr));
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        struct privcmd_vcpuinfo vi;
+        domain_vcpu_info(d, i, &vi);
+        memcpy(buf + sizeof(hdr) + i * sizeof(vi), &vi, sizeof(vi));
+    }
+    respond(c, c->hdr.op, c->hdr.id, 0, buf, len);
+    free(buf);
+}
+
 typedef void (*op_handler)(struct conn *c);
 
 static const op_handler handlers[] = {
@@ -744,6 +811,9 @@ static const op_handler handlers[] = {
     [PRIVCMD_OP_DOMAIN_SCHED_SET] = op_sched,
     [PRIVCMD_OP_DOMAIN_SCHED_GET] = op_sched,
     [PRIVCMD_OP_DOMAIN_SHUTDOWN] = op_shutdown,
+    [PRIVCMD_OP_DOMAIN_SET_MAXMEM] = op_set_maxmem,
+    [PRIVCMD_OP_DOMAIN_VCPU_LIST] = op_vcpu_list,
+    [PRIVCMD_OP_DOMAIN_RENAME] = op_rename,
 };
 
 static void dispatch(struct conn *c)

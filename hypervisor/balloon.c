@@ -1,0 +1,111 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "hypervisor/balloon.h"
+
+#define BITS 64
+
+int balloon_init(struct balloon *b, uint64_t nr_pages)
+{
+    b->nr_pages = nr_pages;
+    b->out = 0;
+    b->map = calloc((nr_pages + BITS - 1) / BITS ? (nr_pages + BITS - 1) / BITS : 1,
+                    sizeof(*b->map));
+    return b->map ? 0 : -ENOMEM;
+}
+
+void balloon_free(struct balloon *b)
+{
+    free(b->map);
+    b->map = NULL;
+    b->nr_pages = b->out = 0;
+}
+
+bool balloon_gfn_index(const struct guest_ram *r, uint64_t gfn, uint64_t *index)
+{
+    uint64_t low_pages = r->low_size / GUEST_PAGE_SIZE;
+    uint64_t high_pages = (r->size - r->low_size) / GUEST_PAGE_SIZE;
+    uint64_t high_gfn = GUEST_RAM_HIGH_BASE / GUEST_PAGE_SIZE;
+    if (gfn < low_pages) {
+        *index = gfn;
+        return true;
+    }
+    if (gfn >= high_gfn && gfn - high_gfn < high_pages) {
+        *index = low_pages + (gfn - high_gfn);
+        return true;
+    }
+    return false;
+}
+
+bool balloon_is_out(const struct balloon *b, uint64_t index)
+{
+    return index < b->nr_pages && (b->map[index / BITS] >> (index % BITS) & 1);
+}
+
+/* An aligned extent of RAM whose pages sit one after another in the
+ * memory file (an extent never straddles the hole: both ends are RAM and
+ * the hole is 2 MiB aligned). */
+static int extent_index(const struct guest_ram *r, uint64_t gfn, unsigned order, uint64_t *first)
+{
+    if (order > BALLOON_MAX_ORDER)
+        return -EINVAL;
+    uint64_t n = 1ull << order, last;
+    if (gfn & (n - 1) || gfn + n < gfn)
+        return -EINVAL;
+    if (!balloon_gfn_index(r, gfn, first) || !balloon_gfn_index(r, gfn + n - 1, &last) ||
+        last - *first != n - 1)
+        return -EINVAL;
+    return 0;
+}
+
+int balloon_check_release(const struct balloon *b, const struct guest_ram *r, uint64_t gfn,
+                          unsigned order, const uint64_t *reserved, unsigned nreserved)
+{
+    uint64_t first, n = 1ull << (order > BALLOON_MAX_ORDER ? 0 : order);
+    int rc = extent_index(r, gfn, order, &first);
+    if (rc)
+        return rc;
+    for (unsigned i = 0; i < nreserved; i++)
+        if (reserved[i] >= gfn && reserved[i] - gfn < n)
+            return -EBUSY;
+    for (uint64_t i = 0; i < n; i++)
+        if (balloon_is_out(b, first + i))
+            return -EBUSY;
+    return 0;
+}
+
+int balloon_check_populate(const struct balloon *b, const struct guest_ram *r, uint64_t gfn,
+                           unsigned order, uint64_t max_pages)
+{
+    uint64_t first, n = 1ull << (order > BALLOON_MAX_ORDER ? 0 : order);
+    int rc = extent_index(r, gfn, order, &first);
+    if (rc)
+        return rc;
+    for (uint64_t i = 0; i < n; i++)
+        if (!balloon_is_out(b, first + i))
+            return -EINVAL;
+    if (balloon_current(b) + n > max_pages)
+        return -ENOMEM;
+    return 0;
+}
+
+void balloon_mark(struct balloon *b, const struct guest_ram *r, uint64_t gfn, unsigned order,
+                  bool out)
+{
+    uint64_t first;
+    if (extent_index(r, gfn, order, &first))
+        return;
+    for (uint64_t i = first; i < first + (1ull << order); i++) {
+        uint64_t bit = 1ull << (i % BITS);
+        bool was = b->map[i / BITS] & bit;
+        if (out && !was) {
+            b->map[i / BITS] |= bit;
+            b->out++;
+        } else if (!out && was) {
+            b->map[i / BITS] &= ~bit;
+            b->out--;
+        }
+    }
+}

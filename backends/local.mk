@@ -37,3 +37,30 @@ tests_unit_test_storage_lvm_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)
 
 dist_man_MANS += man/xl-disk-configuration.5
 EXTRA_DIST += tests/integration/storage.bash bench/storage-lib.sh
+
+# What every backend daemon shares: the XenStore side of a split driver
+# (backends/common/xenbus_backend.h).
+noinst_LIBRARIES += backends/libxnbackend.a
+backends_libxnbackend_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
+backends_libxnbackend_a_SOURCES = \
+	backends/common/xenbus_backend.c backends/common/xenbus_backend.h
+BACKEND_LIBS = backends/libxnbackend.a dom0/libxenctl.a $(XENSTORE_LIBS) $(UV_LIBS)
+
+# xenolith-consoled: guest console rings to ptys and size-capped logs.
+sbin_PROGRAMS += backends/xenolith-consoled
+backends_xenolith_consoled_SOURCES = \
+	backends/consoled/consoled.h backends/consoled/main.c \
+	backends/consoled/scan.c backends/consoled/dom.c \
+	backends/consoled/ring.c backends/consoled/ring.h \
+	backends/consoled/logfile.c backends/consoled/logfile.h
+backends_xenolith_consoled_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
+backends_xenolith_consoled_LDADD = dom0/libxenctl.a $(UV_LIBS) $(XENSTORE_LIBS)
+dist_man_MANS += man/xenolith-consoled.8
+
+# Unit tests of its ring and log parts.
+check_PROGRAMS += tests/unit/test_consoled
+TESTS += tests/unit/test_consoled
+tests_unit_test_consoled_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_consoled_SOURCES = tests/unit/test_consoled.c \
+	backends/consoled/ring.c backends/consoled/logfile.c
+tests_unit_test_consoled_LDADD = dom0/libxenctl.a $(CHECK_LIBS)

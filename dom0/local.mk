@@ -12,6 +12,16 @@ dom0_libxenctl_a_SOURCES = \
 	dom0/xenevtchn.c dom0/xenevtchn.h \
 	dom0/xengnttab.c dom0/xengnttab.h
 
+# Hotplug scripts run Xen's way (dom0/hotplug.h), and the scripts
+# themselves (installed where hotplug_scripts_dir() looks).
+noinst_LIBRARIES += dom0/libxnhotplug.a
+dom0_libxnhotplug_a_CPPFLAGS = $(AM_CPPFLAGS) \
+	-DXENOLITH_SCRIPTS_DIR='"$(sysconfdir)/xenolith/scripts"'
+dom0_libxnhotplug_a_SOURCES = dom0/hotplug.c dom0/hotplug.h
+HOTPLUG_LIBS = dom0/libxnhotplug.a dom0/libxenctl.a $(XENSTORE_LIBS)
+xenolithscriptsdir = $(sysconfdir)/xenolith/scripts
+dist_xenolithscripts_SCRIPTS = dom0/scripts/block
+
 # The Dom0 start-up script and systemd units, with the install paths in.
 sbin_SCRIPTS = dom0/xenolith-commons
 systemdunitdir = $(prefix)/lib/systemd/system

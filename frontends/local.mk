@@ -34,6 +34,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/kernel/smp.c frontends/kernel/smp.h \
 	frontends/kernel/gnttab.c frontends/kernel/gnttab.h \
 	frontends/kernel/xenbus.c frontends/kernel/xenbus.h \
+	frontends/kernel/xenbus_dev.c frontends/kernel/xenbus_dev.h \
 	frontends/kernel/page_alloc.c frontends/kernel/page_alloc.h \
 	frontends/kernel/guest_abi_ext.h \
 	frontends/kernel/main.c \

@@ -29,8 +29,9 @@ toolstack_xl_SOURCES = \
 	toolstack/console_follow.c toolstack/console_follow.h \
 	toolstack/userdata.c toolstack/userdata.h \
 	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h \
-	toolstack/xs_domain.c toolstack/xs_domain.h
-toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) \
+	toolstack/xs_domain.c toolstack/xs_domain.h \
+	toolstack/device.c toolstack/device.h
+toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxnhotplug.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) \
 	$(XENSTORE_LIBS)
 
 # Unit tests of the config parser and the domain config.

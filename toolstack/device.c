@@ -1,0 +1,349 @@
+/* Split-driver devices in XenStore: libxl's layout, permissions and
+ * removal handshake (libxl_device.c), through Debian's libxenstore. */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "include/xen_public.h"
+#include <xen/io/xenbus.h>
+
+#include "dom0/hotplug.h"
+#include "toolstack/device.h"
+
+#define TXN_ATTEMPTS 10
+
+int xldev_backend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid)
+{
+    int n = snprintf(buf, len, "/local/domain/0/backend/%s/%u/%u", type, domid, devid);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+int xldev_frontend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid)
+{
+    int n = snprintf(buf, len, "/local/domain/%u/device/%s/%u", domid, type, devid);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static char *read_key(struct xs_handle *h, const char *dir, const char *key)
+{
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, key);
+    unsigned len;
+    return xs_read(h, XBT_NULL, p, &len);
+}
+
+char *xldev_read_backend(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
+                         const char *key)
+{
+    char be[256];
+    if (xldev_backend_path(be, sizeof(be), type, domid, devid) < 0)
+        return NULL;
+    return read_key(xsh, be, key);
+}
+
+char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domid,
+                          uint32_t devid, const char *key)
+{
+    char fe[256];
+    if (xldev_frontend_path(fe, sizeof(fe), type, domid, devid) < 0)
+        return NULL;
+    return read_key(xsh, fe, key);
+}
+
+/* One transaction's writes; the first failure sticks. */
+struct batch {
+    struct xs_handle *h;
+    xs_transaction_t t;
+    char failed[1024];
+};
+
+static void put(struct batch *b, const char *dir, const char *key, const char *val)
+{
+    if (b->failed[0])
+        return;
+    char p[512];
+    snprintf(p, sizeof(p), "%s/%s", dir, key);
+    if (!xs_write(b->h, b->t, p, val, strlen(val)))
+        snprintf(b->failed, sizeof(b->failed), "writing %s: %s", p, strerror(errno));
+}
+
+static void dir_perms(struct batch *b, const char *dir, struct xs_permissions *perms, unsigned n)
+{
+    if (b->failed[0])
+        return;
+    if (!xs_mkdir(b->h, b->t, dir) || !xs_set_permissions(b->h, b->t, dir, perms, n))
+        snprintf(b->failed, sizeof(b->failed), "creating %s: %s", dir, strerror(errno));
+}
+
+static int write_device(struct xs_handle *h, const struct xldev *d, const char *be,
+                        const char *fe, char *err, size_t errlen)
+{
+    char domid[16], zero[] = "0", state[8];
+    snprintf(domid, sizeof(domid), "%u", d->domid);
+    snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
+    /* The first entry is the owner, whose rights are implied; the others
+     * are what the rest may do. The guest owns its frontend dir and dom0
+     * reads it; dom0 owns the backend dir and the guest reads it. */
+    struct xs_permissions back[2] = {{.id = 0, .perms = XS_PERM_NONE},
+                                     {.id = d->domid, .perms = XS_PERM_READ}};
+    struct xs_permissions front[2] = {{.id = d->domid, .perms = XS_PERM_NONE},
+                                      {.id = 0, .perms = XS_PERM_READ}};
+
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        struct batch b = {.h = h};
+        b.t = xs_transaction_start(h);
+        if (b.t == XBT_NULL) {
+            snprintf(err, errlen, "XenStore transaction: %s", strerror(errno));
+            return -1;
+        }
+        unsigned len;
+        char *exists = xs_read(h, b.t, be, &len);
+        if (exists) {
+            free(exists);
+            xs_transaction_end(h, b.t, true);
+            snprintf(err, errlen, "%s device %u of domain %u exists already", d->type, d->devid,
+                     d->domid);
+            errno = EEXIST;
+            return -1;
+        }
+        dir_perms(&b, be, back, 2);
+        put(&b, be, "frontend", fe);
+        put(&b, be, "frontend-id", domid);
+        put(&b, be, "online", "1");
+        put(&b, be, "state", state);
+        for (unsigned i = 0; i < d->nback; i++)
+            put(&b, be, d->back[i].key, d->back[i].val);
+        dir_perms(&b, fe, front, 2);
+        put(&b, fe, "backend", be);
+        put(&b, fe, "backend-id", zero);
+        put(&b, fe, "state", state);
+        for (unsigned i = 0; i < d->nfront; i++)
+            put(&b, fe, d->front[i].key, d->front[i].val);
+        if (b.failed[0]) {
+            xs_transaction_end(h, b.t, true);
+            snprintf(err, errlen, "%s", b.failed);
+            return -1;
+        }
+        if (xs_transaction_end(h, b.t, false))
+            return 0;
+        if (errno != EAGAIN) {
+            snprintf(err, errlen, "XenStore commit: %s", strerror(errno));
+            return -1;
+        }
+    }
+    snprintf(err, errlen, "XenStore commit kept conflicting");
+    return -1;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until dir/state passes the test (or the node is gone, which
+ * counts as Closed), through a watch. 1 when it did, 0 on timeout. */
+static int wait_state(struct xs_handle *h, const char *dir, int want_at_least, int want_exact,
+                      unsigned timeout_ms)
+{
+    char p[512], token[] = "xldev-wait";
+    snprintf(p, sizeof(p), "%s/state", dir);
+    if (!xs_watch(h, p, token))
+        return 0;
+    int64_t deadline = now_ms() + timeout_ms;
+    int done = 0;
+    for (;;) {
+        unsigned len;
+        char *v = xs_read(h, XBT_NULL, p, &len);
+        int st = v ? atoi(v) : XenbusStateClosed;
+        free(v);
+        if ((want_exact >= 0 && st == want_exact) || (want_at_least >= 0 && st >= want_at_least) ||
+            (!v && want_exact == XenbusStateClosed)) {
+            done = 1;
+            break;
+        }
+        int64_t left = deadline - now_ms();
+        if (left <= 0)
+            break;
+        struct pollfd pfd = {.fd = xs_fileno(h), .events = POLLIN};
+        if (poll(&pfd, 1, left > 200 ? 200 : (int)left) > 0) {
+            unsigned n;
+            char **ev;
+            while ((ev = xs_check_watch(h)))
+                free(ev);
+            (void)n;
+        }
+    }
+    xs_unwatch(h, p, token);
+    return done;
+}
+
+static void remove_dirs(struct xs_handle *h, const char *be, const char *fe)
+{
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        xs_transaction_t t = xs_transaction_start(h);
+        if (t == XBT_NULL)
+            break;
+        xs_rm(h, t, fe);
+        xs_rm(h, t, be);
+        if (xs_transaction_end(h, t, false) || errno != EAGAIN)
+            return;
+    }
+    xs_rm(h, XBT_NULL, fe);
+    xs_rm(h, XBT_NULL, be);
+}
+
+static const char *hotplug_action(const char *type, bool up)
+{
+    if (!strcmp(type, "vif"))
+        return up ? "online" : "offline";
+    return up ? "add" : "remove";
+}
+
+int xldev_add(struct xs_handle *xsh, const struct xldev *d, char *err, size_t errlen)
+{
+    char be[256], fe[256];
+    if (xldev_backend_path(be, sizeof(be), d->type, d->domid, d->devid) < 0 ||
+        xldev_frontend_path(fe, sizeof(fe), d->type, d->domid, d->devid) < 0) {
+        snprintf(err, errlen, "device path too long");
+        return -1;
+    }
+    if (write_device(xsh, d, be, fe, err, errlen) < 0)
+        return -1;
+
+    const char *script = NULL;
+    for (unsigned i = 0; i < d->nback; i++)
+        if (!strcmp(d->back[i].key, "script"))
+            script = d->back[i].val;
+    if (!script || !*script)
+        return 0;
+    if (d->hotplug_after_initwait &&
+        !wait_state(xsh, be, XenbusStateInitWait, -1, XLDEV_REMOVE_TIMEOUT_MS)) {
+        snprintf(err, errlen, "the %s backend did not take device %u of domain %u", d->type,
+                 d->devid, d->domid);
+        remove_dirs(xsh, be, fe);
+        return -1;
+    }
+    struct hotplug_req r = {.script = script, .action = hotplug_action(d->type, true),
+                            .type = d->type, .backend_path = be, .env = d->hotplug_env};
+    if (hotplug_run(xsh, &r, err, errlen) < 0) {
+        char ignored[256];
+        r.action = hotplug_action(d->type, false);
+        hotplug_run(xsh, &r, ignored, sizeof(ignored));
+        remove_dirs(xsh, be, fe);
+        return -1;
+    }
+    return 0;
+}
+
+int xldev_remove(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
+                 bool force, const char *const *hotplug_env, char *err, size_t errlen)
+{
+    char be[256], fe[256];
+    if (xldev_backend_path(be, sizeof(be), type, domid, devid) < 0 ||
+        xldev_frontend_path(fe, sizeof(fe), type, domid, devid) < 0) {
+        snprintf(err, errlen, "device path too long");
+        return -1;
+    }
+    char *st = read_key(xsh, be, "state");
+    if (!st) {
+        snprintf(err, errlen, "domain %u has no %s device %u", domid, type, devid);
+        errno = ENOENT;
+        return -1;
+    }
+    free(st);
+    int rc = 0;
+    if (!force) {
+        char closing[8];
+        snprintf(closing, sizeof(closing), "%d", XenbusStateClosing);
+        char p[512];
+        snprintf(p, sizeof(p), "%s/online", be);
+        xs_write(xsh, XBT_NULL, p, "0", 1);
+        snprintf(p, sizeof(p), "%s/state", be);
+        xs_write(xsh, XBT_NULL, p, closing, strlen(closing));
+        if (!wait_state(xsh, be, -1, XenbusStateClosed, XLDEV_REMOVE_TIMEOUT_MS)) {
+            snprintf(err, errlen, "%s device %u of domain %u did not close within %u s; removed anyway",
+                     type, devid, domid, XLDEV_REMOVE_TIMEOUT_MS / 1000);
+            rc = -1;
+        }
+    }
+    char *script = read_key(xsh, be, "script");
+    if (script && *script) {
+        struct hotplug_req r = {.script = script, .action = hotplug_action(type, false),
+                                .type = type, .backend_path = be, .env = hotplug_env};
+        char why[256];
+        if (hotplug_run(xsh, &r, why, sizeof(why)) < 0 && rc == 0) {
+            snprintf(err, errlen, "%s", why);
+            rc = -1;
+        }
+    }
+    free(script);
+    remove_dirs(xsh, be, fe);
+    return rc;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+int xldev_list(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t *ids,
+               unsigned max)
+{
+    char p[256];
+    snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u", type, domid);
+    unsigned n = 0;
+    char **ents = xs_directory(xsh, XBT_NULL, p, &n);
+    if (!ents)
+        return errno == ENOENT ? 0 : -1;
+    unsigned count = 0;
+    uint32_t *all = calloc(n ? n : 1, sizeof(*all));
+    if (!all) {
+        free(ents);
+        return -1;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        char *end;
+        unsigned long v = strtoul(ents[i], &end, 10);
+        if (*ents[i] && !*end && v <= UINT32_MAX)
+            all[count++] = (uint32_t)v;
+    }
+    free(ents);
+    qsort(all, count, sizeof(*all), cmp_u32);
+    for (unsigned i = 0; i < count && i < max; i++)
+        ids[i] = all[i];
+    free(all);
+    return (int)count;
+}
+
+int xldev_remove_all(struct xs_handle *xsh, uint32_t domid, char *err, size_t errlen)
+{
+    unsigned ntypes = 0;
+    char **types = xs_directory(xsh, XBT_NULL, "/local/domain/0/backend", &ntypes);
+    int bad = 0;
+    err[0] = '\0';
+    for (unsigned t = 0; types && t < ntypes; t++) {
+        uint32_t ids[256];
+        int n = xldev_list(xsh, types[t], domid, ids, 256);
+        for (int i = 0; i < n && i < 256; i++) {
+            char why[256];
+            if (xldev_remove(xsh, types[t], domid, ids[i], true, NULL, why, sizeof(why)) < 0) {
+                bad++;
+                snprintf(err, errlen, "%s", why);
+            }
+        }
+        char p[256];
+        snprintf(p, sizeof(p), "/local/domain/0/backend/%s/%u", types[t], domid);
+        xs_rm(xsh, XBT_NULL, p);
+    }
+    free(types);
+    return bad;
+}

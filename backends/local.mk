@@ -64,3 +64,16 @@ tests_unit_test_consoled_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_consoled_SOURCES = tests/unit/test_consoled.c \
 	backends/consoled/ring.c backends/consoled/logfile.c
 tests_unit_test_consoled_LDADD = dom0/libxenctl.a $(CHECK_LIBS)
+
+# xenolith-netback: vifs on tap devices (backends/netback/).
+sbin_PROGRAMS += backends/xenolith-netback
+backends_xenolith_netback_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
+backends_xenolith_netback_SOURCES = \
+	backends/netback/main.c backends/netback/netback.h \
+	backends/netback/ring_barrier.h \
+	backends/netback/xs.c backends/netback/vif.c \
+	backends/netback/tap.c backends/netback/tap.h \
+	backends/netback/csum.c backends/netback/csum.h \
+	backends/netback/rate.c backends/netback/rate.h
+backends_xenolith_netback_LDADD = $(BACKEND_LIBS)
+dist_man_MANS += man/xenolith-netback.8

@@ -1,0 +1,540 @@
+/*
+ * A vif's rings: requests are copied off the shared page before they are
+ * looked at (the guest can rewrite them under us), every index, size,
+ * offset and slot count is checked, and each batch costs one grant copy
+ * through xenolithd and one notification.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "backends/netback/csum.h"
+#include "backends/netback/netback.h"
+
+#define PAGE 4096u
+#define ETH_HLEN 14
+/* Per batch: packets, copy segments and bytes (the bytes travel over the
+ * privcmd socket, whose messages stop at 1 MiB). */
+#define BATCH_PACKETS 64
+#define BATCH_SEGS 256
+#define BATCH_BYTES (512u * 1024)
+#define MAX_FRAME 65536u
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+struct vif *vif_by_port(struct netback *nb, evtchn_port_t port)
+{
+    for (struct vif *v = nb->vifs; v; v = v->next)
+        if (v->connected && (v->port == port || v->port_rx == port))
+            return v;
+    return NULL;
+}
+
+static void notify(struct vif *v, evtchn_port_t port)
+{
+    if (xenevtchn_notify(v->nb->xce, port) < 0)
+        nb_log("vif%u.%u: notify failed: %s", v->domid, v->devid, xenevtchn_error(v->nb->xce));
+}
+
+static void on_tap(uv_poll_t *p, int status, int events)
+{
+    (void)status;
+    (void)events;
+    vif_rx_work(p->data);
+}
+
+void vif_start_tap(struct vif *v)
+{
+    if (v->tap_fd < 0 || v->tap_polling || !v->connected)
+        return;
+    if (!v->tap_poll_init) {
+        uv_poll_init(v->nb->loop, &v->tap_poll, v->tap_fd);
+        v->tap_poll.data = v;
+        v->tap_poll_init = true;
+    }
+    uv_poll_start(&v->tap_poll, UV_READABLE, on_tap);
+    v->tap_polling = true;
+}
+
+static void stop_tap(struct vif *v)
+{
+    if (v->tap_polling)
+        uv_poll_stop(&v->tap_poll);
+    v->tap_polling = false;
+}
+
+static void kick(uv_timer_t *t)
+{
+    struct vif *v = t->data;
+    vif_tx_work(v);
+    vif_rx_work(v);
+}
+
+int vif_connect(struct vif *v, grant_ref_t tx_ref, grant_ref_t rx_ref, evtchn_port_t remote,
+                evtchn_port_t remote_rx, char *err, size_t errlen)
+{
+    struct netback *nb = v->nb;
+    v->tx_page = xengnttab_map_grant_ref(nb->xgt, v->domid, tx_ref, PROT_READ | PROT_WRITE);
+    if (!v->tx_page) {
+        snprintf(err, errlen, "cannot map tx-ring-ref %u: %s", tx_ref, xengnttab_error(nb->xgt));
+        return -1;
+    }
+    v->rx_page = xengnttab_map_grant_ref(nb->xgt, v->domid, rx_ref, PROT_READ | PROT_WRITE);
+    if (!v->rx_page) {
+        snprintf(err, errlen, "cannot map rx-ring-ref %u: %s", rx_ref, xengnttab_error(nb->xgt));
+        xengnttab_unmap(nb->xgt, v->tx_page, 1);
+        v->tx_page = NULL;
+        return -1;
+    }
+    int port = xenevtchn_bind_interdomain(nb->xce, v->domid, remote);
+    int port_rx = port;
+    if (port >= 0 && remote_rx != remote) {
+        port_rx = xenevtchn_bind_interdomain(nb->xce, v->domid, remote_rx);
+        if (port_rx < 0) {
+            xenevtchn_unbind(nb->xce, (evtchn_port_t)port);
+            port = -1;
+        }
+    }
+    if (port < 0) {
+        snprintf(err, errlen, "cannot bind event channel %u: %s", remote,
+                 xenevtchn_error(nb->xce));
+        xengnttab_unmap(nb->xgt, v->tx_page, 1);
+        xengnttab_unmap(nb->xgt, v->rx_page, 1);
+        v->tx_page = v->rx_page = NULL;
+        return -1;
+    }
+    v->port = (evtchn_port_t)port;
+    v->port_rx = (evtchn_port_t)port_rx;
+    /* Whatever a previous netback answered is answered; requests past
+     * the last response are (re)done. A fresh ring has both at 0. */
+    netif_tx_sring_t *txs = v->tx_page;
+    netif_rx_sring_t *rxs = v->rx_page;
+    BACK_RING_ATTACH(&v->tx, txs, txs->rsp_prod, PAGE);
+    BACK_RING_ATTACH(&v->rx, rxs, rxs->rsp_prod, PAGE);
+    v->connected = true;
+    vif_start_tap(v);
+    /* Anything the guest queued while nobody listened, once the state
+     * machine has marked us connected. */
+    uv_timer_start(&v->kick, kick, 0, 0);
+    return 0;
+}
+
+void vif_disconnect(struct vif *v)
+{
+    struct netback *nb = v->nb;
+    stop_tap(v);
+    uv_timer_stop(&v->kick);
+    if (v->rate_timer_init)
+        uv_timer_stop(&v->rate_timer);
+    v->rate_waiting = false;
+    if (!v->connected)
+        return;
+    xenevtchn_unbind(nb->xce, v->port);
+    if (v->port_rx != v->port)
+        xenevtchn_unbind(nb->xce, v->port_rx);
+    xengnttab_unmap(nb->xgt, v->tx_page, 1);
+    xengnttab_unmap(nb->xgt, v->rx_page, 1);
+    v->tx_page = v->rx_page = NULL;
+    v->connected = false;
+    free(v->pending);
+    v->pending = NULL;
+    v->pending_len = 0;
+}
+
+void vif_fail(struct vif *v, const char *fmt, ...)
+{
+    char why[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why, sizeof(why), fmt, ap);
+    va_end(ap);
+    if (v->dev)
+        xbb_fail(v->dev, "disconnecting: %s", why); /* disconnects through the state machine */
+    vif_disconnect(v);
+}
+
+/* ---- guest to tap ---- */
+
+struct tx_pkt {
+    RING_IDX first;     /* its first slot */
+    unsigned nslots;    /* every slot it used, extras included */
+    uint16_t ids[XEN_NETIF_NR_SLOTS_MIN + 4];
+    bool extra[XEN_NETIF_NR_SLOTS_MIN + 4];
+    unsigned nids;
+    int16_t status;
+    bool csum_blank;
+    uint8_t *data;
+    size_t len;
+    unsigned seg0, nseg;
+};
+
+static void tx_respond(struct vif *v, uint16_t id, int16_t status)
+{
+    netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_prod_pvt);
+    r->id = id;
+    r->status = status;
+    v->tx.rsp_prod_pvt++;
+}
+
+static void rate_wake(uv_timer_t *t)
+{
+    struct vif *v = t->data;
+    v->rate_waiting = false;
+    vif_tx_work(v);
+}
+
+static void rate_wait(struct vif *v)
+{
+    if (!v->rate_timer_init) {
+        uv_timer_init(v->nb->loop, &v->rate_timer);
+        v->rate_timer.data = v;
+        v->rate_timer_init = true;
+    }
+    uint64_t ms = (rate_wait_ns(&v->rate, now_ns()) + 999999) / 1000000;
+    v->rate_waiting = true;
+    uv_timer_start(&v->rate_timer, rate_wake, ms ? ms : 1, 0);
+}
+
+/*
+ * Reads the packet starting at cons (copied slot by slot). Returns the
+ * slots it takes (its status says whether it is good), 0 when it is not
+ * all on the ring yet, or -1 when the guest broke the ring.
+ */
+static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *p,
+                    netif_tx_request_t *slots, unsigned *nslots)
+{
+    netif_tx_request_t req;
+    RING_IDX i = cons;
+    unsigned n = 0;
+    *p = (struct tx_pkt){.first = cons, .status = NETIF_RSP_OKAY};
+    if (i == prod)
+        return 0;
+    RING_COPY_REQUEST(&v->tx, i, &req);
+    i++;
+    p->ids[p->nids++] = req.id;
+    slots[n++] = req;
+    p->csum_blank = req.flags & NETTXF_csum_blank;
+    uint16_t flags = req.flags;
+    if (flags & NETTXF_extra_info) {
+        netif_extra_info_t ex;
+        do {
+            if (i == prod)
+                return 0;
+            if (i - cons >= RING_SIZE(&v->tx))
+                return -1;
+            /* An extra overlays a request slot. */
+            union {
+                netif_tx_request_t req;
+                netif_extra_info_t ex;
+            } slot;
+            RING_COPY_REQUEST(&v->tx, i, &slot.req);
+            ex = slot.ex;
+            i++;
+            p->extra[p->nids] = true;
+            p->ids[p->nids++] = 0;
+            /* No GSO was offered: a segmentation request cannot be met. */
+            if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE || ex.type >= XEN_NETIF_EXTRA_TYPE_MAX ||
+                ex.type == XEN_NETIF_EXTRA_TYPE_GSO)
+                p->status = NETIF_RSP_ERROR;
+        } while ((ex.flags & XEN_NETIF_EXTRA_FLAG_MORE) && p->nids < 4);
+        if (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE)
+            return -1;
+    }
+    while (flags & NETTXF_more_data) {
+        if (i == prod)
+            return 0;
+        /* A chain longer than the ring can never end. */
+        if (i - cons >= RING_SIZE(&v->tx))
+            return -1;
+        RING_COPY_REQUEST(&v->tx, i, &req);
+        i++;
+        flags = req.flags;
+        if (n < XEN_NETIF_NR_SLOTS_MIN) {
+            slots[n] = req;
+            p->ids[p->nids++] = req.id;
+        } else {
+            if (p->status == NETIF_RSP_OKAY)
+                nb_log("vif%u.%u: packet at %u has more than %d slots: dropped", v->domid,
+                       v->devid, cons, XEN_NETIF_NR_SLOTS_MIN);
+            p->status = NETIF_RSP_ERROR;
+            /* Slots past the limit still get their error response. */
+            if (p->nids < sizeof(p->ids) / sizeof(p->ids[0]))
+                p->ids[p->nids++] = req.id;
+        }
+        n++;
+    }
+    p->nslots = i - cons;
+    *nslots = n;
+    return (int)p->nslots;
+}
+
+/* Sizes and offsets: the first slot's size is the whole packet's. */
+static bool tx_valid(struct vif *v, const netif_tx_request_t *s, unsigned n, size_t *total)
+{
+    if (n > XEN_NETIF_NR_SLOTS_MIN) {
+        nb_log("vif%u.%u: packet of %u slots (limit %d) dropped", v->domid, v->devid, n,
+               XEN_NETIF_NR_SLOTS_MIN);
+        return false;
+    }
+    size_t rest = 0;
+    for (unsigned k = 1; k < n; k++)
+        rest += s[k].size;
+    if (s[0].size < rest || s[0].size < ETH_HLEN) {
+        nb_log("vif%u.%u: packet size %u is less than its slots' %zu or a header",
+               v->domid, v->devid, s[0].size, rest);
+        return false;
+    }
+    for (unsigned k = 0; k < n; k++) {
+        size_t len = k ? s[k].size : s[0].size - rest;
+        if (s[k].offset + len > PAGE) {
+            nb_log("vif%u.%u: slot %u: offset %u + size %zu is past the page", v->domid,
+                   v->devid, k, s[k].offset, len);
+            return false;
+        }
+    }
+    *total = s[0].size;
+    return true;
+}
+
+void vif_tx_work(struct vif *v)
+{
+    struct netback *nb = v->nb;
+    if (!v->connected || v->rate_waiting)
+        return;
+    for (;;) {
+        struct tx_pkt pk[BATCH_PACKETS];
+        unsigned npk = 0, nseg = 0;
+        size_t bytes = 0;
+        bool stop = false;
+        RING_IDX prod = v->tx.sring->req_prod;
+        rmb();
+        if (prod - v->tx.req_cons > RING_SIZE(&v->tx)) {
+            vif_fail(v, "tx producer %u is more than a ring ahead of our consumer %u", prod,
+                     v->tx.req_cons);
+            return;
+        }
+        while (npk < BATCH_PACKETS && !stop) {
+            netif_tx_request_t slots[XEN_NETIF_NR_SLOTS_MIN];
+            unsigned n = 0;
+            struct tx_pkt *p = &pk[npk];
+            int used = tx_parse(v, v->tx.req_cons, prod, p, slots, &n);
+            if (used < 0) {
+                vif_fail(v, "tx request chain at %u runs the whole ring", v->tx.req_cons);
+                return;
+            }
+            if (used == 0)
+                break;
+            size_t total = 0;
+            if (p->status == NETIF_RSP_OKAY && !tx_valid(v, slots, n, &total))
+                p->status = NETIF_RSP_ERROR;
+            if (p->status == NETIF_RSP_OKAY) {
+                if (nseg + n > BATCH_SEGS || bytes + total > BATCH_BYTES) {
+                    stop = true;
+                    break;
+                }
+                if (!rate_take(&v->rate, total, now_ns())) {
+                    rate_wait(v);
+                    stop = true;
+                    break;
+                }
+                p->data = nb->buf + bytes;
+                p->len = total;
+                p->seg0 = nseg;
+                p->nseg = n;
+                size_t rest = 0;
+                for (unsigned k = 1; k < n; k++)
+                    rest += slots[k].size;
+                size_t at = 0;
+                for (unsigned k = 0; k < n; k++) {
+                    size_t len = k ? slots[k].size : slots[0].size - rest;
+                    xengnttab_grant_copy_segment_t *s = &nb->segs[nseg++];
+                    *s = (xengnttab_grant_copy_segment_t){
+                        .source.foreign = {.ref = slots[k].gref, .offset = slots[k].offset,
+                                           .domid = (domid_t)v->domid},
+                        .dest.virt = p->data + at,
+                        .len = (uint16_t)len,
+                        .flags = GNTCOPY_source_gref,
+                    };
+                    at += len;
+                }
+                bytes += total;
+            }
+            v->tx.req_cons += (RING_IDX)used;
+            npk++;
+        }
+        if (npk == 0)
+            break;
+        if (nseg && xengnttab_grant_copy(nb->xgt, nseg, nb->segs) < 0) {
+            nb_log("vif%u.%u: grant copy failed: %s", v->domid, v->devid,
+                   xengnttab_error(nb->xgt));
+            for (unsigned k = 0; k < nseg; k++)
+                nb->segs[k].status = GNTST_general_error;
+        }
+        for (unsigned k = 0; k < npk; k++) {
+            struct tx_pkt *p = &pk[k];
+            for (unsigned s = 0; p->status == NETIF_RSP_OKAY && s < p->nseg; s++)
+                if (nb->segs[p->seg0 + s].status != GNTST_okay) {
+                    nb_log("vif%u.%u: tx copy from grant %u: status %d", v->domid, v->devid,
+                           nb->segs[p->seg0 + s].source.foreign.ref,
+                           nb->segs[p->seg0 + s].status);
+                    p->status = NETIF_RSP_ERROR;
+                }
+            if (p->status == NETIF_RSP_OKAY) {
+                if (p->csum_blank)
+                    (void)csum_fill_ipv4(p->data, p->len);
+                if (write(v->tap_fd, p->data, p->len) < 0)
+                    v->tx_errors++; /* the tap is down or full: dropped, as on a wire */
+                v->tx_packets++;
+            } else {
+                v->tx_errors++;
+            }
+            for (unsigned s = 0; s < p->nids; s++)
+                tx_respond(v, p->ids[s], p->extra[s] ? NETIF_RSP_NULL : p->status);
+            /* Slots past those we kept ids for: answered by position. */
+            for (unsigned s = p->nids; s < p->nslots; s++) {
+                netif_tx_request_t req;
+                RING_COPY_REQUEST(&v->tx, p->first + s, &req);
+                tx_respond(v, req.id, NETIF_RSP_ERROR);
+            }
+        }
+        int ntf;
+        RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, ntf);
+        if (ntf)
+            notify(v, v->port);
+        if (stop)
+            break;
+        int more;
+        RING_FINAL_CHECK_FOR_REQUESTS(&v->tx, more);
+        if (!more)
+            break;
+    }
+}
+
+/* ---- tap to guest ---- */
+
+struct rx_pkt {
+    uint8_t *data;
+    size_t len;
+    unsigned slots;
+    RING_IDX first;
+};
+
+static bool read_pending(struct vif *v)
+{
+    if (v->pending_len)
+        return true;
+    if (!v->pending && !(v->pending = malloc(MAX_FRAME)))
+        return false;
+    ssize_t n = read(v->tap_fd, v->pending, MAX_FRAME);
+    if (n <= 0)
+        return false;
+    v->pending_len = (size_t)n;
+    return true;
+}
+
+void vif_rx_work(struct vif *v)
+{
+    struct netback *nb = v->nb;
+    while (v->connected) {
+        struct rx_pkt pk[BATCH_PACKETS];
+        unsigned npk = 0, nseg = 0;
+        size_t bytes = 0;
+        bool starved = false;
+        RING_IDX prod = v->rx.sring->req_prod;
+        rmb();
+        if (prod - v->rx.req_cons > RING_SIZE(&v->rx)) {
+            vif_fail(v, "rx producer %u is more than a ring ahead of our consumer %u", prod,
+                     v->rx.req_cons);
+            return;
+        }
+        while (npk < BATCH_PACKETS && read_pending(v)) {
+            size_t len = v->pending_len;
+            unsigned need = (unsigned)((len + PAGE - 1) / PAGE);
+            if (need > 1 && !v->fe_sg) {
+                v->rx_dropped++;
+                v->pending_len = 0;
+                continue;
+            }
+            if (prod - v->rx.req_cons < need) {
+                starved = true;
+                break;
+            }
+            if (nseg + need > BATCH_SEGS || bytes + len > BATCH_BYTES)
+                break;
+            struct rx_pkt *p = &pk[npk++];
+            p->data = nb->buf + bytes;
+            memcpy(p->data, v->pending, len);
+            p->len = len;
+            p->slots = need;
+            p->first = v->rx.req_cons;
+            bytes += len;
+            v->pending_len = 0;
+            for (unsigned k = 0; k < need; k++) {
+                netif_rx_request_t req;
+                RING_COPY_REQUEST(&v->rx, v->rx.req_cons, &req);
+                v->rx.req_cons++;
+                size_t chunk = len - k * PAGE < PAGE ? len - k * PAGE : PAGE;
+                nb->segs[nseg++] = (xengnttab_grant_copy_segment_t){
+                    .source.virt = p->data + k * PAGE,
+                    .dest.foreign = {.ref = req.gref, .offset = 0, .domid = (domid_t)v->domid},
+                    .len = (uint16_t)chunk,
+                    .flags = GNTCOPY_dest_gref,
+                };
+                netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + nseg - 1);
+                r->id = req.id;
+                r->offset = 0;
+                r->flags = (uint16_t)((k + 1 < need ? NETRXF_more_data : 0) |
+                                      (k == 0 ? NETRXF_data_validated : 0));
+                r->status = (int16_t)chunk;
+            }
+        }
+        if (npk) {
+            if (xengnttab_grant_copy(nb->xgt, nseg, nb->segs) < 0) {
+                nb_log("vif%u.%u: grant copy failed: %s", v->domid, v->devid,
+                       xengnttab_error(nb->xgt));
+                for (unsigned k = 0; k < nseg; k++)
+                    nb->segs[k].status = GNTST_general_error;
+            }
+            for (unsigned k = 0; k < nseg; k++) {
+                netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k);
+                if (nb->segs[k].status != GNTST_okay) {
+                    nb_log("vif%u.%u: rx copy to grant %u: status %d", v->domid, v->devid,
+                           nb->segs[k].dest.foreign.ref, nb->segs[k].status);
+                    r->status = NETIF_RSP_ERROR;
+                }
+            }
+            v->rx.rsp_prod_pvt += nseg;
+            v->rx_packets += npk;
+            int ntf;
+            RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->rx, ntf);
+            if (ntf)
+                notify(v, v->port_rx);
+        }
+        if (starved) {
+            /* Wait for the guest to post buffers; its notify resumes us
+             * (req_event asks for one as soon as it posts any). */
+            stop_tap(v);
+            int more;
+            RING_FINAL_CHECK_FOR_REQUESTS(&v->rx, more);
+            unsigned need = (unsigned)((v->pending_len + PAGE - 1) / PAGE);
+            if (!more || v->rx.sring->req_prod - v->rx.req_cons < need)
+                return;
+            continue;
+        }
+        vif_start_tap(v);
+        if (npk < BATCH_PACKETS && !v->pending_len)
+            return;
+    }
+}

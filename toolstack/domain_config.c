@@ -349,8 +349,45 @@ static int parse_actions(struct ctx *c)
     return 0;
 }
 
+/* disk=: each entry a spec; errors name the line of disk=. */
+static int parse_disks(struct ctx *c)
+{
+    const char **specs;
+    size_t n;
+    int rc = xlcfg_get_string_list(c->cfg, "disk", &specs, &n);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return fail(c, rc, "%s", xlcfg_error(c->cfg));
+    c->dc->disks = calloc(n ? n : 1, sizeof(*c->dc->disks));
+    if (!c->dc->disks) {
+        free(specs);
+        return fail(c, -ENOMEM, "out of memory");
+    }
+    char at[300], msg[512];
+    where(c, "disk", at, sizeof(at));
+    for (size_t i = 0; i < n; i++) {
+        struct disk_spec *d = &c->dc->disks[i];
+        if ((rc = disk_spec_parse(specs[i], d, msg, sizeof(msg))) < 0) {
+            free(specs);
+            return fail(c, rc, "%s: disk: %s", at, msg);
+        }
+        c->dc->ndisks = i + 1;
+        for (size_t j = 0; j < i; j++)
+            if (c->dc->disks[j].devid == d->devid) {
+                free(specs);
+                return fail(c, -EINVAL, "%s: disk: vdev %s is used twice", at, d->vdev);
+            }
+    }
+    free(specs);
+    return 0;
+}
+
 void domain_config_free(struct domain_config *dc)
 {
+    for (size_t i = 0; i < dc->ndisks; i++)
+        disk_spec_free(&dc->disks[i]);
+    free(dc->disks);
     free(dc->name);
     free(dc->kernel);
     free(dc->ramdisk);
@@ -371,7 +408,7 @@ int domain_config_from_xlcfg(xlcfg *cfg, struct domain_config *dc, char *err, si
         (rc = parse_memory(&c)) < 0 || (rc = parse_vcpus(&c)) < 0 ||
         (rc = dup_str(&c, "kernel", &dc->kernel)) < 0 ||
         (rc = dup_str(&c, "ramdisk", &dc->ramdisk)) < 0 || (rc = parse_cmdline(&c)) < 0 ||
-        (rc = parse_actions(&c)) < 0) {
+        (rc = parse_actions(&c)) < 0 || (rc = parse_disks(&c)) < 0) {
         domain_config_free(dc);
         return rc;
     }

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "toolstack/disk_spec.h"
 #include "toolstack/xlcfg.h"
 
 /* on_poweroff= and friends, in xl.cfg(5)'s words. */
@@ -45,6 +46,9 @@ struct domain_config {
     char *ramdisk;
     char *cmdline; /* composed from cmdline, or root and extra */
     enum dc_action on_poweroff, on_reboot, on_watchdog, on_crash, on_soft_reset;
+    /* disk=, in list order (xl-disk-configuration(5)). */
+    struct disk_spec *disks;
+    size_t ndisks;
     /* Things xl would warn about on stderr; the config is still usable. */
     char *warnings[DC_MAX_WARNINGS];
     int nwarnings;

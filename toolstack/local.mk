@@ -10,6 +10,7 @@ toolstack_libxlcfg_a_SOURCES = \
 	toolstack/xlcfg_get.c \
 	toolstack/xluuid.c toolstack/xluuid.h \
 	toolstack/domain_config.c toolstack/domain_config.h \
+	toolstack/disk_spec.c toolstack/disk_spec.h \
 	toolstack/domain_config_json.c toolstack/domain_config_json.h \
 	toolstack/json_util.c toolstack/json_util.h
 
@@ -18,6 +19,7 @@ toolstack_xl_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(XENSTORE_CFLAGS)
 toolstack_xl_SOURCES = \
 	toolstack/xl.c toolstack/xl.h \
 	toolstack/xl_cmdtable.c \
+	toolstack/cmd_mem.c toolstack/cmd_vcpu.c toolstack/cmd_rename.c \
 	toolstack/xl_util.c toolstack/xl_util.h \
 	toolstack/cmd_create.c \
 	toolstack/cmd_list.c \
@@ -27,6 +29,7 @@ toolstack_xl_SOURCES = \
 	toolstack/cmd_pause.c toolstack/cmd_shutdown.c toolstack/cmd_uptime.c toolstack/cmd_dmesg.c toolstack/cmd_sched.c \
 	toolstack/monitor.c toolstack/monitor.h \
 	toolstack/console_follow.c toolstack/console_follow.h \
+	toolstack/cmd_console.c toolstack/xl_console.c toolstack/xl_console.h \
 	toolstack/userdata.c toolstack/userdata.h \
 	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h \
 	toolstack/xs_domain.c toolstack/xs_domain.h \
@@ -35,6 +38,11 @@ toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxnhotplug.a dom0/libxenctl.a $
 	$(XENSTORE_LIBS)
 
 # Unit tests of the config parser and the domain config.
+check_PROGRAMS += tests/unit/test_disk_spec
+TESTS += tests/unit/test_disk_spec
+tests_unit_test_disk_spec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)
+tests_unit_test_disk_spec_SOURCES = tests/unit/test_disk_spec.c tests/unit/cfg_helpers.h
+tests_unit_test_disk_spec_LDADD = toolstack/libxlcfg.a $(YAJL_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/unit/test_xlcfg tests/unit/test_domain_config
 TESTS += tests/unit/test_xlcfg tests/unit/test_domain_config
 tests_unit_test_xlcfg_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)

@@ -22,6 +22,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/lib/kstring.c frontends/lib/kstring.h \
 	frontends/lib/format.c frontends/lib/format.h \
 	frontends/kernel/console.c frontends/kernel/console.h \
+	frontends/kernel/console_ring.c frontends/kernel/console_ring.h \
 	frontends/kernel/hypercall.c frontends/kernel/hypercall.h \
 	frontends/kernel/start_info.c frontends/kernel/start_info.h \
 	frontends/kernel/shared_info.c frontends/kernel/shared_info.h \
@@ -62,7 +63,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/grant_probe.c \
 	frontends/tests/dom0_peer.c frontends/tests/dom0_peer.h \
 	frontends/tests/echo.c frontends/tests/grant_pool.c frontends/tests/wait_shutdown.c \
-	frontends/tests/xenbus.c
+	frontends/tests/xenbus.c frontends/tests/console.c
 
 # The interface version pins which layouts the Xen headers hand a guest;
 # a guest must never see the toolstack-only definitions.

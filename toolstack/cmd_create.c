@@ -17,6 +17,7 @@
 #include "toolstack/json_util.h"
 #include "toolstack/monitor.h"
 #include "toolstack/userdata.h"
+#include "toolstack/xl_console.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xlcfg.h"
@@ -218,7 +219,7 @@ static int run_foreground(const char *rundir, uint32_t domid, const struct creat
         fflush(stderr);
         console = fork();
         if (console == 0)
-            _exit(console_follow(rundir, domid, STDOUT_FILENO) < 0 ? 1 : 0);
+            _exit(xl_console_after_create(rundir, domid, dc->name));
         if (console < 0)
             xl_warn("cannot follow the console of domain %u: %s", domid, strerror(errno));
     }
@@ -278,10 +279,8 @@ static int create(const struct create_opts *o, const struct domain_config *dc)
     if (!o->no_monitor && (e = monitor_spawn(rundir, domid, dc)) < 0)
         xl_warn("cannot start the monitor of domain %u: %s; on_poweroff, on_reboot and "
                 "on_crash will not be carried out", domid, strerror(-e));
-    if (o->console && (e = console_follow(rundir, domid, STDOUT_FILENO)) < 0) {
-        xl_err("cannot follow the console of domain %u: %s", domid, strerror(-e));
-        rc = 1;
-    }
+    if (o->console)
+        rc = xl_console_after_create(rundir, domid, dc->name);
 out:
     if (xc)
         xenctl_close(xc);

@@ -35,6 +35,7 @@ int main_unpause(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
 int main_sched_credit(int argc, char **argv);
+int main_console(int argc, char **argv);
 /* Storage repositories (cmd_sr.c, cmd_vdi.c). */
 int main_sr_create(int argc, char **argv);
 int main_sr_introduce(int argc, char **argv);

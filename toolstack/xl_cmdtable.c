@@ -10,7 +10,9 @@ const struct xl_cmd xl_cmds[] = {
      "  -h, --help             Print this help.\n"
      "  -p                     Leave the domain paused after it is created.\n"
      "  -c                     Connect to the console after the domain is created\n"
-     "                         and follow it until the domain stops.\n"
+     "                         and follow it until the domain stops (Ctrl-]\n"
+     "                         detaches); as xl console when xenolith-consoled\n"
+     "                         serves it, else xenolithd's log of its output.\n"
      "  -f FILE, --defconfig=FILE\n"
      "                         Use the given configuration file.\n"
      "  -n, --dryrun           Parse the configuration, print it as JSON and\n"
@@ -43,6 +45,12 @@ const struct xl_cmd xl_cmds[] = {
      "  -h, --help             Print this help.\n"},
     {"unpause", main_unpause, "Unpause a paused domain", "<Domain>",
      "  -h, --help             Print this help.\n"},
+    {"console", main_console, "Attach to domain's console", "[options] <Domain>",
+     "  -h, --help             Print this help.\n"
+     "  -t <type>              Console type: pv (the only one a PVH domain has).\n"
+     "  -n <number>            Console number: 0 (the only one).\n"
+     "  Ctrl-] detaches. Without a terminal on stdin the input is copied as is;\n"
+     "  the command ends when the domain stops or its console closes.\n"},
     {"info", main_info, "Get information about the Xen host", "[options] [key]",
      "  -h, --help             Print this help.\n"
      "  key                    Print only the value of this key.\n"},

@@ -11,6 +11,7 @@
 
 #include "include/xen_public.h"
 
+#include "toolstack/xl_console.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xluuid.h"
 #include "toolstack/xs_domain.h"
@@ -69,7 +70,7 @@ static void node(struct batch *b, const char *path, struct xs_permissions *perms
 }
 
 static void write_entries(struct batch *b, uint32_t domid, const struct domain_config *dc,
-                          const char *vm, uint32_t port)
+                          const char *vm, uint32_t port, uint32_t console_port)
 {
     /* Read-only for the guest, owned by Dom0 ... */
     struct xs_permissions ro[2] = {{.id = 0, .perms = XS_PERM_NONE},
@@ -128,11 +129,25 @@ static void write_entries(struct batch *b, uint32_t domid, const struct domain_c
     put(b, p, "%u", port);
     snprintf(p, sizeof(p), "%s/store/ring-ref", dom);
     put(b, p, "%llu", XLXS_STORE_GFN);
+    if (console_port) {
+        /* As libxl: xenolith-consoled adds console/tty. */
+        static const char *const keys[] = {"backend-id", "limit", "type", "output", "tty",
+                                           "port", "ring-ref"};
+        char vals[7][24] = {"0", "", "xenconsoled", "pty", ""};
+        snprintf(vals[1], sizeof(vals[1]), "%u", XLXS_CONSOLE_LIMIT);
+        snprintf(vals[5], sizeof(vals[5]), "%u", console_port);
+        snprintf(vals[6], sizeof(vals[6]), "%llu", XLXS_CONSOLE_GFN);
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+            snprintf(p, sizeof(p), "%s/console/%s", dom, keys[i]);
+            put(b, p, "%s", vals[i]);
+        }
+    }
 }
 
 /* The entries in one transaction, redone when it conflicts. */
 static int write_all(struct xs_handle *h, uint32_t domid, const struct domain_config *dc,
-                     const char *vm, uint32_t port, char *err, size_t errlen)
+                     const char *vm, uint32_t port, uint32_t console_port, char *err,
+                     size_t errlen)
 {
     for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
         struct batch b = {.h = h};
@@ -141,7 +156,7 @@ static int write_all(struct xs_handle *h, uint32_t domid, const struct domain_co
             snprintf(err, errlen, "cannot start a transaction: %s", strerror(errno));
             return -1;
         }
-        write_entries(&b, domid, dc, vm, port);
+        write_entries(&b, domid, dc, vm, port, console_port);
         if (b.failed[0]) {
             xs_transaction_end(h, b.t, true);
             snprintf(err, errlen, "%s", b.failed);
@@ -173,10 +188,19 @@ int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
         xl_err("cannot give domain %u its XenStore ring: %s", domid, xenctl_error(xc));
         return -1;
     }
+    uint32_t console_port = 0;
+    if (xl_consoled_running(xenctl_rundir(xc))) {
+        if (xenctl_evtchn_alloc_unbound(xc, domid, 0, &console_port) < 0 ||
+            xenctl_domain_set_param(xc, domid, HVM_PARAM_CONSOLE_PFN, XLXS_CONSOLE_GFN) < 0 ||
+            xenctl_domain_set_param(xc, domid, HVM_PARAM_CONSOLE_EVTCHN, console_port) < 0) {
+            xl_err("cannot give domain %u its console ring: %s", domid, xenctl_error(xc));
+            return -1;
+        }
+    }
     char uuid[XLUUID_STRLEN + 1], vm[64], err[600];
     xluuid_format(dc->uuid, uuid);
     snprintf(vm, sizeof(vm), "/vm/%s", uuid);
-    if (write_all(xsh, domid, dc, vm, port, err, sizeof(err)) < 0) {
+    if (write_all(xsh, domid, dc, vm, port, console_port, err, sizeof(err)) < 0) {
         xl_err("cannot write the XenStore entries of domain %u: %s", domid, err);
         return -1;
     }

@@ -16,6 +16,10 @@
 
 /* The guest's store ring: the first special page (GUEST_SPECIAL_GPA). */
 #define XLXS_STORE_GFN 0xfeff0ull
+/* The console ring: the second special page, reserved for it. */
+#define XLXS_CONSOLE_GFN 0xfeff1ull
+/* What libxl writes as console/limit (LIBXL_XENCONSOLE_LIMIT). */
+#define XLXS_CONSOLE_LIMIT 1048576
 
 /*
  * Connects to xenolith-stored; XENSTORED_PATH defaults to
@@ -27,7 +31,10 @@ struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen);
 /*
  * For a built, still paused domain: allocates its store port, sets
  * HVM_PARAM_STORE_PFN/_EVTCHN, writes its XenStore entries and
- * introduces it. 0, or -1 after printing why (entries removed again).
+ * introduces it. When xenolith-consoled runs, also its console port,
+ * HVM_PARAM_CONSOLE_PFN/_EVTCHN and the console/ entries (without a
+ * daemon to drain it, a console ring would only hold the guest up).
+ * 0, or -1 after printing why (entries removed again).
  */
 int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
                       const struct domain_config *dc);

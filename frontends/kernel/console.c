@@ -4,6 +4,7 @@
 #include "arch/cpu.h"
 #include "arch/spinlock.h"
 #include "kernel/console.h"
+#include "kernel/console_ring.h"
 #include "kernel/hypercall.h"
 #include "kernel/percpu.h"
 #include "lib/format.h"
@@ -51,6 +52,7 @@ static void emit(const char *s, size_t n)
 {
 	if (hypercalls_ready()) {
 		HYPERVISOR_console_io(CONSOLEIO_write, n, s);
+		console_ring_write(s, n);
 		return;
 	}
 	while (n--)

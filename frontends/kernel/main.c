@@ -9,6 +9,7 @@
 #include "arch/idt.h"
 #include "kernel/cmdline.h"
 #include "kernel/console.h"
+#include "kernel/console_ring.h"
 #include "kernel/demo.h"
 #include "kernel/evtchn.h"
 #include "kernel/hypercall.h"
@@ -80,6 +81,7 @@ void kernel_main(void)
 	idt_init();
 	if (!hypercall_init())
 		no_xen();
+	console_ring_init();
 	kprintf("xenolith-guest: booting\n");
 
 	if (!start_info_init(&why)) {
@@ -90,6 +92,7 @@ void kernel_main(void)
 	if (rc)
 		kprintf("xenolith-guest: mapping shared_info failed: %ld\n", rc);
 	events_init();
+	console_ring_events_ready();
 
 	const char *tests = cmdline_value("test");
 	if (tests)

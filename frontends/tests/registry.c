@@ -21,6 +21,9 @@ static const struct test_case tests[] = {
 	{ "wait-shutdown", test_wait_shutdown },
 	{ "xenbus", test_xenbus },
 	{ "xenbus-hostile", test_xenbus_hostile },
+	{ "console", test_console },
+	{ "console-flood", test_console_flood },
+	{ "console-hostile", test_console_hostile },
 };
 
 const struct test_case *test_find(const char *name, size_t len)

@@ -32,5 +32,8 @@ void test_grant_pool(struct test *t);
 void test_wait_shutdown(struct test *t);
 void test_xenbus(struct test *t);
 void test_xenbus_hostile(struct test *t);
+void test_console(struct test *t);
+void test_console_flood(struct test *t);
+void test_console_hostile(struct test *t);
 
 #endif

@@ -1,0 +1,234 @@
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dom0/fd_io.h"
+#include "toolstack/console_follow.h"
+#include "toolstack/xl_console.h"
+#include "toolstack/xl_util.h"
+#include "toolstack/xs_domain.h"
+
+#define TTY_WAIT_MS 10000
+/* After the domain stops, output still on its way through the ring and
+ * consoled is shown until this long passes without any. */
+#define DRAIN_QUIET_MS 300
+#define STATE_POLL_MS 500
+
+bool xl_consoled_running(const char *rundir)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/xenolith-consoled.pid", rundir);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    char buf[16];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    /* The daemon holds an exclusive lock for as long as it lives. */
+    bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
+    close(fd);
+    return held && n > 0;
+}
+
+static uint64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static char *read_key(struct xs_handle *xs, uint32_t domid, const char *key)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/local/domain/%u/console/%s", domid, key);
+    unsigned len;
+    return xs_read(xs, XBT_NULL, path, &len);
+}
+
+/* The pty's path once consoled has published it; NULL after a message. */
+static char *find_tty(const char *rundir, uint32_t domid, const char *name)
+{
+    char sock[4200];
+    struct xs_handle *xs = xlxs_open(rundir, sock, sizeof(sock));
+    if (!xs) {
+        xl_err("cannot attach to the console of domain %u (%s): XenStore is not running "
+               "(nothing at %s)", domid, name, sock);
+        return NULL;
+    }
+    char *tty = NULL, *ring = read_key(xs, domid, "ring-ref");
+    if (!ring) {
+        xl_err("domain %u (%s) has no console: %s", domid, name,
+               xl_consoled_running(rundir) ? "it was created while xenolith-consoled was not running"
+                                           : "xenolith-consoled is not running");
+        goto out;
+    }
+    if (!xl_consoled_running(rundir)) {
+        xl_err("cannot attach to the console of domain %u (%s): xenolith-consoled is not running",
+               domid, name);
+        goto out;
+    }
+    uint64_t until = now_ms() + TTY_WAIT_MS;
+    for (;;) {
+        tty = read_key(xs, domid, "tty");
+        if (tty && tty[0])
+            break;
+        free(tty);
+        tty = NULL;
+        if (now_ms() >= until) {
+            xl_err("xenolith-consoled gave domain %u (%s) no console pty within %d s; see its log",
+                   domid, name, TTY_WAIT_MS / 1000);
+            break;
+        }
+        usleep(20000);
+    }
+out:
+    free(ring);
+    xs_close(xs);
+    return tty;
+}
+
+static struct termios saved;
+static bool raw_on;
+
+static void restore_tty(void)
+{
+    if (raw_on)
+        tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+    raw_on = false;
+}
+
+static void on_term(int sig)
+{
+    restore_tty();
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+/* Keys go to the guest untouched, but the guest's "\n" still starts a
+ * new line on the user's screen. */
+static void make_raw(void)
+{
+    if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &saved) < 0)
+        return;
+    struct termios t = saved;
+    cfmakeraw(&t);
+    t.c_oflag |= OPOST | ONLCR;
+    if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &t) == 0) {
+        raw_on = true;
+        atexit(restore_tty);
+        signal(SIGTERM, on_term);
+        signal(SIGHUP, on_term);
+    }
+}
+
+static bool domain_running(const char *rundir, uint32_t domid)
+{
+    xenctl *xc = xenctl_open(rundir, NULL, 0);
+    if (!xc)
+        return false;
+    struct privcmd_dominfo info;
+    int rc = xenctl_domain_info(xc, domid, &info);
+    xenctl_close(xc);
+    return rc == 0 && info.state != PRIVCMD_STATE_SHUTDOWN &&
+           info.state != PRIVCMD_STATE_CRASHED && info.state != PRIVCMD_STATE_DYING;
+}
+
+/* Copies both ways until detach, the pty's end or the domain's. */
+static int relay(int tty, const char *rundir, uint32_t domid)
+{
+    char buf[4096];
+    bool in_open = true, stopped = false;
+    uint64_t next_check = now_ms() + STATE_POLL_MS, last_output = now_ms();
+    for (;;) {
+        struct pollfd p[2] = {{.fd = tty, .events = POLLIN}, {.fd = STDIN_FILENO, .events = POLLIN}};
+        int n = poll(p, in_open ? 2 : 1, stopped ? DRAIN_QUIET_MS / 3 : STATE_POLL_MS);
+        if (n < 0 && errno != EINTR)
+            return -errno;
+        if (n > 0 && (p[0].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t r = read(tty, buf, sizeof(buf));
+            if (r <= 0 && !(r < 0 && (errno == EINTR || errno == EAGAIN)))
+                return 0; /* consoled closed it: the domain is gone */
+            if (r > 0) {
+                last_output = now_ms();
+                if (fd_write_all(STDOUT_FILENO, buf, (size_t)r) < 0)
+                    return 0; /* nobody reads our output any more */
+            }
+        }
+        if (n > 0 && in_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR))) {
+            ssize_t r = read(STDIN_FILENO, buf, sizeof(buf));
+            if (r <= 0 && !(r < 0 && errno == EINTR)) {
+                in_open = false; /* no more input; keep showing output */
+            } else if (r > 0) {
+                char *esc = memchr(buf, XL_CONSOLE_ESCAPE, (size_t)r);
+                size_t len = esc ? (size_t)(esc - buf) : (size_t)r;
+                if (len && fd_write_all(tty, buf, len) < 0)
+                    return 0;
+                if (esc)
+                    return 0;
+            }
+        }
+        uint64_t now = now_ms();
+        if (stopped && now - last_output >= DRAIN_QUIET_MS)
+            return 0;
+        if (!stopped && now >= next_check) {
+            next_check = now + STATE_POLL_MS;
+            if (!domain_running(rundir, domid)) {
+                stopped = true;
+                last_output = now;
+            }
+        }
+    }
+}
+
+int xl_console_attach(const char *rundir, uint32_t domid, const char *name)
+{
+    char *path = find_tty(rundir, domid, name);
+    if (!path)
+        return 1;
+    int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (tty < 0) {
+        xl_err("cannot open %s, the console of domain %u (%s): %s", path, domid, name,
+               strerror(errno));
+        free(path);
+        return 1;
+    }
+    free(path);
+    signal(SIGPIPE, SIG_IGN);
+    make_raw();
+    int rc = relay(tty, rundir, domid);
+    restore_tty();
+    close(tty);
+    if (rc < 0) {
+        xl_err("console of domain %u (%s): %s", domid, name, strerror(-rc));
+        return 1;
+    }
+    return 0;
+}
+
+int xl_console_after_create(const char *rundir, uint32_t domid, const char *name)
+{
+    char sock[4200];
+    struct xs_handle *xs = xl_consoled_running(rundir) ? xlxs_open(rundir, sock, sizeof(sock)) : NULL;
+    char *ring = xs ? read_key(xs, domid, "ring-ref") : NULL;
+    if (xs)
+        xs_close(xs);
+    if (ring) {
+        free(ring);
+        return xl_console_attach(rundir, domid, name);
+    }
+    int e = console_follow(rundir, domid, STDOUT_FILENO);
+    if (e < 0) {
+        xl_err("cannot follow the console of domain %u (%s): %s", domid, name, strerror(-e));
+        return 1;
+    }
+    return 0;
+}

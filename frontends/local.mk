@@ -36,6 +36,8 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/kernel/gnttab.c frontends/kernel/gnttab.h \
 	frontends/kernel/xenbus.c frontends/kernel/xenbus.h \
 	frontends/kernel/xenbus_dev.c frontends/kernel/xenbus_dev.h \
+	frontends/kernel/netfront.c frontends/kernel/netfront.h frontends/kernel/xen_ring.h \
+	frontends/kernel/ipstack.c frontends/kernel/ipstack.h \
 	frontends/kernel/page_alloc.c frontends/kernel/page_alloc.h \
 	frontends/kernel/guest_abi_ext.h \
 	frontends/kernel/main.c \
@@ -62,6 +64,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/grants.c \
 	frontends/tests/grant_probe.c \
 	frontends/tests/dom0_peer.c frontends/tests/dom0_peer.h \
+	frontends/tests/net.c frontends/tests/net_hostile.c frontends/tests/net_util.h \
 	frontends/tests/echo.c frontends/tests/grant_pool.c frontends/tests/wait_shutdown.c \
 	frontends/tests/xenbus.c frontends/tests/console.c
 

@@ -383,8 +383,57 @@ static int parse_disks(struct ctx *c)
     return 0;
 }
 
+/* vif=: each entry a spec, its devid its index unless devid= says. */
+static int parse_vifs(struct ctx *c)
+{
+    const char **specs;
+    size_t n;
+    int rc = xlcfg_get_string_list(c->cfg, "vif", &specs, &n);
+    if (rc == -ENOENT)
+        return 0;
+    if (rc < 0)
+        return fail(c, rc, "%s", xlcfg_error(c->cfg));
+    c->dc->vifs = calloc(n ? n : 1, sizeof(*c->dc->vifs));
+    if (!c->dc->vifs) {
+        free(specs);
+        return fail(c, -ENOMEM, "out of memory");
+    }
+    char at[300], msg[512];
+    where(c, "vif", at, sizeof(at));
+    for (size_t i = 0; i < n; i++) {
+        struct vif_spec *v = &c->dc->vifs[i];
+        if ((rc = vif_spec_parse(specs[i], v, msg, sizeof(msg))) < 0) {
+            fail(c, rc, "%s: vif %zu (\"%s\"): %s", at, i, specs[i], msg);
+            free(specs);
+            return rc;
+        }
+        c->dc->nvifs = i + 1;
+        if (v->devid < 0)
+            v->devid = (int32_t)i;
+        for (size_t j = 0; j < i; j++) {
+            struct vif_spec *o = &c->dc->vifs[j];
+            const char *what = o->devid == v->devid ? "devid"
+                               : memcmp(o->mac, v->mac, 6) == 0 ? "mac"
+                               : o->vifname && v->vifname && !strcmp(o->vifname, v->vifname)
+                                   ? "vifname"
+                                   : NULL;
+            if (what) {
+                fail(c, -EINVAL, "%s: vif %zu (\"%s\"): %s is the same as vif %zu's", at, i,
+                     specs[i], what, j);
+                free(specs);
+                return -EINVAL;
+            }
+        }
+    }
+    free(specs);
+    return 0;
+}
+
 void domain_config_free(struct domain_config *dc)
 {
+    for (size_t i = 0; i < dc->nvifs; i++)
+        vif_spec_free(&dc->vifs[i]);
+    free(dc->vifs);
     for (size_t i = 0; i < dc->ndisks; i++)
         disk_spec_free(&dc->disks[i]);
     free(dc->disks);
@@ -408,7 +457,8 @@ int domain_config_from_xlcfg(xlcfg *cfg, struct domain_config *dc, char *err, si
         (rc = parse_memory(&c)) < 0 || (rc = parse_vcpus(&c)) < 0 ||
         (rc = dup_str(&c, "kernel", &dc->kernel)) < 0 ||
         (rc = dup_str(&c, "ramdisk", &dc->ramdisk)) < 0 || (rc = parse_cmdline(&c)) < 0 ||
-        (rc = parse_actions(&c)) < 0 || (rc = parse_disks(&c)) < 0) {
+        (rc = parse_actions(&c)) < 0 || (rc = parse_disks(&c)) < 0 ||
+        (rc = parse_vifs(&c)) < 0) {
         domain_config_free(dc);
         return rc;
     }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "toolstack/disk_spec.h"
+#include "toolstack/vif_spec.h"
 #include "toolstack/xlcfg.h"
 
 /* on_poweroff= and friends, in xl.cfg(5)'s words. */
@@ -49,6 +50,9 @@ struct domain_config {
     /* disk=, in list order (xl-disk-configuration(5)). */
     struct disk_spec *disks;
     size_t ndisks;
+    /* vif=, in list order, each with its devid (xl-network-configuration(5)). */
+    struct vif_spec *vifs;
+    size_t nvifs;
     /* Things xl would warn about on stderr; the config is still usable. */
     char *warnings[DC_MAX_WARNINGS];
     int nwarnings;

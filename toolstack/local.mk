@@ -11,6 +11,7 @@ toolstack_libxlcfg_a_SOURCES = \
 	toolstack/xluuid.c toolstack/xluuid.h \
 	toolstack/domain_config.c toolstack/domain_config.h \
 	toolstack/disk_spec.c toolstack/disk_spec.h \
+	toolstack/vif_spec.c toolstack/vif_spec.h \
 	toolstack/domain_config_json.c toolstack/domain_config_json.h \
 	toolstack/json_util.c toolstack/json_util.h
 
@@ -38,6 +39,11 @@ toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxnhotplug.a dom0/libxenctl.a $
 	$(XENSTORE_LIBS)
 
 # Unit tests of the config parser and the domain config.
+check_PROGRAMS += tests/unit/test_vif_spec
+TESTS += tests/unit/test_vif_spec
+tests_unit_test_vif_spec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)
+tests_unit_test_vif_spec_SOURCES = tests/unit/test_vif_spec.c tests/unit/cfg_helpers.h
+tests_unit_test_vif_spec_LDADD = toolstack/libxlcfg.a $(YAJL_LIBS) $(CHECK_LIBS)
 check_PROGRAMS += tests/unit/test_disk_spec
 TESTS += tests/unit/test_disk_spec
 tests_unit_test_disk_spec_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)

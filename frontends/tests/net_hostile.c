@@ -1,0 +1,138 @@
+/*
+ * hostile-net: a guest that breaks the netif protocol on purpose, one
+ * class of bad transmit request at a time, and checks the backend's
+ * answer: each bad packet is answered NETIF_RSP_ERROR on every slot,
+ * after which a good packet still goes (the vif survived); finally the
+ * producer index jumps more than a ring ahead, which must disconnect
+ * this vif (backend state Closing). Prints
+ *   hostile-net: <case>: <what the backend answered>
+ * Dom0 checks that netback lives on and another guest's traffic too.
+ */
+#include <xen/errno.h>
+
+#include "kernel/console.h"
+#include "kernel/evtchn.h"
+#include "kernel/gnttab.h"
+#include "kernel/ipstack.h"
+#include "kernel/netfront.h"
+#include "kernel/page_alloc.h"
+#include "kernel/time.h"
+#include "kernel/xenbus_dev.h"
+#include "lib/kstring.h"
+#include "tests/net_util.h"
+#include "tests/registry.h"
+
+#define ANSWER_TIMEOUT_NS (20 * NS_PER_SEC)
+#define TOO_MANY_SLOTS (XEN_NETIF_NR_SLOTS_MIN + 2)
+
+static struct netfront nf;
+static struct ipstack st;
+
+/* One raw request on the tx ring, with an id of the netfront's pool. */
+static void put_req(grant_ref_t gref, uint16_t offset, uint16_t flags, uint16_t id,
+		    uint16_t size)
+{
+	netif_tx_request_t *r = RING_GET_REQUEST(&nf.tx, nf.tx.req_prod_pvt);
+	r->gref = gref;
+	r->offset = offset;
+	r->flags = flags;
+	r->id = id;
+	r->size = size;
+	nf.tx.req_prod_pvt++;
+}
+
+/* Pushes, then collects n responses; their statuses, or false on timeout. */
+static bool answers(unsigned n, int16_t *status)
+{
+	netfront_kick(&nf);
+	uint64_t until = time_now() + ANSWER_TIMEOUT_NS;
+	unsigned got = 0;
+	while (got < n && time_now() < until) {
+		RING_IDX prod = nf.tx.sring->rsp_prod;
+		xen_rmb();
+		for (; nf.tx.rsp_cons != prod && got < n; nf.tx.rsp_cons++)
+			status[got++] = RING_GET_RESPONSE(&nf.tx, nf.tx.rsp_cons)->status;
+		if (got < n) {
+			nf.tx.sring->rsp_event = nf.tx.rsp_cons + 1;
+			mb();
+			if (nf.tx.sring->rsp_prod == nf.tx.rsp_cons)
+				netfront_wait(&nf, 100 * NS_PER_MS);
+		}
+	}
+	return got == n;
+}
+
+static void expect_errors(struct test *t, const char *what, unsigned n)
+{
+	int16_t status[TOO_MANY_SLOTS];
+	if (!answers(n, status)) {
+		test_fail(t, "%s: no answer to all %u slots", what, n);
+		return;
+	}
+	unsigned errors = 0;
+	for (unsigned i = 0; i < n; i++)
+		errors += status[i] == NETIF_RSP_ERROR;
+	kprintf("hostile-net: %s: %u of %u slots answered NETIF_RSP_ERROR\n", what, errors, n);
+	CHECK_EQ(t, errors, n, "%s: error responses", what);
+}
+
+/* A good frame (an ARP request) right after: the vif still works. */
+static void expect_alive(struct test *t, const char *after)
+{
+	uint8_t *buf = nf.tx_buf[0];
+	memset(buf, 0, 60);
+	memset(buf, 0xff, 6);
+	memcpy(buf + 6, nf.mac, 6);
+	buf[12] = 0x08;
+	buf[13] = 0x06;
+	put_req(nf.tx_gref[0], 0, 0, 0, 60);
+	int16_t status;
+	if (!answers(1, &status))
+		test_fail(t, "after %s: a good packet got no answer", after);
+	else
+		CHECK_EQ(t, status, NETIF_RSP_OKAY, "after %s: a good packet's status", after);
+}
+
+static bool backend_closing(enum xenbus_state s)
+{
+	return s >= XenbusStateClosing || s == XenbusStateUnknown;
+}
+
+void test_hostile_net(struct test *t)
+{
+	if (!net_prepare(t) || net_open_vif(t, &nf, &st, 0) < 0)
+		return;
+	/* The pool's ids and grants are ours to abuse: nothing else sends. */
+	for (unsigned i = 0; i < TOO_MANY_SLOTS; i++)
+		put_req(nf.tx_gref[i], 0, i + 1 < TOO_MANY_SLOTS ? NETTXF_more_data : 0,
+			(uint16_t)i, i ? 100 : (uint16_t)(100 * TOO_MANY_SLOTS));
+	expect_errors(t, "too many slots", TOO_MANY_SLOTS);
+	expect_alive(t, "too many slots");
+
+	put_req(nf.tx_gref[1], 0, 0, 1, 5000);
+	expect_errors(t, "size over a page", 1);
+	expect_alive(t, "size over a page");
+
+	put_req(nf.tx_gref[1], 4000, 0, 1, 200);
+	expect_errors(t, "offset+size past the page", 1);
+	expect_alive(t, "offset+size past the page");
+
+	/* A ref this guest never granted. */
+	put_req(GNTTAB_NR_ENTRIES - 1, 0, 0, 1, 60);
+	expect_errors(t, "bad grant ref", 1);
+	expect_alive(t, "bad grant ref");
+
+	put_req(nf.tx_gref[1], 0, 0, 1, 10);
+	expect_errors(t, "size smaller than a header", 1);
+	expect_alive(t, "size smaller than a header");
+
+	/* The producer more than a ring ahead of what the backend took. */
+	mb();
+	nf.tx.sring->req_prod = nf.tx.req_prod_pvt + RING_SIZE(&nf.tx) + 5;
+	mb();
+	evtchn_send(nf.port);
+	long s = xenbus_dev_wait_other(&nf.dev, backend_closing, ANSWER_TIMEOUT_NS);
+	kprintf("hostile-net: producer a ring ahead: backend state %ld\n", s);
+	check(t, s == XenbusStateClosing || s == XenbusStateClosed,
+	      "producer a ring ahead: the backend stayed in state %ld", s);
+}

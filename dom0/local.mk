@@ -26,6 +26,8 @@ dist_xenolithscripts_SCRIPTS = dom0/scripts/block
 sbin_SCRIPTS = dom0/xenolith-commons
 systemdunitdir = $(prefix)/lib/systemd/system
 systemdunit_DATA = dom0/systemd/xenolithd.service dom0/systemd/xenolith-stored.service
+systemdunit_DATA += dom0/systemd/xenolith-consoled.service
+EXTRA_DIST += dom0/systemd/xenolith-consoled.service.in
 EXTRA_DIST += dom0/xenolith-commons.in dom0/systemd/xenolithd.service.in \
 	dom0/systemd/xenolith-stored.service.in
 CLEANFILES += $(sbin_SCRIPTS) $(systemdunit_DATA)
@@ -38,3 +40,5 @@ dom0/systemd/xenolithd.service: $(srcdir)/dom0/systemd/xenolithd.service.in
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolithd.service.in > $@
 dom0/systemd/xenolith-stored.service: $(srcdir)/dom0/systemd/xenolith-stored.service.in
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-stored.service.in > $@
+dom0/systemd/xenolith-consoled.service: $(srcdir)/dom0/systemd/xenolith-consoled.service.in
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-consoled.service.in > $@

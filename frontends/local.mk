@@ -39,6 +39,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/kernel/netfront.c frontends/kernel/netfront.h frontends/kernel/xen_ring.h \
 	frontends/kernel/ipstack.c frontends/kernel/ipstack.h \
 	frontends/kernel/page_alloc.c frontends/kernel/page_alloc.h \
+	frontends/kernel/balloon.c frontends/kernel/balloon.h \
 	frontends/kernel/guest_abi_ext.h \
 	frontends/kernel/main.c \
 	frontends/tests/runner.c frontends/tests/runner.h \

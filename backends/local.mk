@@ -77,3 +77,14 @@ backends_xenolith_netback_SOURCES = \
 	backends/netback/rate.c backends/netback/rate.h
 backends_xenolith_netback_LDADD = $(BACKEND_LIBS)
 dist_man_MANS += man/xenolith-netback.8
+
+# xenolith-blkback: vbd devices from raw files and block devices
+# (io_uring) and from VHD and LVM through the storage library.
+sbin_PROGRAMS += backends/xenolith-blkback
+backends_xenolith_blkback_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS) $(URING_CFLAGS)
+backends_xenolith_blkback_SOURCES = \
+	backends/blkback/blkback.h backends/blkback/main.c backends/blkback/vbd.c \
+	backends/blkback/ring.c backends/blkback/grants.c backends/blkback/io.c \
+	backends/blkback/journal.c
+backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS)
+dist_man_MANS += man/xenolith-blkback.8

@@ -67,7 +67,8 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/dom0_peer.c frontends/tests/dom0_peer.h \
 	frontends/tests/net.c frontends/tests/net_hostile.c frontends/tests/net_util.h \
 	frontends/tests/echo.c frontends/tests/grant_pool.c frontends/tests/wait_shutdown.c \
-	frontends/tests/xenbus.c frontends/tests/console.c
+	frontends/tests/xenbus.c frontends/tests/console.c \
+	frontends/tests/balloon.c frontends/tests/service.c
 
 # The interface version pins which layouts the Xen headers hand a guest;
 # a guest must never see the toolstack-only definitions.

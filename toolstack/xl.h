@@ -35,6 +35,11 @@ int main_unpause(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
 int main_sched_credit(int argc, char **argv);
+int main_mem_set(int argc, char **argv);
+int main_mem_max(int argc, char **argv);
+int main_vcpu_set(int argc, char **argv);
+int main_vcpu_list(int argc, char **argv);
+int main_rename(int argc, char **argv);
 int main_console(int argc, char **argv);
 /* Storage repositories (cmd_sr.c, cmd_vdi.c). */
 int main_sr_create(int argc, char **argv);

@@ -74,6 +74,24 @@ const struct xl_cmd xl_cmds[] = {
      "                         Relative CPU share, 1 to 65535 (default 256).\n"
      "  -c CAP, --cap=CAP      Most CPU the domain may use, in % of one CPU;\n"
      "                         0 means no cap.\n"},
+    {"mem-set", main_mem_set, "Set the current memory usage for a domain",
+     "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>",
+     "  -h, --help             Print this help.\n"
+     "  Sets memory/target; the guest's balloon driver gives memory back to the\n"
+     "  host or takes it again until it has that much. No unit means MiB.\n"},
+    {"mem-max", main_mem_max, "Set the maximum amount reservation for a domain",
+     "<Domain> <MemMB['b'[bytes]|'k'[KB]|'m'[MB]|'g'[GB]|'t'[TB]]>",
+     "  -h, --help             Print this help.\n"
+     "  Sets the most memory the hypervisor lets the domain have and\n"
+     "  memory/static-max. It may not go below memory/target.\n"},
+    {"vcpu-list", main_vcpu_list, "List the VCPUs for all/some domains", "[Domain, ...]",
+     "  -h, --help             Print this help.\n"},
+    {"vcpu-set", main_vcpu_set, "Set the number of active VCPUs allowed for the domain",
+     "[option] <Domain> <vCPUs>",
+     "  -h, --help             Print this help.\n"
+     "  -i, --ignore-host      Don't limit the vCPU based on the host CPU count\n"},
+    {"rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>",
+     "  -h, --help             Print this help.\n"},
     {"sr-create", main_sr_create, "Create a storage repository",
      "type=file name=NAME path=DIR | type=lvm name=NAME device=DEV",
      "  -h, --help             Print this help.\n"

@@ -205,11 +205,12 @@ static void step(struct xbb_dev *d)
         case XenbusStateInitialising:
         case XenbusStateInitWait:
             do_disconnect(d);
-            if (d->state != XenbusStateClosed)
+            /* Also when the toolstack's Closing landed over our Closed. */
+            if (d->state != XenbusStateClosed || stored != XenbusStateClosed)
                 xbb_set_state(d, XenbusStateClosed);
             break;
         default:
-            if (d->state != XenbusStateClosing) {
+            if (d->state != XenbusStateClosing || stored != XenbusStateClosing) {
                 do_disconnect(d);
                 xbb_set_state(d, XenbusStateClosing);
             }

@@ -168,6 +168,90 @@ unsigned smp_start(char *why, size_t len)
 	return up;
 }
 
+/* The vCPU goes down from its own work loop, so it stops at a known
+ * point holding nothing; VCPUOP_up later resumes it right there. */
+static void take_self_down(void *arg)
+{
+	struct percpu *c = this_cpu();
+
+	(void)arg;
+	c->online = false;
+	HYPERVISOR_vcpu_op(VCPUOP_down, c->id, NULL);
+	c->online = true;
+}
+
+static bool is_down(void *arg)
+{
+	unsigned cpu = (unsigned)(uintptr_t)arg;
+
+	return HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu, NULL) == 0;
+}
+
+bool smp_cpu_up(unsigned cpu, char *why, size_t len)
+{
+	struct percpu *c = &percpu[cpu];
+	long rc;
+
+	why[0] = '\0';
+	if (cpu == 0 || cpu >= smp_usable_vcpus()) {
+		ksnprintf(why, len, "no vCPU %u to bring up", cpu);
+		return false;
+	}
+	if (HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu, NULL) == 1)
+		return true;
+	if (c->boots) {
+		/* It took itself down in take_self_down: resume it. */
+		rc = HYPERVISOR_vcpu_op(VCPUOP_up, cpu, NULL);
+		if (rc) {
+			ksnprintf(why, len, "VCPUOP_up(%u): %ld", cpu, rc);
+			return false;
+		}
+	} else {
+		struct vcpu_hvm_context ctx;
+
+		c->id = cpu;
+		c->vi = &HYPERVISOR_shared_info->vcpu_info[cpu];
+		rc = smp_bind_kernel_ports(cpu);
+		if (!rc) {
+			smp_fill_context(cpu, &ctx);
+			rc = HYPERVISOR_vcpu_op(VCPUOP_initialise, cpu, &ctx);
+		}
+		if (!rc) {
+			c->work_from = this_cpu_id();
+			rc = HYPERVISOR_vcpu_op(VCPUOP_up, cpu, NULL);
+		}
+		if (rc) {
+			ksnprintf(why, len, "starting vCPU %u: %ld", cpu, rc);
+			return false;
+		}
+	}
+	if (!wait_for(online, c, ONLINE_TIMEOUT_NS)) {
+		ksnprintf(why, len, "vCPU %u did not come up in 5 s", cpu);
+		return false;
+	}
+	return true;
+}
+
+bool smp_cpu_down(unsigned cpu, char *why, size_t len)
+{
+	why[0] = '\0';
+	if (cpu == 0 || cpu >= smp_usable_vcpus()) {
+		ksnprintf(why, len, "vCPU %u cannot be taken down", cpu);
+		return false;
+	}
+	if (HYPERVISOR_vcpu_op(VCPUOP_is_up, cpu, NULL) != 1)
+		return true;
+	if (!smp_call_post(cpu, take_self_down, NULL)) {
+		ksnprintf(why, len, "vCPU %u is busy", cpu);
+		return false;
+	}
+	if (!wait_for(is_down, (void *)(uintptr_t)cpu, ONLINE_TIMEOUT_NS)) {
+		ksnprintf(why, len, "vCPU %u did not go down in 5 s", cpu);
+		return false;
+	}
+	return true;
+}
+
 bool smp_call_post(unsigned cpu, void (*fn)(void *arg), void *arg)
 {
 	struct percpu *c = &percpu[cpu];

@@ -31,6 +31,11 @@ void smp_fill_context(unsigned cpu, struct vcpu_hvm_context *ctx);
  * why[] and stops there. */
 unsigned smp_start(char *why, size_t len);
 
+/* vCPU hotplug (from vCPU 0): bring one secondary up, first time or
+ * again, or have it take itself down. False with the reason in why[]. */
+bool smp_cpu_up(unsigned cpu, char *why, size_t len);
+bool smp_cpu_down(unsigned cpu, char *why, size_t len);
+
 /* Bind cpu's VIRQ_TIMER and call port (from any vCPU). */
 long smp_bind_kernel_ports(unsigned cpu);
 

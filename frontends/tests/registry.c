@@ -27,6 +27,8 @@ static const struct test_case tests[] = {
 	{ "console", test_console },
 	{ "console-flood", test_console_flood },
 	{ "console-hostile", test_console_hostile },
+	{ "balloon", test_balloon },
+	{ "service", test_service },
 };
 
 const struct test_case *test_find(const char *name, size_t len)

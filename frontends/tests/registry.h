@@ -38,5 +38,7 @@ void test_hostile_net(struct test *t);
 void test_console(struct test *t);
 void test_console_flood(struct test *t);
 void test_console_hostile(struct test *t);
+void test_balloon(struct test *t);
+void test_service(struct test *t);
 
 #endif

@@ -1,0 +1,71 @@
+#!/bin/bash
+# Ballooning end to end: xl mem-set shrinks a guest that has touched its
+# memory, the host gets the memory back (the domain's memory file has
+# fewer blocks), and grows it again; xl mem-max moves the limit; the
+# refusals name the domain and the reason; the in-guest balloon test.
+. "$(dirname "$0")/xenstored.bash"
+start_stack
+
+# KiB of the domain's memory file that the host really backs.
+backed_kib() {
+    local fd
+    fd=$(find "/proc/$DAEMON_PID/fd" -lname "/memfd:xenolith-dom$1 *" -print -quit)
+    [ -n "$fd" ] || fail "no memory file of domain $1 among xenolithd's fds"
+    echo $(($(stat -L -c %b "$fd") * $(stat -L -c %B "$fd") / 1024))
+}
+
+# wait_console DOMID TEXT [N]: until the console has N lines with TEXT.
+wait_console() {
+    for _ in $(seq 600); do
+        [ "$(console_of "$1" | grep -cF -- "$2")" -ge "${3:-1}" ] && return 0
+        sleep 0.1
+    done
+    fail "console of domain $1 never said '$2'; it says: $(console_of "$1" | tail -n 20)"
+}
+
+b=$(create_guest inguest balloon 'memory = 32')
+expect_end "$b" s poweroff >/dev/null
+expect_console "$b" "guest-test balloon: ok"
+"$XL" destroy inguest
+
+a=$(create_guest bal "service fill=24" 'memory = 64')
+wait_console "$a" "service: ready"
+wait_console "$a" "balloon: target 65536 KiB, now 65536 KiB"
+before=$(backed_kib "$a")
+[ "$before" -ge $((24 * 1024)) ] || fail "the guest filled 24 MiB but only $before KiB are backed"
+
+"$XL" mem-set bal 24m || fail "xl mem-set bal 24m failed"
+wait_console "$a" "balloon: target 24576 KiB, now 24576 KiB"
+expect_out "memory/target" 24576 xenstore-read "/local/domain/$a/memory/target"
+"$XL" list bal | grep -qE "^bal +$a +24 " || fail "xl list does not show 24 MiB: $("$XL" list bal)"
+after=$(backed_kib "$a")
+note "memory file backed: $before KiB before, $after KiB after ballooning to 24 MiB"
+[ $((before - after)) -ge $((16 * 1024)) ] ||
+    fail "ballooning 40 MiB out gave only $((before - after)) KiB back to the host"
+
+"$XL" mem-set bal 65536k || fail "xl mem-set bal 65536k failed"
+wait_console "$a" "balloon: target 65536 KiB, now 65536 KiB" 2
+"$XL" list bal | grep -qE "^bal +$a +64 " || fail "xl list does not show 64 MiB again: $("$XL" list bal)"
+
+# Refusals, each naming the domain and why.
+out=$("$XL" mem-set bal 128 2>&1) && fail "xl mem-set above the maximum succeeded"
+echo "$out" | grep -q "domain $a (bal).*above its maximum of 65536 KiB" || fail "unexpected refusal: $out"
+out=$("$XL" mem-max bal 32m 2>&1) && fail "xl mem-max below the target succeeded"
+echo "$out" | grep -q "domain $a (bal).*below its memory target of 65536 KiB" || fail "unexpected refusal: $out"
+out=$("$XL" mem-set bal 12x 2>&1) && fail "xl mem-set with a bad size succeeded"
+echo "$out" | grep -q "invalid memory size: 12x" || fail "unexpected refusal: $out"
+out=$("$XL" mem-set nosuch 12m 2>&1) && fail "xl mem-set of a missing domain succeeded"
+echo "$out" | grep -q "nosuch" || fail "the missing domain is not named: $out"
+out=$("$XL" mem-set Domain-0 1g 2>&1) && fail "xl mem-set Domain-0 succeeded"
+
+# A higher maximum: the hypervisor's and memory/static-max.
+"$XL" mem-max bal 96m || fail "xl mem-max bal 96m failed"
+expect_out "memory/static-max" 98304 xenstore-read "/local/domain/$a/memory/static-max"
+"$XL" list -l bal | grep -q '"maxmem": *96' || fail "xl list -l does not show maxmem 96"
+# The guest has no RAM beyond its memory map to grow into: it says so.
+"$XL" mem-set bal 80m || fail "xl mem-set bal 80m failed"
+wait_console "$a" "balloon: target 81920 KiB, now 65536 KiB"
+
+"$XL" shutdown -w bal || fail "xl shutdown bal failed"
+expect_console "$a" "service: poweroff requested"
+exit 0

@@ -1,0 +1,94 @@
+/* xl rename: a new name in xenolithd and in XenStore
+ * (/local/domain/<id>/name and /vm/<uuid>/name), as libxl renames. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "toolstack/xl.h"
+#include "toolstack/xl_util.h"
+#include "toolstack/xs_domain.h"
+
+#define TXN_ATTEMPTS 5
+
+static bool write_names(struct xs_handle *xsh, uint32_t domid, const char *name)
+{
+    char path[96];
+    snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xsh);
+        if (t == XBT_NULL)
+            return false;
+        unsigned len;
+        char *vm = xs_read(xsh, t, path, &len);
+        char dom_name[96], vm_name[256];
+        snprintf(dom_name, sizeof(dom_name), "/local/domain/%u/name", domid);
+        bool ok = xs_write(xsh, t, dom_name, name, (unsigned)strlen(name));
+        if (ok && vm && vm[0]) {
+            snprintf(vm_name, sizeof(vm_name), "%s/name", vm);
+            ok = xs_write(xsh, t, vm_name, name, (unsigned)strlen(name));
+        }
+        free(vm);
+        if (!ok) {
+            xs_transaction_end(xsh, t, true);
+            return false;
+        }
+        if (xs_transaction_end(xsh, t, false))
+            return true;
+        if (errno != EAGAIN)
+            return false;
+    }
+    return false;
+}
+
+int main_rename(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
+    int opt, rc = 0;
+    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
+        if (opt == XL_OPT_EXIT)
+            return rc;
+    if ((rc = xl_need_args(argc, argv, 2)))
+        return rc;
+    const char *name = argv[optind + 1];
+    if (!name[0] || xl_is_domid(name)) {
+        xl_err("cannot rename domain %s to '%s': a name must not be empty or all digits "
+               "(it would read as a domain id)", argv[optind], name);
+        return 1;
+    }
+    xenctl *xc = xl_open();
+    if (!xc)
+        return 1;
+    struct privcmd_dominfo info;
+    struct xs_handle *xsh = NULL;
+    rc = 1;
+    if (xl_find_domain(xc, argv[optind], &info) < 0)
+        goto out;
+    if (info.domid == 0) {
+        xl_err("cannot rename Domain-0");
+        goto out;
+    }
+    char old[PRIVCMD_NAME_LEN];
+    snprintf(old, sizeof(old), "%s", info.name);
+    if (xenctl_domain_rename(xc, info.domid, name) < 0) {
+        xl_err("cannot rename domain %u (%s) to '%s': %s", info.domid, old, name,
+               xenctl_error(xc));
+        goto out;
+    }
+    char sock[4200];
+    xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
+    if (xsh && !write_names(xsh, info.domid, name)) {
+        xl_err("domain %u is now '%s' but its XenStore name could not be updated: %s; "
+               "renaming it back", info.domid, name, strerror(errno));
+        xenctl_domain_rename(xc, info.domid, old);
+        goto out;
+    }
+    rc = 0;
+out:
+    if (xsh)
+        xs_close(xsh);
+    xenctl_close(xc);
+    return rc;
+}

@@ -1,0 +1,164 @@
+/* xl vcpu-set and xl vcpu-list: vCPU hotplug through
+ * cpu/<n>/availability, and the hypervisor's view of each vCPU. */
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "toolstack/xl.h"
+#include "toolstack/xl_util.h"
+#include "toolstack/xs_domain.h"
+
+#define TXN_ATTEMPTS 5
+
+/* Every availability key in one transaction, so the guest sees the new
+ * count at once rather than each step on the way. */
+static bool write_availability(struct xs_handle *xsh, uint32_t domid, unsigned max, unsigned n)
+{
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xsh);
+        if (t == XBT_NULL)
+            return false;
+        bool ok = true;
+        for (unsigned i = 0; ok && i < max; i++) {
+            char path[96];
+            const char *v = i < n ? "online" : "offline";
+            snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability", domid, i);
+            ok = xs_write(xsh, t, path, v, (unsigned)strlen(v));
+        }
+        if (!ok) {
+            xs_transaction_end(xsh, t, true);
+            return false;
+        }
+        if (xs_transaction_end(xsh, t, false))
+            return true;
+        if (errno != EAGAIN)
+            return false;
+    }
+    return false;
+}
+
+int main_vcpu_set(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ignore-host", 0, NULL, 'i'}, {"help", 0, NULL, 'h'}, {0}};
+    int opt, rc = 0;
+    bool check_host = true;
+    while ((opt = xl_getopt(argc, argv, "ih", opts, &rc)) != -1) {
+        if (opt == XL_OPT_EXIT)
+            return rc;
+        if (opt == 'i')
+            check_host = false;
+    }
+    if ((rc = xl_need_args(argc, argv, 2)))
+        return rc;
+    const char *count = argv[optind + 1];
+    char *end;
+    unsigned long n = strtoul(count, &end, 10);
+    if (end == count || *end || count[0] == '-') {
+        xl_err("invalid number of vCPUs: %s", count);
+        return 1;
+    }
+    xenctl *xc = xl_open();
+    if (!xc)
+        return 1;
+    struct privcmd_dominfo info;
+    struct privcmd_hostinfo host;
+    struct xs_handle *xsh = NULL;
+    rc = 1;
+    if (xl_find_domain(xc, argv[optind], &info) < 0)
+        goto out;
+    if (info.domid == 0) {
+        xl_err("cannot change the vCPUs of Domain-0: they are the host's CPUs");
+        goto out;
+    }
+    if (n < 1 || n > info.vcpus) {
+        xl_err("cannot set domain %u (%s) to %lu vCPUs: it has 1 to %u (maxvcpus)", info.domid,
+               info.name, n, info.vcpus);
+        goto out;
+    }
+    if (check_host && xenctl_host_info(xc, &host) == 0 && n > info.vcpus_online &&
+        n > host.nr_cpus) {
+        xl_err("You are overcommmitting! You have %u physical CPUs and want %lu vCPUs! "
+               "Aborting, use --ignore-host to continue", host.nr_cpus, n);
+        goto out;
+    }
+    char sock[4200];
+    xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
+    if (!xsh) {
+        xl_err("cannot reach xenolith-stored at %s to set the vCPUs of domain %u (%s)", sock,
+               info.domid, info.name);
+        goto out;
+    }
+    if (!write_availability(xsh, info.domid, info.vcpus, (unsigned)n)) {
+        xl_err("cannot set domain %u (%s) to %lu vCPUs: writing cpu/*/availability: %s",
+               info.domid, info.name, n, strerror(errno));
+        goto out;
+    }
+    rc = 0;
+out:
+    if (xsh)
+        xs_close(xsh);
+    xenctl_close(xc);
+    return rc;
+}
+
+static void print_vcpus(xenctl *xc, const struct privcmd_dominfo *d)
+{
+    struct privcmd_vcpuinfo *v;
+    size_t n;
+    if (xenctl_vcpu_list(xc, d->domid, &v, &n) < 0) {
+        xl_err("cannot list the vCPUs of domain %u (%s): %s", d->domid, d->name,
+               xenctl_error(xc));
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        printf("%-32s %5u %5u", d->name, d->domid, v[i].vcpu);
+        if (!v[i].online || v[i].cpu < 0)
+            printf("%5c %3c%c%c ", '-', '-', '-', v[i].online ? '-' : 'p');
+        else
+            printf("%5d %3c%c- ", v[i].cpu, v[i].blocked ? '-' : 'r', v[i].blocked ? 'b' : '-');
+        printf("%9.1f  all / all\n", (double)v[i].cpu_time_ns / 1e9);
+    }
+    free(v);
+}
+
+int main_vcpu_list(int argc, char **argv)
+{
+    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
+    int opt, rc = 0;
+    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
+        if (opt == XL_OPT_EXIT)
+            return rc;
+    xenctl *xc = xl_open();
+    if (!xc)
+        return 1;
+    printf("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
+           "Affinity (Hard / Soft)");
+    if (optind == argc) {
+        struct privcmd_dominfo *list;
+        size_t n;
+        if (xenctl_domain_list(xc, &list, &n) < 0) {
+            xl_err("cannot list domains: %s", xenctl_error(xc));
+            xenctl_close(xc);
+            return 1;
+        }
+        /* Domain-0's vCPUs are the host's CPUs, which xenolithd does not
+         * run; the guests follow. */
+        for (size_t i = 0; i < n; i++)
+            if (list[i].domid != 0)
+                print_vcpus(xc, &list[i]);
+        free(list);
+    }
+    for (int a = optind; a < argc; a++) {
+        struct privcmd_dominfo info;
+        if (xl_find_domain(xc, argv[a], &info) < 0)
+            rc = 1;
+        else if (info.domid != 0)
+            print_vcpus(xc, &info);
+    }
+    xenctl_close(xc);
+    return rc;
+}

@@ -23,6 +23,7 @@ toolstack_xl_SOURCES = \
 	toolstack/cmd_mem.c toolstack/cmd_vcpu.c toolstack/cmd_rename.c \
 	toolstack/xl_util.c toolstack/xl_util.h \
 	toolstack/cmd_create.c \
+	toolstack/cmd_network.c toolstack/cmd_network.h \
 	toolstack/cmd_list.c \
 	toolstack/cmd_destroy.c \
 	toolstack/cmd_info.c \

@@ -35,6 +35,10 @@ int main_unpause(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
 int main_sched_credit(int argc, char **argv);
+/* vifs (cmd_network.c). */
+int main_network_attach(int argc, char **argv);
+int main_network_detach(int argc, char **argv);
+int main_network_list(int argc, char **argv);
 int main_mem_set(int argc, char **argv);
 int main_mem_max(int argc, char **argv);
 int main_vcpu_set(int argc, char **argv);

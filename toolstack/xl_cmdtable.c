@@ -92,6 +92,15 @@ const struct xl_cmd xl_cmds[] = {
      "  -i, --ignore-host      Don't limit the vCPU based on the host CPU count\n"},
     {"rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>",
      "  -h, --help             Print this help.\n"},
+    {"network-attach", main_network_attach, "Create a new virtual network device",
+     "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] "
+     "[backend=<BackDomain>] [vifname=<name>] [rate=<rate>] [model=<model>] [mtu=<mtu>]",
+     "  -h, --help             Print this help.\n"
+     "  The arguments after the domain make one vif spec (xl.cfg(5), vif=).\n"},
+    {"network-list", main_network_list, "List virtual network interfaces for a domain",
+     "<Domain(s)>", "  -h, --help             Print this help.\n"},
+    {"network-detach", main_network_detach, "Destroy a domain's virtual network device",
+     "<Domain> <DevId|mac>", "  -h, --help             Print this help.\n"},
     {"sr-create", main_sr_create, "Create a storage repository",
      "type=file name=NAME path=DIR | type=lvm name=NAME device=DEV",
      "  -h, --help             Print this help.\n"

@@ -11,6 +11,7 @@
 
 #include "include/xen_public.h"
 
+#include "toolstack/device.h"
 #include "toolstack/xl_console.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xluuid.h"
@@ -221,6 +222,11 @@ int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log)
     struct xs_handle *h = xlxs_open(rundir, sock, sizeof(sock));
     if (!h)
         return 0; /* no XenStore, nothing of the domain's in it */
+    /* Its devices first, so their backends and hotplug scripts let go
+     * (a vif's tap leaves its bridge) before the domain's entries go. */
+    char derr[512];
+    if (xldev_remove_all(h, domid, derr, sizeof(derr)) > 0 && log)
+        fprintf(log, "removing the devices of domain %u: %s\n", domid, derr);
     char dom[64];
     snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
     char vmkey[80];

@@ -57,14 +57,23 @@ void consoled_scan(struct consoled *cd)
         return;
     }
     static bool live[DOMID_FIRST_RESERVED];
+    /* When each console's domain was created: an id seen again with
+     * another time is a new domain, whose console is not the old one. */
+    static uint64_t created[DOMID_FIRST_RESERVED];
     memset(live, 0, sizeof(live));
     for (size_t i = 0; i < n; i++) {
         uint32_t id = list[i].domid;
         if (id == 0 || id >= DOMID_FIRST_RESERVED || list[i].state == PRIVCMD_STATE_DYING)
             continue;
+        if (cd->by_id[id] && created[id] != list[i].create_time_ns) {
+            cons_dom_close(cd->by_id[id]);
+            cd->by_id[id] = NULL;
+        }
         live[id] = true;
-        if (!cd->by_id[id])
+        if (!cd->by_id[id]) {
             attach(cd, &list[i]);
+            created[id] = list[i].create_time_ns;
+        }
     }
     free(list);
     for (uint32_t id = 1; id < DOMID_FIRST_RESERVED; id++) {

@@ -129,7 +129,18 @@ grep -qF "wait-shutdown: poweroff requested" "$RUNDIR/console/guest-c-wait.log" 
 consoled_alive
 note "consoles of destroyed domains closed; c-wait (domain $wait_id) still served"
 
-# 6. Errors name the domain and the reason.
+# 6. xl create -c attaches to the new domain's pty from its first line
+# and ends with the domain.
+out4="$RUNDIR/create-c.out"
+cfg=$(write_cfg c-create cpuid)
+timeout 60 "$XL" create -c "$cfg" </dev/null >"$out4" 2>&1 || fail "xl create -c failed: $(cat "$out4")"
+grep -qF "xenolith-guest: booting" "$out4" || fail "xl create -c missed the first line: $(cat "$out4")"
+grep -qF "guest-tests: 1 passed, 0 failed" "$out4" || fail "xl create -c missed the last line: $(cat "$out4")"
+create_id=$("$XL" domid c-create)
+grep -qF "domain $create_id (c-create): console on" "$CONSOLED_LOG" ||
+    fail "xl create -c did not go through consoled's pty"
+
+# 7. Errors name the domain and the reason.
 err=$("$XL" console no-such-domain 2>&1) && fail "xl console of a missing domain succeeded"
 echo "$err" | grep -qF "domain 'no-such-domain' does not exist" || fail "unexpected error: $err"
 err=$("$XL" console -t serial c-flood 2>&1) && fail "xl console -t serial succeeded"
@@ -145,4 +156,20 @@ expect_end "$nocon" s poweroff >/dev/null
 xenstore-read "/local/domain/$nocon/console/ring-ref" >/dev/null 2>&1 &&
     fail "a domain created without consoled got a console ring"
 grep -qF "guest-tests: 1 passed" "$RUNDIR/log/console-$nocon.log" || fail "c-nocon did not run"
+
+# 8. A consoled started again takes up the consoles of the domains there
+# (not c-nocon's: it has none, and xl console says so).
+start_client "$CONSOLED_LOG.2" "$CONSOLED" -F --rundir "$RUNDIR" --log-max "$LOG_MAX"
+CONSOLED_PID=${CLIENT_PIDS[-1]}
+CONSOLED_LOG="$CONSOLED_LOG.2"
+wait_text "$CONSOLED_LOG" "domain $flood_id (c-flood): console on" 10 ||
+    fail "a restarted consoled did not take up c-flood's console: $(cat "$CONSOLED_LOG")"
+for _ in $(seq 100); do
+    [ -s "$RUNDIR/xenolith-consoled.pid" ] && break
+    sleep 0.05
+done
+err=$("$XL" console c-nocon 2>&1) && fail "xl console of a domain without a console succeeded"
+echo "$err" | grep -qF "domain $nocon (c-nocon) has no console: it was created while xenolith-consoled was not running" ||
+    fail "unexpected error for a domain without a console: $err"
+consoled_alive
 exit 0

@@ -11,6 +11,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "toolstack/cmd_block.h"
 #include "toolstack/cmd_network.h"
 #include "toolstack/console_follow.h"
 #include "toolstack/domain_config.h"
@@ -197,6 +198,12 @@ static int build(xenctl *xc, const struct create_opts *o, const struct domain_co
     bool introduced = false;
     if (setup_xenstore(xc, domid, dc, &introduced) < 0) {
         undo(xc, domid);
+        return -1;
+    }
+    if (xl_disks_setup(xenctl_rundir(xc), domid, dc) < 0) {
+        undo(xc, domid);
+        if (introduced)
+            xlxs_domain_teardown(xenctl_rundir(xc), domid, stderr);
         return -1;
     }
     if (xl_vifs_setup(xenctl_rundir(xc), domid, dc) < 0) {

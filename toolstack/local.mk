@@ -35,7 +35,8 @@ toolstack_xl_SOURCES = \
 	toolstack/userdata.c toolstack/userdata.h \
 	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h \
 	toolstack/xs_domain.c toolstack/xs_domain.h \
-	toolstack/device.c toolstack/device.h
+	toolstack/device.c toolstack/device.h \
+	toolstack/cmd_block.c toolstack/cmd_block.h
 toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxnhotplug.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) \
 	$(XENSTORE_LIBS)
 

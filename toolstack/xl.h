@@ -35,6 +35,10 @@ int main_unpause(int argc, char **argv);
 int main_uptime(int argc, char **argv);
 int main_dmesg(int argc, char **argv);
 int main_sched_credit(int argc, char **argv);
+/* vbds (cmd_block.c). */
+int main_block_attach(int argc, char **argv);
+int main_block_detach(int argc, char **argv);
+int main_block_list(int argc, char **argv);
 /* vifs (cmd_network.c). */
 int main_network_attach(int argc, char **argv);
 int main_network_detach(int argc, char **argv);

@@ -92,6 +92,18 @@ const struct xl_cmd xl_cmds[] = {
      "  -i, --ignore-host      Don't limit the vCPU based on the host CPU count\n"},
     {"rename", main_rename, "Rename a domain", "<Domain> <NewDomainName>",
      "  -h, --help             Print this help.\n"},
+    {"block-attach", main_block_attach, "Create a new virtual block device",
+     "<Domain> <disk-spec-component(s)>...",
+     "  -h, --help             Print this help.\n"
+     "  The arguments after the domain make one disk spec\n"
+     "  (xl-disk-configuration(5)), joined with commas.\n"},
+    {"block-list", main_block_list, "List virtual block devices for a domain", "<Domain(s)>",
+     "  -h, --help             Print this help.\n"},
+    {"block-detach", main_block_detach, "Destroy a domain's virtual block device",
+     "[options] <Domain> <DevId>",
+     "  -h, --help             Print this help.\n"
+     "  -f, --force            Do not wait for the guest to close the device.\n"
+     "  DevId is a vdev (xvdb) or its number (51728).\n"},
     {"network-attach", main_network_attach, "Create a new virtual network device",
      "<Domain> [type=<type>] [mac=<mac>] [bridge=<bridge>] [ip=<ip>] [script=<script>] "
      "[backend=<BackDomain>] [vifname=<name>] [rate=<rate>] [model=<model>] [mtu=<mtu>]",

@@ -75,6 +75,7 @@ demo() {
     local rundir=${XENOLITH_RUNDIR:-/run/xenolith} started=
     export XENOLITH_RUNDIR="$rundir" XENOLITHD="$TOP/build/hypervisor/xenolithd"
     export XENOLITH_STORED="$TOP/build/xenstore-like/xenolith-stored"
+    export XENOLITH_CONSOLED="$TOP/build/backends/xenolith-consoled"
     if ! build/dom0/xenolith-commons status >/dev/null; then
         say "xenolith-commons start (rundir $rundir)"
         build/dom0/xenolith-commons start || return 1

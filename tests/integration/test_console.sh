@@ -90,6 +90,16 @@ out2="$RUNDIR/console-detach.out"
 printf 'x\035' | timeout 20 "$XL" console c-wait >"$out2" 2>&1 || fail "Ctrl-] did not detach with 0: $(cat "$out2")"
 grep -qF "wait-shutdown: ready" "$out2" || fail "xl console showed nothing before the detach: $(cat "$out2")"
 "$XL" list c-wait >/dev/null || fail "domain c-wait is gone after a detach"
+# On a terminal (script(1) gives xl one): raw while attached, Ctrl-]
+# detaches, and the terminal's modes are back afterwards.
+if command -v script >/dev/null; then
+    out5="$RUNDIR/console-tty.out"
+    (sleep 1; printf '\035') | timeout 20 script -qec "'$XL' console c-wait; stty -a" /dev/null >"$out5" 2>&1 ||
+        fail "xl console on a terminal did not detach with 0: $(cat "$out5")"
+    grep -qE '(^| )icanon( |;|$)' "$out5" || fail "xl console left the terminal raw: $(cat "$out5")"
+else
+    note "no script(1): the terminal mode of xl console is not tested"
+fi
 
 # 3. A flood: the log rotates at the cap and keeps the newest output.
 flood_id=$(create_guest c-flood console-flood)

@@ -55,8 +55,12 @@ start_stack() {
     mkdir -p "$RUNDIR/log"
     STORED_LOG="$RUNDIR/log/xenolith-stored.out.log"
     launch_stored "$STORED_LOG" "$@"
-    grep -q "connected to xenolithd" "$STORED_LOG" ||
-        fail "xenolith-stored did not reach xenolithd: $(cat "$STORED_LOG")"
+    # The socket listens a moment before the daemon reaches xenolithd.
+    for _ in $(seq 100); do
+        grep -q "connected to xenolithd" "$STORED_LOG" && return 0
+        sleep 0.05
+    done
+    fail "xenolith-stored did not reach xenolithd: $(cat "$STORED_LOG")"
 }
 
 stored_alive() {

@@ -88,3 +88,7 @@ backends_xenolith_blkback_SOURCES = \
 	backends/blkback/journal.c
 backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS)
 dist_man_MANS += man/xenolith-blkback.8
+
+# The Dom0 end of the network tests and benchmark (ping, UDP echo, sink).
+noinst_PROGRAMS += backends/xenolith-netprobe
+backends_xenolith_netprobe_SOURCES = backends/netback/netprobe.c

@@ -1,0 +1,67 @@
+#!/bin/bash
+# Networking end to end, in a private namespace with a bridge: two guests
+# (test=net) with a vif each; Dom0 pings one and exchanges UDP with its
+# echo service; the second pings the first across the bridge; a vif
+# attached to the running guest answers and goes again on detach (its tap
+# with it); xenolith-netback killed with SIGKILL is started again and
+# traffic resumes on the same rings; network-list shows what xl list's
+# peers expect.
+. "$(dirname "$0")/net.bash"
+start_net
+
+A=$(net_guest na net 10.99.0.2)
+B=$(net_guest nb net 10.99.0.3 'extra = "test=net net_ping=10.99.0.2"')
+wait_console "$A" "net: serving"
+wait_console "$B" "net: serving"
+expect_console "$A" "net: vif 0 connected mac 00:16:3e:"
+[ -d "/sys/class/net/vif$A.0" ] && fail "tap vif$A.0 leaked into the host's namespace"
+in_ns test -d "/sys/class/net/vif$A.0/brport" || fail "tap vif$A.0 is not on bridge $BR"
+[ "$(in_ns cat "/sys/class/net/vif$A.0/brport/bridge/uevent" | sed -n 's/^INTERFACE=//p')" = "$BR" ] ||
+    fail "tap vif$A.0 is on another bridge"
+
+out=$(in_ns "$PROBE" ping 10.99.0.2 3 10000) || fail "Dom0 ping of guest $A: $out"
+note "$out"
+out=$(in_ns "$PROBE" udp 10.99.0.2 7 3 10000) || fail "UDP echo from guest $A: $out"
+note "$out"
+wait_console "$B" "net: ping 10.99.0.2: reply"
+
+list=$("$XL" network-list na) || fail "xl network-list na failed"
+echo "$list" | head -n 1 | grep -qE '^Idx BE Mac Addr\. +handle state evt-ch +tx-/rx-ring-ref BE-path' ||
+    fail "network-list header: $list"
+echo "$list" | grep -qE "^0 +0 +00:16:3e:..:..:.. +0 +4 +[0-9]+ +[0-9]+/[0-9]+ +/local/domain/0/backend/vif/$A/0" ||
+    fail "network-list row for vif 0: $list"
+
+# Hot-plug: the guest connects the new vif and answers on its address.
+in_ns "$XL" network-attach na bridge="$BR" ip=10.99.0.12 >"$RUNDIR/attach.out" 2>&1 ||
+    fail "network-attach: $(cat "$RUNDIR/attach.out")"
+wait_console "$A" "net: vif 1 connected"
+out=$(in_ns "$PROBE" ping 10.99.0.12 2 10000) || fail "ping of the attached vif: $out"
+[ "$("$XL" network-list na | grep -c "/backend/vif/$A/")" = 2 ] || fail "network-list after attach: $("$XL" network-list na)"
+in_ns "$XL" network-detach na 1 >"$RUNDIR/detach.out" 2>&1 ||
+    fail "network-detach: $(cat "$RUNDIR/detach.out")"
+wait_console "$A" "net: vif 1 closed"
+in_ns test -e "/sys/class/net/vif$A.1" && fail "tap vif$A.1 outlived network-detach"
+[ "$("$XL" network-list na | grep -c "/backend/vif/$A/")" = 1 ] || fail "network-list after detach: $("$XL" network-list na)"
+in_ns "$XL" network-detach na 1 >/dev/null 2>&1 && fail "a second detach of vif 1 succeeded"
+
+# A dead netback: the taps stay, a new one picks the rings up again.
+kill -KILL "$NB_PID"
+wait "$NB_PID" 2>/dev/null
+NB_PID=
+in_ns test -d "/sys/class/net/vif$A.0/brport" || fail "tap vif$A.0 left the bridge when netback died"
+launch_netback
+out=$(in_ns "$PROBE" ping 10.99.0.2 3 10000) || fail "ping after netback's restart: $out"
+out=$(in_ns "$PROBE" udp 10.99.0.3 7 2 10000) || fail "UDP to guest $B after netback's restart: $out"
+grep -q "vif $A/0: reconnected" "$RUNDIR/log/netback.out" || fail "netback did not say it reconnected vif $A/0"
+
+# Both guests stop when asked, having served.
+"$XL" shutdown na >/dev/null 2>&1 || fail "xl shutdown na"
+"$XL" shutdown nb >/dev/null 2>&1 || fail "xl shutdown nb"
+expect_end "$A" s poweroff >/dev/null
+expect_end "$B" s poweroff >/dev/null
+expect_console "$A" "guest-test net: ok"
+expect_console "$B" "guest-test net: ok"
+"$XL" destroy na >/dev/null 2>&1
+for _ in $(seq 50); do in_ns test -e "/sys/class/net/vif$A.0" || break; sleep 0.1; done
+in_ns test -e "/sys/class/net/vif$A.0" && fail "tap vif$A.0 outlived its domain"
+true

@@ -1,0 +1,32 @@
+#!/bin/bash
+# A hostile guest (test=hostile-net) sends each class of bad transmit
+# request: too many slots, a size over a page, offset+size past the
+# page, a grant it never gave, a size under an Ethernet header; netback
+# answers each with errors (the vif still carries a good packet after),
+# then disconnects that vif alone when the guest's producer index jumps
+# more than a ring ahead. Meanwhile a second guest keeps answering Dom0.
+. "$(dirname "$0")/net.bash"
+start_net
+
+A=$(net_guest good net 10.99.0.2)
+wait_console "$A" "net: serving"
+H=$(net_guest bad hostile-net 10.99.0.66)
+expect_end "$H" s poweroff >/dev/null
+expect_console "$H" "guest-test hostile-net: ok"
+for what in "too many slots: 20 of 20" "size over a page: 1 of 1" "offset+size past the page: 1 of 1" \
+    "bad grant ref: 1 of 1" "size smaller than a header: 1 of 1"; do
+    expect_console "$H" "hostile-net: $what slots answered NETIF_RSP_ERROR"
+done
+expect_console "$H" "hostile-net: producer a ring ahead: backend state 5"
+proc_running "$NB_PID" || fail "xenolith-netback died"
+grep -qE "vif $H/0: disconnecting: tx producer [0-9]+ is more than a ring ahead" "$RUNDIR/log/netback.out" ||
+    fail "netback did not say why it dropped vif $H/0"
+grep -qE "vif $A/0: disconnecting" "$RUNDIR/log/netback.out" && fail "the good guest's vif was dropped too"
+[ "$(xenstore-read "/local/domain/0/backend/vif/$H/0/state")" = 5 ] || fail "the hostile vif is not Closing"
+
+out=$(in_ns "$PROBE" ping 10.99.0.2 3 10000) || fail "the good guest stopped answering: $out"
+out=$(in_ns "$PROBE" udp 10.99.0.2 7 3 10000) || fail "the good guest's UDP echo stopped: $out"
+"$XL" shutdown good >/dev/null 2>&1 || fail "xl shutdown good"
+expect_end "$A" s poweroff >/dev/null
+expect_console "$A" "guest-test net: ok"
+note "$(console_of "$H" | grep -c "NETIF_RSP_ERROR") error classes answered; vif $H/0 dropped alone"

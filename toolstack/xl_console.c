@@ -76,19 +76,30 @@ static char *find_tty(const char *rundir, uint32_t domid, const char *name)
                domid, name);
         goto out;
     }
-    uint64_t until = now_ms() + TTY_WAIT_MS;
+    /* A watch wakes us as soon as consoled writes the path (and fires
+     * once when set, so nothing written before is missed). */
+    char key[96];
+    snprintf(key, sizeof(key), "/local/domain/%u/console/tty", domid);
+    bool watching = xs_watch(xs, key, "tty");
+    uint64_t start = now_ms();
     for (;;) {
         tty = read_key(xs, domid, "tty");
         if (tty && tty[0])
             break;
         free(tty);
         tty = NULL;
-        if (now_ms() >= until) {
+        uint64_t waited = now_ms() - start;
+        if (waited >= TTY_WAIT_MS) {
             xl_err("xenolith-consoled gave domain %u (%s) no console pty within %d s; see its log",
                    domid, name, TTY_WAIT_MS / 1000);
             break;
         }
-        usleep(20000);
+        struct pollfd p = {.fd = watching ? xs_fileno(xs) : -1, .events = POLLIN};
+        int left = (int)(TTY_WAIT_MS - waited);
+        poll(&p, 1, watching && left > 100 ? 100 : (left < 20 ? left : 20));
+        char **ev;
+        while (watching && (ev = xs_check_watch(xs)) != NULL)
+            free(ev);
     }
 out:
     free(ring);

@@ -16,6 +16,7 @@
 #include "toolstack/console_follow.h"
 #include "toolstack/domain_config.h"
 #include "toolstack/domain_config_json.h"
+#include "toolstack/domain_ops.h"
 #include "toolstack/json_util.h"
 #include "toolstack/monitor.h"
 #include "toolstack/userdata.h"
@@ -93,7 +94,22 @@ static int load_config(const struct create_opts *o, struct domain_config *dc)
     }
     char err[512];
     rc = domain_config_from_xlcfg(cfg, dc, err, sizeof(err));
+    /* An image that cannot be read is the config's mistake: say where. */
+    static const char *const images[] = {"kernel", "ramdisk"};
+    bool bad_image = false;
+    for (int i = 0; rc == 0 && !o->dryrun && i < 2; i++) {
+        const char *src, *path = i ? dc->ramdisk : dc->kernel;
+        int line;
+        if (path && access(path, R_OK) < 0 && xlcfg_lookup(cfg, images[i], &src, &line)) {
+            xl_err("%s:%d: %s \"%s\": %s", src, line, images[i], path, strerror(errno));
+            domain_config_free(dc);
+            rc = -ENOENT;
+            bad_image = true;
+        }
+    }
     xlcfg_free(cfg);
+    if (bad_image)
+        return rc;
     if (rc < 0) {
         xl_err("%s", err);
         return rc;
@@ -252,8 +268,8 @@ static int create(const struct create_opts *o, const struct domain_config *dc)
         return 1;
     }
     if (!dc->kernel) {
-        xl_err("cannot create domain %s: no kernel= given (a PVH guest needs a kernel; "
-               "bootloaders and firmware are not supported yet)", dc->name);
+        xl_err("%s: cannot create domain %s: no kernel= given (a PVH guest needs a kernel; "
+               "bootloaders and firmware are not supported yet)", o->config, dc->name);
         return 1;
     }
     int kernel_fd = open_image("kernel", dc->kernel, dc->name);
@@ -316,5 +332,29 @@ int main_create(int argc, char **argv)
         return 1;
     rc = o.dryrun ? dry_run(&dc) : create(&o, &dc);
     domain_config_free(&dc);
+    return rc;
+}
+
+int xl_domain_build_config(xenctl *xc, const struct domain_config *dc, uint32_t *domid)
+{
+    struct create_opts o = {0};
+    if (!dc->kernel) {
+        xl_err("cannot create domain %s: no kernel= given", dc->name);
+        return -1;
+    }
+    int kernel_fd = open_image("kernel", dc->kernel, dc->name);
+    if (kernel_fd < 0)
+        return -1;
+    int ramdisk_fd = -1;
+    if (dc->ramdisk && (ramdisk_fd = open_image("ramdisk", dc->ramdisk, dc->name)) < 0) {
+        close(kernel_fd);
+        return -1;
+    }
+    int rc = build(xc, &o, dc, kernel_fd, ramdisk_fd, domid);
+    close(kernel_fd);
+    if (ramdisk_fd >= 0)
+        close(ramdisk_fd);
+    if (rc == 0 && userdata_save(xenctl_rundir(xc), *domid, dc) < 0)
+        xl_warn("cannot store the config of domain %u for xl list -l", *domid);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "toolstack/domain_ops.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xs_domain.h"
@@ -43,6 +44,33 @@ static bool write_names(struct xs_handle *xsh, uint32_t domid, const char *name)
     return false;
 }
 
+int xl_domain_rename(xenctl *xc, uint32_t domid, const char *name, char *err, size_t errlen)
+{
+    struct privcmd_dominfo info;
+    int rc = xenctl_domain_info(xc, domid, &info);
+    if (rc < 0) {
+        snprintf(err, errlen, "%s", xenctl_error(xc));
+        return rc;
+    }
+    char old[PRIVCMD_NAME_LEN];
+    snprintf(old, sizeof(old), "%.*s", (int)sizeof(info.name) - 1, info.name);
+    if ((rc = xenctl_domain_rename(xc, domid, name)) < 0) {
+        snprintf(err, errlen, "%s", xenctl_error(xc));
+        return rc;
+    }
+    char sock[4200];
+    struct xs_handle *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
+    if (xsh && !write_names(xsh, domid, name)) {
+        rc = errno ? -errno : -EIO;
+        snprintf(err, errlen, "its XenStore name could not be updated (%s); name left as it was",
+                 strerror(-rc));
+        xenctl_domain_rename(xc, domid, old);
+    }
+    if (xsh)
+        xs_close(xsh);
+    return rc;
+}
+
 int main_rename(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
@@ -62,33 +90,16 @@ int main_rename(int argc, char **argv)
     if (!xc)
         return 1;
     struct privcmd_dominfo info;
-    struct xs_handle *xsh = NULL;
     rc = 1;
+    char err[512];
     if (xl_find_domain(xc, argv[optind], &info) < 0)
-        goto out;
-    if (info.domid == 0) {
+        ;
+    else if (info.domid == 0)
         xl_err("cannot rename Domain-0");
-        goto out;
-    }
-    char old[PRIVCMD_NAME_LEN];
-    snprintf(old, sizeof(old), "%s", info.name);
-    if (xenctl_domain_rename(xc, info.domid, name) < 0) {
-        xl_err("cannot rename domain %u (%s) to '%s': %s", info.domid, old, name,
-               xenctl_error(xc));
-        goto out;
-    }
-    char sock[4200];
-    xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
-    if (xsh && !write_names(xsh, info.domid, name)) {
-        xl_err("domain %u is now '%s' but its XenStore name could not be updated: %s; "
-               "renaming it back", info.domid, name, strerror(errno));
-        xenctl_domain_rename(xc, info.domid, old);
-        goto out;
-    }
-    rc = 0;
-out:
-    if (xsh)
-        xs_close(xsh);
+    else if (xl_domain_rename(xc, info.domid, name, err, sizeof(err)) < 0)
+        xl_err("cannot rename domain %u (%s) to '%s': %s", info.domid, info.name, name, err);
+    else
+        rc = 0;
     xenctl_close(xc);
     return rc;
 }

@@ -20,7 +20,7 @@ toolstack_xl_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(XENSTORE_CFLAGS)
 toolstack_xl_SOURCES = \
 	toolstack/xl.c toolstack/xl.h \
 	toolstack/xl_cmdtable.c \
-	toolstack/cmd_mem.c toolstack/cmd_vcpu.c toolstack/cmd_rename.c \
+	toolstack/cmd_mem.c toolstack/cmd_vcpu.c toolstack/cmd_rename.c toolstack/domain_ops.h \
 	toolstack/xl_util.c toolstack/xl_util.h \
 	toolstack/cmd_create.c \
 	toolstack/cmd_network.c toolstack/cmd_network.h \

@@ -15,8 +15,10 @@
 
 #include "dom0/rundir.h"
 #include "dom0/xenctl.h"
+#include "toolstack/domain_ops.h"
 #include "toolstack/monitor.h"
 #include "toolstack/userdata.h"
+#include "toolstack/xluuid.h"
 #include "toolstack/xs_domain.h"
 
 static void mlog(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -92,6 +94,113 @@ static int destroy(FILE *log, xenctl *xc, uint32_t domid, const char *name, int 
     return 0;
 }
 
+/*
+ * Restarts, rate-limited: xl waits a moment before it rebuilds a domain;
+ * here consecutive restarts are at least RESTART_MIN_INTERVAL_S apart,
+ * and after RESTART_BURST restarts within RESTART_WINDOW_S the monitor
+ * stops restarting and leaves the stopped domain as it is (as with
+ * preserve), so a guest that dies at once cannot loop for ever.
+ */
+#define RESTART_MIN_INTERVAL_S 2
+#define RESTART_BURST 5
+#define RESTART_WINDOW_S 60
+
+struct restarts {
+    unsigned count;                 /* since the monitor started */
+    time_t at[RESTART_BURST];       /* the last RESTART_BURST, a ring */
+};
+
+static time_t now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* False when this restart would exceed the burst; else waits out the
+ * minimum interval and records it. */
+static bool restart_allowed(FILE *log, struct restarts *r, const char *name)
+{
+    time_t now = now_s();
+    if (r->count >= RESTART_BURST) {
+        time_t oldest = r->at[r->count % RESTART_BURST];
+        if (now - oldest < RESTART_WINDOW_S) {
+            mlog(log, "domain %s was restarted %d times within %d s; not restarting it again",
+                 name, RESTART_BURST, RESTART_WINDOW_S);
+            return false;
+        }
+    }
+    if (r->count) {
+        time_t last = r->at[(r->count - 1) % RESTART_BURST];
+        if (now - last < RESTART_MIN_INTERVAL_S) {
+            sleep((unsigned)(RESTART_MIN_INTERVAL_S - (now - last)));
+            now = now_s();
+        }
+    }
+    r->at[r->count % RESTART_BURST] = now;
+    r->count++;
+    return true;
+}
+
+/* rename-restart: the old domain becomes NAME-<n>, the first n free. */
+static int rename_aside(FILE *log, xenctl *xc, uint32_t domid, const char *name)
+{
+    char err[512], newname[PRIVCMD_NAME_LEN];
+    for (unsigned n = 1; n < 10000; n++) {
+        snprintf(newname, sizeof(newname), "%.*s-%u", PRIVCMD_NAME_LEN - 8, name, n);
+        int rc = xl_domain_rename(xc, domid, newname, err, sizeof(err));
+        if (rc == 0) {
+            mlog(log, "renamed domain %u (%s) to %s", domid, name, newname);
+            return 0;
+        }
+        if (rc != -EEXIST) {
+            mlog(log, "cannot rename domain %u (%s) to %s: %s", domid, name, newname, err);
+            return -1;
+        }
+    }
+    mlog(log, "no free name %s-<n> for domain %u", name, domid);
+    return -1;
+}
+
+/*
+ * restart and rename-restart: the stopped domain goes (destroyed, or
+ * renamed and kept) and a new one is built from the config under the
+ * name the old one had last (xl rename is honoured). Its id, or -1.
+ */
+static int64_t restart(FILE *log, xenctl *xc, const struct privcmd_dominfo *info,
+                       const struct domain_config *dc, bool rename, struct restarts *r)
+{
+    char name[PRIVCMD_NAME_LEN];
+    snprintf(name, sizeof(name), "%.*s", (int)sizeof(info->name) - 1, info->name);
+    if (!restart_allowed(log, r, name))
+        return -1;
+    struct domain_config again = *dc;
+    again.name = name;
+    if (rename) {
+        if (rename_aside(log, xc, info->domid, name) < 0)
+            return -1;
+        /* The old domain keeps its UUID and /vm/<uuid>; the new one needs
+         * its own so that neither's clean-up removes the other's. */
+        xluuid_generate(again.uuid);
+    } else {
+        const char *rundir = xenctl_rundir(xc);
+        if (xenctl_domain_destroy(xc, info->domid) < 0) {
+            mlog(log, "cannot destroy domain %u (%s) to restart it: %s", info->domid, name,
+                 xenctl_error(xc));
+            return -1;
+        }
+        userdata_remove(rundir, info->domid);
+        xlxs_domain_teardown(rundir, info->domid, log);
+    }
+    uint32_t domid;
+    if (xl_domain_build_config(xc, &again, &domid) < 0) {
+        mlog(log, "cannot restart domain %s (see the messages above); monitor exiting", name);
+        return -1;
+    }
+    mlog(log, "restarted domain %s as domain %u (restart %u)", name, domid, r->count);
+    return domid;
+}
+
 int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *dc, FILE *log)
 {
     char err[512];
@@ -102,6 +211,7 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
     }
     mlog(log, "Waiting for domain %s (domid %u) to die [pid %ld]", dc->name, domid, (long)getpid());
     int spurious = 0, failures = 0;
+    struct restarts restarts = {0};
     for (;;) {
         struct privcmd_dominfo info;
         int rc = xenctl_domain_wait(xc, domid, &info);
@@ -147,6 +257,21 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
             mlog(log, "preserving domain %u (%s) as it is (%s=preserve)", domid, dc->name, stop.key);
             xenctl_close(xc);
             return 0;
+        case DC_RESTART:
+        case DC_RENAME_RESTART: {
+            mlog(log, "restarting domain %u (%s) (%s=%s)", domid, info.name, stop.key,
+                 dc_action_name(stop.action));
+            int64_t next = restart(log, xc, &info, dc, stop.action == DC_RENAME_RESTART,
+                                   &restarts);
+            if (next < 0) {
+                mlog(log, "leaving domain %u as it is; monitor exiting", domid);
+                xenctl_close(xc);
+                return 0;
+            }
+            domid = (uint32_t)next;
+            spurious = failures = 0;
+            break;
+        }
         default:
             mlog(log, "%s=%s is not implemented yet; destroying domain %u (%s) instead", stop.key,
                  dc_action_name(stop.action), domid, dc->name);
@@ -179,6 +304,15 @@ monitor_daemon(const char *rundir, uint32_t domid, const struct domain_config *d
      * and not a pipe a caller is waiting to see closed. */
     close_range(3, ~0U, 0);
     detach_stdio();
+    /* A restart opens the images again after the chdir below. */
+    struct domain_config abs = *dc;
+    char *kernel = dc->kernel ? realpath(dc->kernel, NULL) : NULL;
+    char *ramdisk = dc->ramdisk ? realpath(dc->ramdisk, NULL) : NULL;
+    if (kernel)
+        abs.kernel = kernel;
+    if (ramdisk)
+        abs.ramdisk = ramdisk;
+    dc = &abs;
     if (chdir("/") < 0)
         _exit(1);
     char dir[4096], path[4200];
@@ -190,6 +324,8 @@ monitor_daemon(const char *rundir, uint32_t domid, const struct domain_config *d
         log = fopen("/dev/null", "w");
     if (!log)
         _exit(1);
+    /* What a restart's build says on stderr belongs in the log. */
+    dup2(fileno(log), STDERR_FILENO);
     int rc = monitor_run(rundir, domid, dc, log);
     fclose(log);
     _exit(rc);

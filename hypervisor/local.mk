@@ -4,6 +4,7 @@
 noinst_LIBRARIES += hypervisor/libhvcore.a
 hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/balloon.c hypervisor/balloon.h \
+	hypervisor/cgroup_cpu.c hypervisor/cgroup_cpu.h \
 	hypervisor/console_log.c hypervisor/console_log.h \
 	hypervisor/cpuid.c hypervisor/cpuid.h \
 	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \

@@ -5,33 +5,33 @@
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hypervisor/cgroup_cpu.h"
 #include "hypervisor/domain.h"
 #include "hypervisor/log.h"
 #include "hypervisor/sched_cgroup.h"
 
-/* cgroup v1's cpu hierarchy, where this host keeps it. A v2-only host
- * would need threaded cgroups for per-thread placement: not yet. */
-#define CPU_V1_ROOT "/sys/fs/cgroup/cpu"
-#define CFS_PERIOD_US 100000
+/* The host's controller, found at the first domain; the root may be
+ * moved for tests with XENOLITH_CGROUP_ROOT. */
+static struct cgroup_cpu cg;
+static bool detected;
+static char parent_dir[320];
 
-static int write_file(const char *dir, const char *name, const char *fmt, ...)
+static const struct cgroup_cpu *controller(void)
 {
-    char path[512], buf[64];
-    snprintf(path, sizeof(path), "%s/%s", dir, name);
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(buf, sizeof(buf), fmt, ap);
-    va_end(ap);
-    int fd = open(path, O_WRONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -errno;
-    int rc = write(fd, buf, (size_t)n) == n ? 0 : -errno;
-    close(fd);
-    return rc;
+    if (!detected) {
+        const char *root = getenv("XENOLITH_CGROUP_ROOT");
+        cgroup_cpu_detect(&cg, root && root[0] ? root : CGROUP_DEFAULT_ROOT);
+        detected = true;
+        if (cg.version != CGROUP_CPU_NONE)
+            hv_log("sched-credit on the %s cpu controller at %s",
+                   cgroup_cpu_version_name(cg.version), cg.base);
+    }
+    return &cg;
 }
 
 int sched_domain_init(struct domain *d)
@@ -39,26 +39,21 @@ int sched_domain_init(struct domain *d)
     d->sched_dir[0] = '\0';
     d->sched_weight = SCHED_DEFAULT_WEIGHT;
     d->sched_cap = 0;
-    struct stat st;
-    if (stat(CPU_V1_ROOT "/cpu.shares", &st) < 0)
+    const struct cgroup_cpu *c = controller();
+    if (c->version == CGROUP_CPU_NONE)
         return -ENOTSUP;
-    char parent[128];
-    snprintf(parent, sizeof(parent), CPU_V1_ROOT "/xenolith-%d", (int)getpid());
-    if (mkdir(parent, 0755) < 0 && errno != EEXIST)
-        return -errno;
-    snprintf(d->sched_dir, sizeof(d->sched_dir), "%s/dom%u", parent, d->domid);
-    if (mkdir(d->sched_dir, 0755) < 0 && errno != EEXIST) {
-        int e = -errno;
+    int rc = cgroup_cpu_make_parent(c, getpid(), parent_dir, sizeof(parent_dir));
+    if (rc == 0)
+        rc = cgroup_cpu_make_domain(c, parent_dir, d->domid, d->sched_dir, sizeof(d->sched_dir));
+    if (rc)
         d->sched_dir[0] = '\0';
-        return e;
-    }
-    return 0;
+    return rc;
 }
 
 void sched_join(struct domain *d)
 {
     if (d->sched_dir[0])
-        write_file(d->sched_dir, "tasks", "%d", (int)gettid());
+        cgroup_cpu_join(controller(), d->sched_dir, gettid());
 }
 
 void sched_domain_teardown(struct domain *d)
@@ -76,8 +71,9 @@ void sched_domain_teardown(struct domain *d)
 
 void sched_cleanup(void)
 {
-    char parent[128];
-    snprintf(parent, sizeof(parent), CPU_V1_ROOT "/xenolith-%d", (int)getpid());
+    if (!parent_dir[0])
+        return;
+    const char *parent = parent_dir;
     DIR *dir = opendir(parent);
     if (!dir)
         return;
@@ -85,12 +81,13 @@ void sched_cleanup(void)
     while ((e = readdir(dir))) {
         if (strncmp(e->d_name, "dom", 3) != 0)
             continue;
-        char path[512];
+        char path[640];
         snprintf(path, sizeof(path), "%s/%s", parent, e->d_name);
         for (int i = 0; i < 2000 && rmdir(path) < 0 && errno == EBUSY; i++)
             usleep(1000);
     }
     closedir(dir);
+    cgroup_cpu_leave_parent(controller(), getpid());
     if (rmdir(parent) < 0 && errno != ENOENT)
         hv_log("cannot remove the cgroup %s: %s", parent, strerror(errno));
 }
@@ -107,16 +104,11 @@ int sched_set(struct domain *d, uint32_t weight, uint32_t cap, char *err, size_t
         return -EINVAL;
     }
     if (!d->sched_dir[0]) {
-        snprintf(err, errlen, "this host has no cgroup v1 cpu controller at %s", CPU_V1_ROOT);
+        snprintf(err, errlen, "this host has no usable cgroup cpu controller (v1 at %s/cpu or "
+                 "v2 at %s)", CGROUP_DEFAULT_ROOT, CGROUP_DEFAULT_ROOT);
         return -ENOTSUP;
     }
-    /* 256 is the default weight and 1024 the default share. */
-    int rc = write_file(d->sched_dir, "cpu.shares", "%u", weight * 4);
-    if (rc == 0)
-        rc = write_file(d->sched_dir, "cpu.cfs_period_us", "%d", CFS_PERIOD_US);
-    if (rc == 0)
-        rc = write_file(d->sched_dir, "cpu.cfs_quota_us", "%lld",
-                        cap ? (long long)cap * CFS_PERIOD_US / 100 : -1LL);
+    int rc = cgroup_cpu_apply(controller(), d->sched_dir, weight, cap);
     if (rc) {
         snprintf(err, errlen, "cannot set the cgroup of domain %u: %s", d->domid, strerror(-rc));
         return rc;

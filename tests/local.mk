@@ -29,6 +29,12 @@ tests_unit_test_hv_console_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_console_log_SOURCES = tests/unit/test_hv_console_log.c
 tests_unit_test_hv_console_log_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
 
+check_PROGRAMS += tests/unit/test_hv_cgroup_cpu
+TESTS += tests/unit/test_hv_cgroup_cpu
+tests_unit_test_hv_cgroup_cpu_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_cgroup_cpu_SOURCES = tests/unit/test_hv_cgroup_cpu.c
+tests_unit_test_hv_cgroup_cpu_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+
 check_PROGRAMS += tests/unit/test_hv_balloon
 TESTS += tests/unit/test_hv_balloon
 tests_unit_test_hv_balloon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

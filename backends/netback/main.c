@@ -123,6 +123,11 @@ int main(int argc, char **argv)
     if (pidfd < 0)
         return 1;
     signal(SIGPIPE, SIG_IGN);
+    /* Detach before any handle or loop exists: they do not survive the
+     * forks. The pid is written once the vifs are served, so whoever
+     * started us can tell (xenolith-commons). */
+    if (!foreground)
+        daemon_detach("xenolith-netback", logpath);
 
     struct netback nb = {.loop = uv_default_loop()};
     nb.segs = calloc(256, sizeof(*nb.segs));
@@ -144,8 +149,6 @@ int main(int argc, char **argv)
     uv_poll_start(&nb.evt_poll, UV_READABLE, on_event);
     if (nb_xs_start(&nb) < 0)
         return 1;
-    if (!foreground)
-        daemon_detach("xenolith-netback", logpath);
     daemon_write_pid(pidfd);
 
     uv_signal_t sigterm, sigint;

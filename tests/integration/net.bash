@@ -33,6 +33,13 @@ stop_netback() {
 
 net_cleanup() {
     local rc=$?
+    # What xenolith-commons started: its watcher first, so it starts
+    # nothing more.
+    local p
+    for f in xenolith-commons-watch xenolith-netback xenolith-consoled; do
+        p=$(cat "$RUNDIR/$f.pid" 2>/dev/null) || continue
+        [ -n "$p" ] && kill -TERM "$p" 2>/dev/null
+    done
     # Guests first, so their monitors take their devices down while the
     # store still answers.
     if [ -n "$RUNDIR" ] && [ -x "$XL" ]; then
@@ -78,6 +85,19 @@ launch_netback() {
         sleep 0.05
     done
     fail "xenolith-netback did not start within 5 s"
+}
+
+# commons_start_netback: xenolith-commons start in the namespace, with
+# xenolithd and xenolith-stored already running: it starts
+# xenolith-consoled, xenolith-netback and its watcher (stopped by PID at
+# exit, from their pid files).
+commons_start_netback() {
+    in_ns env XENOLITH_RUNDIR="$RUNDIR" XENOLITH_NETBACK="$NETBACK" \
+        XENOLITH_CONSOLED="$BUILD/backends/xenolith-consoled" XENOLITH_STORED="$STORED" \
+        XENOLITHD="$XENOLITHD" "$BUILD/dom0/xenolith-commons" start >"$RUNDIR/commons.out" 2>&1 ||
+        fail "xenolith-commons start: $(cat "$RUNDIR/commons.out")"
+    grep -q "xenolith-netback started" "$RUNDIR/commons.out" ||
+        fail "xenolith-commons did not start netback: $(cat "$RUNDIR/commons.out")"
 }
 
 # net_guest NAME TESTS IP [extra config lines...]: a guest with one vif on

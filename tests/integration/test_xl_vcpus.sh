@@ -56,7 +56,7 @@ expect_out "name" renamed xenstore-read "/local/domain/$a/name"
 vm=$(xenstore-read "/local/domain/$a/vm")
 expect_out "vm name" renamed xenstore-read "$vm/name"
 out=$("$XL" domid cpus 2>&1) && fail "the old name still resolves: $out"
-"$XL" destroy other
+"$XL" destroy "$b"
 "$XL" shutdown -w renamed || fail "xl shutdown renamed failed"
 expect_console "$a" "service: poweroff requested"
 exit 0

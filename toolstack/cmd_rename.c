@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "toolstack/domain_ops.h"
+#include "toolstack/userdata.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xs_domain.h"
@@ -68,6 +69,9 @@ int xl_domain_rename(xenctl *xc, uint32_t domid, const char *name, char *err, si
     }
     if (xsh)
         xs_close(xsh);
+    /* xl list -l shows the config under the new name, as libxl keeps it. */
+    if (rc == 0)
+        userdata_set_name(xenctl_rundir(xc), domid, info.uuid, name);
     return rc;
 }
 

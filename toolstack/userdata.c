@@ -22,7 +22,8 @@ static int path_of(const char *rundir, uint32_t domid, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int userdata_save(const char *rundir, uint32_t domid, const struct domain_config *dc)
+/* Writes what g holds as the domain's file, replacing it atomically. */
+static int save_gen(const char *rundir, uint32_t domid, yajl_gen g)
 {
     char dir[4096], path[4096], tmp[4200];
     snprintf(dir, sizeof(dir), "%s/xl", rundir);
@@ -32,30 +33,58 @@ int userdata_save(const char *rundir, uint32_t domid, const struct domain_config
     if ((rc = path_of(rundir, domid, path, sizeof(path))) < 0)
         return rc;
     snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", path, (long)getpid());
-
-    yajl_gen g = json_gen_new();
-    if (!g)
-        return -ENOMEM;
     const unsigned char *buf;
     size_t len;
-    if (domain_config_gen_json(g, dc) != yajl_gen_status_ok ||
-        yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok) {
-        yajl_gen_free(g);
+    if (yajl_gen_get_buf(g, &buf, &len) != yajl_gen_status_ok)
         return -ENOMEM;
-    }
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        yajl_gen_free(g);
+    if (fd < 0)
         return -errno;
-    }
     rc = fd_write_all(fd, buf, len);
-    yajl_gen_free(g);
     if (close(fd) < 0 && rc == 0)
         rc = -errno;
     if (rc == 0 && rename(tmp, path) < 0)
         rc = -errno;
     if (rc < 0)
         unlink(tmp);
+    return rc;
+}
+
+int userdata_save(const char *rundir, uint32_t domid, const struct domain_config *dc)
+{
+    yajl_gen g = json_gen_new();
+    if (!g)
+        return -ENOMEM;
+    int rc = domain_config_gen_json(g, dc) == yajl_gen_status_ok ? save_gen(rundir, domid, g)
+                                                                 : -ENOMEM;
+    yajl_gen_free(g);
+    return rc;
+}
+
+int userdata_set_name(const char *rundir, uint32_t domid, const uint8_t uuid[16],
+                      const char *name)
+{
+    yajl_val tree = userdata_load(rundir, domid, uuid);
+    if (!tree)
+        return -ENOENT;
+    static const char *name_path[] = {"c_info", "name", NULL};
+    yajl_val v = yajl_tree_get(tree, name_path, yajl_t_string);
+    char *copy = strdup(name);
+    int rc = -ENOMEM;
+    if (v && copy) {
+        free(v->u.string);
+        v->u.string = copy;
+        copy = NULL;
+        yajl_gen g = json_gen_new();
+        if (g && json_gen_tree(g, tree) == yajl_gen_status_ok)
+            rc = save_gen(rundir, domid, g);
+        if (g)
+            yajl_gen_free(g);
+    } else if (!v) {
+        rc = -EINVAL;
+    }
+    free(copy);
+    yajl_tree_free(tree);
     return rc;
 }
 

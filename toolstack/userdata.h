@@ -18,5 +18,9 @@ int userdata_save(const char *rundir, uint32_t domid, const struct domain_config
  * with yajl_tree_free. */
 yajl_val userdata_load(const char *rundir, uint32_t domid, const uint8_t uuid[16]);
 void userdata_remove(const char *rundir, uint32_t domid);
+/* xl rename: the stored config's c_info.name. 0 or -errno (-ENOENT: no
+ * stored config for this domain). */
+int userdata_set_name(const char *rundir, uint32_t domid, const uint8_t uuid[16],
+                      const char *name);
 
 #endif

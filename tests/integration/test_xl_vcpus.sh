@@ -56,6 +56,9 @@ expect_out "name" renamed xenstore-read "/local/domain/$a/name"
 vm=$(xenstore-read "/local/domain/$a/vm")
 expect_out "vm name" renamed xenstore-read "$vm/name"
 out=$("$XL" domid cpus 2>&1) && fail "the old name still resolves: $out"
+out=$("$XL" list -l renamed) || fail "xl list -l renamed failed"
+[ "$(echo "$out" | grep -c '"name": "renamed"')" = 2 ] ||
+    fail "xl list -l does not show the new name in the domain and its config: $out"
 "$XL" destroy "$b"
 "$XL" shutdown -w renamed || fail "xl shutdown renamed failed"
 expect_console "$a" "service: poweroff requested"

@@ -54,6 +54,21 @@ static grant_entry_v1_t *entry_of(struct domain *d, uint32_t ref)
     return frame ? (grant_entry_v1_t *)frame + ref % GNTTAB_ENTRIES_PER_FRAME : NULL;
 }
 
+bool gnttab_frame_mapped(struct domain *d, uint64_t gfn)
+{
+    if (!d->gnt_ro_maps || !d->gnt_rw_maps)
+        return false;
+    uint32_t n = d->gnt_nr_frames * GNTTAB_ENTRIES_PER_FRAME;
+    for (uint32_t ref = 0; ref < n; ref++) {
+        if (!d->gnt_ro_maps[ref] && !d->gnt_rw_maps[ref])
+            continue;
+        grant_entry_v1_t *e = entry_of(d, ref);
+        if (e && __atomic_load_n(&e->frame, __ATOMIC_SEQ_CST) == gfn)
+            return true;
+    }
+    return false;
+}
+
 /* Reads an entry once (the guest may change it under us) and checks it
  * grants `to` the access asked for. */
 static int16_t check_entry(struct domain *d, grant_entry_v1_t *e, uint32_t to, bool readonly,

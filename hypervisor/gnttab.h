@@ -23,6 +23,10 @@ int16_t gnttab_map(struct domain *d, uint32_t ref, uint32_t to, bool readonly, u
 /* Drops one mapping taken by gnttab_map. GNTST_okay or GNTST_bad_handle. */
 int16_t gnttab_unmap(struct domain *d, uint32_t ref, bool readonly);
 
+/* Whether Dom0 has a mapping of an entry that grants page gfn (the
+ * balloon must not take such a page). Caller holds hv.gnttab_lock. */
+bool gnttab_frame_mapped(struct domain *d, uint64_t gfn);
+
 /* One side of a copy: a page of the caller's own, or a granted ref. */
 struct gnttab_side {
     bool is_ref;

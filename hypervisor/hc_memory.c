@@ -109,6 +109,9 @@ static int64_t decrease_reservation(struct vcpu *v, uint64_t arg)
         lock_memory(d);
         unsigned nres = reserved_gfns(d, reserved);
         int rc = balloon_check_release(&d->balloon, &d->ram, gfn, r.extent_order, reserved, nres);
+        for (uint64_t i = 0; rc == 0 && i < (1ull << r.extent_order); i++)
+            if (gnttab_frame_mapped(d, gfn + i))
+                rc = -EBUSY;
         uint64_t index;
         if (rc == 0 && balloon_gfn_index(&d->ram, gfn, &index) &&
             fallocate(d->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,

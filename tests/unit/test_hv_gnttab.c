@@ -111,6 +111,23 @@ START_TEST(flags_stay_up_until_the_last_unmap)
 }
 END_TEST
 
+/* The balloon asks which pages Dom0 has mapped through a grant. */
+START_TEST(mapped_frames_are_known)
+{
+    struct domain *d = doms[1];
+    uint64_t gpa;
+    ck_assert(!gnttab_frame_mapped(d, 60)); /* no table yet */
+    ck_assert_int_eq(gnttab_place_frame(d, 0, 10), 0);
+    grant(d, 4, 0, 60, GTF_permit_access);
+    ck_assert(!gnttab_frame_mapped(d, 60)); /* granted, not mapped */
+    ck_assert_int_eq(gnttab_map(d, 4, 0, true, &gpa), GNTST_okay);
+    ck_assert(gnttab_frame_mapped(d, 60));
+    ck_assert(!gnttab_frame_mapped(d, 61));
+    ck_assert_int_eq(gnttab_unmap(d, 4, true), GNTST_okay);
+    ck_assert(!gnttab_frame_mapped(d, 60));
+}
+END_TEST
+
 START_TEST(copy_between_refs_and_frames)
 {
     struct domain *a = doms[1], *b = doms[2];
@@ -147,6 +164,7 @@ static Suite *suite(void)
     tcase_add_test(t, map_checks_the_entry_and_sets_flags);
     tcase_add_test(t, flags_stay_up_until_the_last_unmap);
     tcase_add_test(t, copy_between_refs_and_frames);
+    tcase_add_test(t, mapped_frames_are_known);
     suite_add_tcase(s, t);
     return s;
 }

@@ -191,8 +191,25 @@ static void release(struct cons_dom *d)
         guest_memory_close(&d->gm);
 }
 
+/* The domain is gone but its memory is still mapped here: what it wrote
+ * last (often why it stopped) may not have raised its event yet. */
+static void drain(struct cons_dom *d)
+{
+    char buf[sizeof(d->ring.intf->out)];
+    for (int i = 0; !d->broken && d->ring.intf && i < READS_PER_SERVICE; i++) {
+        ssize_t n = cons_ring_read(&d->ring, buf, sizeof(buf));
+        if (n < 0)
+            corrupt(d);
+        if (n <= 0)
+            break;
+        output(d, buf, (size_t)n);
+    }
+}
+
 void cons_dom_close(struct cons_dom *d)
 {
+    if (d->handles)
+        drain(d);
     if (d->pty_dropped)
         consoled_log("domain %u (%s): %llu bytes of output found its pty full and went only to "
                      "the log", d->domid, d->name, (unsigned long long)d->pty_dropped);

@@ -68,8 +68,10 @@ xl_pid=$!
 CLIENT_PIDS+=("$xl_pid")
 wait_text "$out" "console: type a line" 60 || fail "xl console showed no prompt: $(cat "$out")"
 grep -qF "xenolith-guest: booting" "$out" || fail "xl console missed the guest's first line: $(cat "$out")"
-printf 'hello ring\n' >&7
-wait_text "$out" "console: echo HELLO RING" 60 || fail "the typed line did not come back: $(cat "$out")"
+# 3000 bytes more than the 1 KiB input ring: they go in turns.
+printf 'hello ring %s\n' "$(head -c 3000 /dev/zero | tr '\0' x)" >&7
+wait_text "$out" "console: echo HELLO RING XXXXXXXX" 60 || fail "the typed line did not come back: $(cat "$out")"
+wait_text "$out" "console: the line had 3012 bytes" 10 || fail "the guest did not get the whole line: $(cat "$out")"
 expect_end "$echo_id" s poweroff >/dev/null
 # The domain stopped: xl console ends by itself, successfully.
 wait_gone "$xl_pid" 10 || fail "xl console still runs after domain $echo_id stopped"

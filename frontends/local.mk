@@ -36,6 +36,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/kernel/gnttab.c frontends/kernel/gnttab.h \
 	frontends/kernel/xenbus.c frontends/kernel/xenbus.h \
 	frontends/kernel/xenbus_dev.c frontends/kernel/xenbus_dev.h \
+	frontends/kernel/blkfront.c frontends/kernel/blkfront.h frontends/lib/blkpattern.h \
 	frontends/kernel/netfront.c frontends/kernel/netfront.h frontends/kernel/xen_ring.h \
 	frontends/kernel/ipstack.c frontends/kernel/ipstack.h \
 	frontends/kernel/page_alloc.c frontends/kernel/page_alloc.h \
@@ -68,6 +69,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/net.c frontends/tests/net_hostile.c frontends/tests/net_util.h \
 	frontends/tests/echo.c frontends/tests/grant_pool.c frontends/tests/wait_shutdown.c \
 	frontends/tests/xenbus.c frontends/tests/console.c \
+	frontends/tests/blk.c frontends/tests/blk_util.h frontends/tests/blk_hostile.c frontends/tests/blk_bench.c \
 	frontends/tests/balloon.c frontends/tests/service.c
 
 # The interface version pins which layouts the Xen headers hand a guest;

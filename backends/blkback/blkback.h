@@ -144,6 +144,7 @@ struct bb_ctx {
     xengnttab_handle *xgt;
     struct bb_ring *by_port[4096];
     struct bb_io *io;
+    uint64_t missed_events;
 };
 
 /* vbd.c */

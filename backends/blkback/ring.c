@@ -21,6 +21,15 @@
 
 static void submit(struct bb_req *q);
 
+/* XENOLITH_BLKBACK_TRACE=1: one line per request on stderr. */
+static int trace = -1;
+static bool tracing(void)
+{
+    if (trace < 0)
+        trace = getenv("XENOLITH_BLKBACK_TRACE") && *getenv("XENOLITH_BLKBACK_TRACE");
+    return trace;
+}
+
 static int16_t check_segs(struct bb_req *q)
 {
     struct bb_vbd *v = q->ring->vbd;
@@ -169,6 +178,10 @@ void bb_req_complete(struct bb_req *q, int16_t status)
     bb_grants_release(q);
     if (status != BLKIF_RSP_OKAY)
         r->nerr++;
+    if (tracing())
+        fprintf(stderr, "vbd %u/%u q%u: id %llu op %u sector %llu n %llu -> %d\n", r->vbd->domid,
+                r->vbd->devid, r->idx, (unsigned long long)q->id, q->op,
+                (unsigned long long)q->sector, (unsigned long long)q->nr_sectors, status);
     if (r->live)
         respond(r, q, status);
     q->busy = false;
@@ -248,6 +261,9 @@ void bb_ring_kick(struct bb_ring *r)
     while (r->live && !r->draining) {
         RING_IDX rp = r->ring.sring->req_prod;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (tracing())
+            fprintf(stderr, "vbd %u/%u q%u: kick prod %u cons %u\n", r->vbd->domid, r->vbd->devid,
+                    r->idx, rp, r->ring.req_cons);
         if (RING_REQUEST_PROD_OVERFLOW(&r->ring, rp)) {
             xbb_fail(r->vbd->dev,
                      "queue %u: request producer %u is more than a ring ahead of %u; disconnecting",

@@ -14,3 +14,7 @@ tests_integration_xenolith_evtchn_peer_LDADD = dom0/libxenctl.a
 noinst_PROGRAMS += tests/integration/xenolith-grant-after-destroy
 tests_integration_xenolith_grant_after_destroy_SOURCES = tests/integration/grant_after_destroy.c
 tests_integration_xenolith_grant_after_destroy_LDADD = dom0/libxenctl.a
+
+# The block tests' data pattern, host side (frontends/lib/blkpattern.h).
+noinst_PROGRAMS += tests/integration/xenolith-blkpattern
+tests_integration_xenolith_blkpattern_SOURCES = tests/integration/blkpattern.c

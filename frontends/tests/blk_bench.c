@@ -1,0 +1,131 @@
+/*
+ * blk-bench: throughput from inside the guest, for bench/blk-throughput
+ * and bench/storage-guest. Over the first blk_bench_mb MiB (default 64):
+ * a sequential write and a sequential read in 128 KiB requests, 8 in
+ * flight; then 4 KiB random reads for blk_bench_ms (default 2000) ms at
+ * queue depth 1 and again at 32. Prints
+ *   blk-bench: seq-write-kBps=N seq-read-kBps=N rand-qd1-iops=N rand-qd32-iops=N
+ */
+#include <xen/errno.h>
+
+#include "kernel/cmdline.h"
+#include "kernel/console.h"
+#include "kernel/page_alloc.h"
+#include "kernel/time.h"
+#include "lib/format.h"
+#include "lib/kstring.h"
+#include "tests/blk_util.h"
+#include "tests/registry.h"
+
+#define SEQ_SECT (BLKFRONT_MAX_SEGS * 8)
+#define MAXQ 32
+
+static struct blkfront bf;
+static struct blk_req reqs[MAXQ];
+static uint8_t *bufs[MAXQ];
+
+/* Keeps depth requests going until total have completed or the time is
+ * up; make() picks the next one's range. The number completed. */
+static uint64_t run(struct test *t, unsigned depth, uint8_t op, uint32_t nsect, bool random,
+		    uint64_t span, uint64_t total, uint64_t ns, uint64_t *rng)
+{
+	bool busy[MAXQ] = {false};
+	uint64_t next = 0, done = 0, deadline = time_now() + ns;
+	bool stop = false;
+	while (!stop || blkfront_inflight(&bf)) {
+		bool queued = false;
+		for (unsigned s = 0; s < depth && !stop; s++) {
+			if (busy[s])
+				continue;
+			if ((total && next >= total) || time_now() >= deadline) {
+				stop = true;
+				break;
+			}
+			reqs[s].op = op;
+			reqs[s].nsectors = nsect;
+			reqs[s].buf = bufs[s];
+			reqs[s].sector = random ? (blk_rand(rng) % (span / nsect)) * nsect
+						: (next * nsect) % span;
+			long rc = blkfront_submit(&bf, &reqs[s]);
+			if (rc == -XEN_EAGAIN)
+				break;
+			if (rc < 0) {
+				test_fail(t, "submit: %ld", rc);
+				return done;
+			}
+			busy[s] = true;
+			next++;
+			queued = true;
+		}
+		if (queued)
+			blkfront_kick(&bf);
+		if (!blkfront_poll(&bf)) {
+			if (time_now() > deadline + BLK_TIMEOUT_NS) {
+				test_fail(t, "requests stuck");
+				return done;
+			}
+			blkfront_wait(&bf, NS_PER_MS);
+			continue;
+		}
+		for (unsigned s = 0; s < depth; s++)
+			if (busy[s] && reqs[s].done) {
+				busy[s] = false;
+				done++;
+				if (reqs[s].status != BLKIF_RSP_OKAY) {
+					test_fail(t, "request status %d", reqs[s].status);
+					return done;
+				}
+			}
+	}
+	return done;
+}
+
+void test_blk_bench(struct test *t)
+{
+	if (!blk_prepare(t) || !blk_open(t, &bf, "blk_dev"))
+		return;
+	uint64_t mb = 64, ms = 2000, rng = 88172645463325252ull;
+	cmdline_u64("blk_bench_mb", &mb);
+	cmdline_u64("blk_bench_ms", &ms);
+	uint64_t span = mb * 2048;
+	if (span > bf.sectors)
+		span = bf.sectors - bf.sectors % SEQ_SECT;
+	for (unsigned i = 0; i < MAXQ; i++) {
+		uint8_t *first = NULL;
+		for (unsigned p = 0; p < SEQ_SECT / 8; p++) {
+			uint8_t *pg = page_alloc();
+			if (!pg || (first && pg != first + p * PAGE_SIZE)) {
+				test_fail(t, "no contiguous buffers");
+				return;
+			}
+			if (!first)
+				first = pg;
+		}
+		bufs[i] = first;
+	}
+	uint64_t n = span / SEQ_SECT;
+	uint64_t t0 = time_now();
+	uint64_t got = run(t, 8, BLKIF_OP_WRITE, SEQ_SECT, false, span, n, 600 * NS_PER_SEC, &rng);
+	uint64_t t1 = time_now();
+	struct blk_req f = {.op = BLKIF_OP_FLUSH_DISKCACHE};
+	blkfront_io(&bf, &f, BLK_TIMEOUT_NS);
+	uint64_t t2 = time_now();
+	uint64_t wkb = got * SEQ_SECT / 2 * NS_PER_SEC / (t2 - t0 ? t2 - t0 : 1);
+	(void)t1;
+	t0 = time_now();
+	got = run(t, 8, BLKIF_OP_READ, SEQ_SECT, false, span, n, 600 * NS_PER_SEC, &rng);
+	t1 = time_now();
+	uint64_t rkb = got * SEQ_SECT / 2 * NS_PER_SEC / (t1 - t0 ? t1 - t0 : 1);
+	t0 = time_now();
+	got = run(t, 1, BLKIF_OP_READ, 8, true, span, 0, ms * NS_PER_MS, &rng);
+	t1 = time_now();
+	uint64_t qd1 = got * NS_PER_SEC / (t1 - t0 ? t1 - t0 : 1);
+	t0 = time_now();
+	got = run(t, 32, BLKIF_OP_READ, 8, true, span, 0, ms * NS_PER_MS, &rng);
+	t1 = time_now();
+	uint64_t qd32 = got * NS_PER_SEC / (t1 - t0 ? t1 - t0 : 1);
+	kprintf("blk-bench: seq-write-kBps=%llu seq-read-kBps=%llu rand-qd1-iops=%llu "
+		"rand-qd32-iops=%llu\n",
+		(unsigned long long)wkb, (unsigned long long)rkb, (unsigned long long)qd1,
+		(unsigned long long)qd32);
+}

@@ -84,6 +84,8 @@ static void write_entries(struct batch *b, uint32_t domid, const struct domain_c
 
     /* Whatever a previous domain with this id or uuid left goes first. */
     xs_rm(b->h, b->t, dom);
+    snprintf(p, sizeof(p), "/local/domain/0/backend/console/%u", domid);
+    xs_rm(b->h, b->t, p);
     xs_rm(b->h, b->t, vm);
     node(b, dom, ro, 2);
     node(b, vm, ro, 2);
@@ -142,6 +144,22 @@ static void write_entries(struct batch *b, uint32_t domid, const struct domain_c
             snprintf(p, sizeof(p), "%s/console/%s", dom, keys[i]);
             put(b, p, "%s", vals[i]);
         }
+        /* The primary console's backend entries, as libxl writes them for
+         * xenconsoled (which leaves state at Initialising). */
+        char be[96];
+        snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u/0", domid);
+        snprintf(p, sizeof(p), "%s/console/backend", dom);
+        put(b, p, "%s", be);
+        node(b, be, ro, 2);
+        static const char *const bkeys[] = {"frontend-id", "online", "state", "protocol"};
+        char bvals[4][24] = {"", "1", "1", "vt100"};
+        snprintf(bvals[0], sizeof(bvals[0]), "%u", domid);
+        for (size_t i = 0; i < sizeof(bkeys) / sizeof(bkeys[0]); i++) {
+            snprintf(p, sizeof(p), "%s/%s", be, bkeys[i]);
+            put(b, p, "%s", bvals[i]);
+        }
+        snprintf(p, sizeof(p), "%s/frontend", be);
+        put(b, p, "%s/console", dom);
     }
 }
 
@@ -211,6 +229,8 @@ int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
         snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
         xs_rm(xsh, XBT_NULL, dom);
         xs_rm(xsh, XBT_NULL, vm);
+        snprintf(dom, sizeof(dom), "/local/domain/0/backend/console/%u", domid);
+        xs_rm(xsh, XBT_NULL, dom);
         return -1;
     }
     return 0;
@@ -245,6 +265,13 @@ int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log)
     if (!xs_rm(h, XBT_NULL, dom) && errno != ENOENT) {
         if (log)
             fprintf(log, "cannot remove %s from XenStore: %s\n", dom, strerror(errno));
+        rc = -1;
+    }
+    char be[96];
+    snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u", domid);
+    if (!xs_rm(h, XBT_NULL, be) && errno != ENOENT) {
+        if (log)
+            fprintf(log, "cannot remove %s from XenStore: %s\n", be, strerror(errno));
         rc = -1;
     }
     /* xenolith-stored releases a dead domain by itself (VIRQ_DOM_EXC);

@@ -53,6 +53,10 @@ for k in ring-ref port type output limit; do
 done
 [ "$(xenstore-read "/local/domain/$echo_id/console/ring-ref")" = $((0xfeff1)) ] ||
     fail "console/ring-ref is not the console's special page"
+backend="/local/domain/0/backend/console/$echo_id/0"
+[ "$(xenstore-read "/local/domain/$echo_id/console/backend")" = "$backend" ] ||
+    fail "console/backend does not name $backend"
+[ "$(xenstore-read "$backend/protocol")" = vt100 ] || fail "no console backend entries at $backend"
 wait_text "$CONSOLED_LOG" "domain $echo_id (c-echo): console on" 10 ||
     fail "consoled did not open domain $echo_id's console: $(cat "$CONSOLED_LOG")"
 tty=$(xenstore-read "/local/domain/$echo_id/console/tty")
@@ -131,6 +135,8 @@ wait_text "$CONSOLED_LOG" "domain $echo_id (c-echo): console closed" 10 ||
     fail "consoled kept domain $echo_id's console after destroy: $(cat "$CONSOLED_LOG")"
 wait_text "$CONSOLED_LOG" "domain $hostile_id (c-hostile): console closed" 10 ||
     fail "consoled kept domain $hostile_id's console after destroy"
+xenstore-exists "/local/domain/0/backend/console/$echo_id" 2>/dev/null &&
+    fail "xl destroy left domain $echo_id's console backend entries"
 out3="$RUNDIR/console-after.out"
 start_client "$out3" "$XL" console c-wait </dev/null
 "$XL" shutdown -w c-wait >/dev/null 2>&1 || fail "xl shutdown c-wait failed"

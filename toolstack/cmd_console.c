@@ -13,10 +13,19 @@ int main_console(int argc, char **argv)
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
     int opt, rc = 0;
     const char *type = "pv";
-    while ((opt = xl_getopt(argc, argv, "ht:n:", opts, &rc)) != -1) {
+    int escape = XL_CONSOLE_ESCAPE;
+    while ((opt = xl_getopt(argc, argv, "ht:n:e:", opts, &rc)) != -1) {
         switch (opt) {
         case XL_OPT_EXIT: return rc;
         case 't': type = optarg; break;
+        case 'e':
+            escape = xl_console_parse_escape(optarg);
+            if (escape < 0) {
+                xl_err("bad escape character '%s': give one character or ^X for Ctrl-X",
+                       optarg);
+                return 2;
+            }
+            break;
         case 'n':
             if (strcmp(optarg, "0") != 0) {
                 xl_err("domains have one console here: -n %s does not exist", optarg);
@@ -46,5 +55,5 @@ int main_console(int argc, char **argv)
         xl_err("Domain-0 has no console to attach to: it is this host");
         return 1;
     }
-    return xl_console_attach(rundir, info.domid, info.name);
+    return xl_console_attach(rundir, info.domid, info.name, escape);
 }

@@ -49,6 +49,7 @@ const struct xl_cmd xl_cmds[] = {
      "  -h, --help             Print this help.\n"
      "  -t <type>              Console type: pv (the only one a PVH domain has).\n"
      "  -n <number>            Console number: 0 (the only one).\n"
+     "  -e <escapechar>        Detach on this character (^X for Ctrl-X; default ^]).\n"
      "  Ctrl-] detaches. Without a terminal on stdin the input is copied as is;\n"
      "  the command ends when the domain stops or its console closes.\n"},
     {"info", main_info, "Get information about the Xen host", "[options] [key]",

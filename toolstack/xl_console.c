@@ -154,7 +154,22 @@ static bool domain_running(const char *rundir, uint32_t domid)
 }
 
 /* Copies both ways until detach, the pty's end or the domain's. */
-static int relay(int tty, const char *rundir, uint32_t domid)
+int xl_console_parse_escape(const char *s)
+{
+    if (s[0] == '^' && s[1] && !s[2]) {
+        char c = s[1];
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c < '@' || c > '_')
+            return -1;
+        return c - '@';
+    }
+    if (s[0] && !s[1])
+        return (unsigned char)s[0];
+    return -1;
+}
+
+static int relay(int tty, const char *rundir, uint32_t domid, int escape)
 {
     char buf[4096];
     bool in_open = true, stopped = false;
@@ -179,7 +194,7 @@ static int relay(int tty, const char *rundir, uint32_t domid)
             if (r <= 0 && !(r < 0 && errno == EINTR)) {
                 in_open = false; /* no more input; keep showing output */
             } else if (r > 0) {
-                char *esc = memchr(buf, XL_CONSOLE_ESCAPE, (size_t)r);
+                char *esc = memchr(buf, escape, (size_t)r);
                 size_t len = esc ? (size_t)(esc - buf) : (size_t)r;
                 if (len && fd_write_all(tty, buf, len) < 0)
                     return 0;
@@ -200,7 +215,7 @@ static int relay(int tty, const char *rundir, uint32_t domid)
     }
 }
 
-int xl_console_attach(const char *rundir, uint32_t domid, const char *name)
+int xl_console_attach(const char *rundir, uint32_t domid, const char *name, int escape)
 {
     char *path = find_tty(rundir, domid, name);
     if (!path)
@@ -215,7 +230,7 @@ int xl_console_attach(const char *rundir, uint32_t domid, const char *name)
     free(path);
     signal(SIGPIPE, SIG_IGN);
     make_raw();
-    int rc = relay(tty, rundir, domid);
+    int rc = relay(tty, rundir, domid, escape);
     restore_tty();
     close(tty);
     if (rc < 0) {
@@ -234,7 +249,7 @@ int xl_console_after_create(const char *rundir, uint32_t domid, const char *name
         xs_close(xs);
     if (ring) {
         free(ring);
-        return xl_console_attach(rundir, domid, name);
+        return xl_console_attach(rundir, domid, name, XL_CONSOLE_ESCAPE);
     }
     int e = console_follow(rundir, domid, STDOUT_FILENO);
     if (e < 0) {

@@ -12,6 +12,9 @@
 /* Ctrl-]: typed on the console, detaches (as in xl). */
 #define XL_CONSOLE_ESCAPE 0x1d
 
+/* xl console -e: "^X" for Ctrl-X, or one character. The byte, or -1. */
+int xl_console_parse_escape(const char *s);
+
 /* True when a xenolith-consoled holds RUNDIR's pid file and has written
  * its pid there, which it does once it serves consoles. */
 bool xl_consoled_running(const char *rundir);
@@ -19,11 +22,12 @@ bool xl_consoled_running(const char *rundir);
 /*
  * Attaches stdin/stdout to domain domid's console pty: stdin goes to the
  * guest (raw when it is a terminal; Ctrl-] detaches), the guest's output
- * to stdout, until the domain has stopped or gone or the user detached.
+ * to stdout, until the domain has stopped or gone or the user typed
+ * escape (XL_CONSOLE_ESCAPE unless xl console -e said otherwise).
  * Waits up to 10 s for xenolith-consoled to publish the pty. 0, or 1
  * after a message naming the domain and why.
  */
-int xl_console_attach(const char *rundir, uint32_t domid, const char *name);
+int xl_console_attach(const char *rundir, uint32_t domid, const char *name, int escape);
 
 /* xl create -c: the pty when the domain has one, else xenolithd's log
  * of the domain's console_io output (console_follow). 0 or 1. */

@@ -96,6 +96,9 @@ out2="$RUNDIR/console-detach.out"
 printf 'x\035' | timeout 20 "$XL" console c-wait >"$out2" 2>&1 || fail "Ctrl-] did not detach with 0: $(cat "$out2")"
 grep -qF "wait-shutdown: ready" "$out2" || fail "xl console showed nothing before the detach: $(cat "$out2")"
 "$XL" list c-wait >/dev/null || fail "domain c-wait is gone after a detach"
+printf 'y\001' | timeout 20 "$XL" console -e '^a' c-wait >"$out2" 2>&1 ||
+    fail "-e ^a and Ctrl-A did not detach with 0: $(cat "$out2")"
+"$XL" console -e '^ab' c-wait >"$out2" 2>&1; [ $? = 2 ] || fail "a bad -e was not a usage error: $(cat "$out2")"
 # On a terminal (script(1) gives xl one): raw while attached, Ctrl-]
 # detaches, and the terminal's modes are back afterwards.
 if command -v script >/dev/null; then

@@ -216,8 +216,15 @@ static void step(struct xbb_dev *d)
             }
             break;
         }
-        /* A frontend starting over after a close gets a fresh device. */
-        if (online && d->state == XenbusStateClosed && d->fstate == XenbusStateInitialising) {
+        /* A frontend starting over after a close gets a fresh device;
+         * only after it closed too, so a device that failed stays
+         * failed until then. */
+        if (d->state == XenbusStateClosed &&
+            (d->fstate == XenbusStateClosed || d->fstate == XenbusStateClosing))
+            d->fe_closed = true;
+        if (online && d->state == XenbusStateClosed && d->fe_closed &&
+            d->fstate == XenbusStateInitialising) {
+            d->fe_closed = false;
             xbb_write_back(d, "error", "%s", "");
             if (be->ops->probe(d) == 0)
                 xbb_set_state(d, XenbusStateInitWait);

@@ -46,6 +46,7 @@ struct xbb_dev {
     enum xenbus_state state; /* ours, as last written */
     enum xenbus_state fstate; /* the frontend's, as last read */
     bool connected;          /* connect succeeded and no disconnect since */
+    bool fe_closed;          /* the frontend closed since we did */
     void *priv;              /* the type-specific code's */
 };
 

@@ -24,6 +24,7 @@ static const struct test_case tests[] = {
 	{ "blk", test_blk },
 	{ "hostile-blk", test_hostile_blk },
 	{ "blk-bench", test_blk_bench },
+	{ "blk-hotplug", test_blk_hotplug },
 	{ "net", test_net },
 	{ "net-blast", test_net_blast },
 	{ "hostile-net", test_hostile_net },

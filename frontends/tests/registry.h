@@ -35,6 +35,7 @@ void test_xenbus_hostile(struct test *t);
 void test_blk(struct test *t);
 void test_hostile_blk(struct test *t);
 void test_blk_bench(struct test *t);
+void test_blk_hotplug(struct test *t);
 void test_net(struct test *t);
 void test_net_blast(struct test *t);
 void test_hostile_net(struct test *t);

@@ -23,6 +23,14 @@ void balloon_free(struct balloon *b)
     b->nr_pages = b->out = 0;
 }
 
+void balloon_start_out(struct balloon *b, uint64_t first)
+{
+    for (uint64_t i = first; i < b->nr_pages; i++) {
+        b->map[i / BITS] |= 1ull << (i % BITS);
+        b->out++;
+    }
+}
+
 bool balloon_gfn_index(const struct guest_ram *r, uint64_t gfn, uint64_t *index)
 {
     uint64_t low_pages = r->low_size / GUEST_PAGE_SIZE;

@@ -29,6 +29,10 @@ struct balloon {
 int balloon_init(struct balloon *b, uint64_t nr_pages);
 void balloon_free(struct balloon *b);
 
+/* Pages from index first to the end start out (RAM between memory and
+ * maxmem: the guest may populate it, its memory map does not show it). */
+void balloon_start_out(struct balloon *b, uint64_t first);
+
 /* The page of RAM at gfn: its index in the memory file. False when gfn
  * is not RAM (the MMIO hole, the special pages, past the end). */
 bool balloon_gfn_index(const struct guest_ram *r, uint64_t gfn, uint64_t *index);

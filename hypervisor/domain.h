@@ -64,7 +64,8 @@ struct domain {
     uint32_t type;
     int vm_fd;
     int mem_fd;
-    struct guest_ram ram;
+    struct guest_ram ram;     /* up to maxmem: what the guest may populate */
+    struct guest_ram boot_ram; /* the same file up to memory=, as the memory map shows it */
     uint64_t max_memory_kib;
     uint32_t nr_vcpus;
     struct vcpu *vcpus;

@@ -445,7 +445,7 @@ static uint64_t guest_memory_available_kib(void)
     uint64_t committed = 0;
     for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
         if (hv.domains[i])
-            committed += hv.domains[i]->ram.size >> 10;
+            committed += hv.domains[i]->boot_ram.size >> 10;
     uint64_t cap = hm.total_kib > DOM0_RESERVE_KIB + committed
         ? hm.total_kib - DOM0_RESERVE_KIB - committed : 0;
     return hm.available_kib < cap ? hm.available_kib : cap;
@@ -482,6 +482,12 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     if (max_kib < mem_kib)
         return fail(err, errlen, -EINVAL, "maxmem (%llu KiB) is below memory (%llu KiB)",
                     (unsigned long long)max_kib, (unsigned long long)mem_kib);
+    struct host_mem hm;
+    if (max_kib > mem_kib && host_mem_read(&hm) == 0 && max_kib > hm.total_kib)
+        return fail(err, errlen, -EINVAL,
+                    "maxmem (%llu MiB) of domain \"%s\" is more than the host's %llu MiB",
+                    (unsigned long long)(max_kib >> 10), name,
+                    (unsigned long long)(hm.total_kib >> 10));
     uint64_t avail = guest_memory_available_kib();
     if (mem_kib > avail)
         return fail(err, errlen, -ENOMEM,
@@ -512,7 +518,10 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     d->create_realtime_ns = now_real_ns();
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
-    guest_ram_layout(&d->ram, mem_kib << 10);
+    /* RAM up to maxmem is mapped (and costs nothing until touched); the
+     * memory map shows memory=, and the rest starts ballooned out. */
+    guest_ram_layout(&d->ram, ((max_kib + 3) & ~3ull) << 10);
+    guest_ram_layout(&d->boot_ram, mem_kib << 10);
 
     d->nr_vcpus = max_vcpus;
     d->vcpus = calloc(max_vcpus, sizeof(*d->vcpus));
@@ -527,8 +536,12 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     }
 
     int rc = setup_vm(d, err, errlen);
-    if (rc == 0)
-        d->memmap_entries = guest_ram_memmap(&d->ram, d->memmap);
+    if (rc == 0) {
+        d->boot_ram.hva = d->ram.hva;
+        d->boot_ram.special = d->ram.special;
+        d->memmap_entries = guest_ram_memmap(&d->boot_ram, d->memmap);
+        balloon_start_out(&d->balloon, d->boot_ram.size / GUEST_PAGE_SIZE);
+    }
     for (uint32_t i = 0; rc == 0 && i < max_vcpus; i++)
         rc = setup_vcpu(d, &d->vcpus[i], err, errlen);
     if (rc == 0)
@@ -614,13 +627,14 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
     size_t klen = 0, rlen = 0;
     int rc = read_whole(kernel_fd, "kernel", KERNEL_MAX_BYTES, &kernel, &klen, err, errlen);
     if (rc == 0 && ramdisk_fd >= 0)
-        rc = read_whole(ramdisk_fd, "ramdisk", d->ram.size, &ramdisk, &rlen, err, errlen);
+        rc = read_whole(ramdisk_fd, "ramdisk", d->boot_ram.size, &ramdisk, &rlen, err, errlen);
     struct pvh_image img;
     struct pvh_boot boot;
     if (rc == 0)
         rc = pvh_parse(kernel, klen, &img, err, errlen);
     if (rc == 0)
-        rc = pvh_load(kernel, klen, &img, &d->ram, cmdline, ramdisk, rlen, &boot, err, errlen);
+        rc = pvh_load(kernel, klen, &img, &d->boot_ram, cmdline, ramdisk, rlen, &boot, err,
+                      errlen);
     free(kernel);
     free(ramdisk);
     if (rc)

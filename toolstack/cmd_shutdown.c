@@ -41,7 +41,9 @@ static bool request_acknowledged(struct xs_handle *xsh, uint32_t domid, const ch
     for (int waited = 0; waited < ACK_TIMEOUT_MS; waited += 20) {
         unsigned len = 1;
         char *v = xs_read(xsh, XBT_NULL, path, &len);
-        bool cleared = v && len == 0;
+        /* Gone is cleared too: the guest acknowledged and stopped, and
+         * its monitor removed its entries (destroy, restart) already. */
+        bool cleared = v ? len == 0 : errno == ENOENT;
         free(v);
         if (cleared)
             return true;

@@ -4,6 +4,7 @@
 
 #include "kernel/hypercall.h"
 #include "kernel/page_alloc.h"
+#include "kernel/start_info.h"
 #include "lib/kstring.h"
 
 /* The gfns held out live in pages of their own (taken from the
@@ -21,6 +22,27 @@ _Static_assert(sizeof(struct chunk) <= PAGE_SIZE, "a chunk is one page");
 
 static struct chunk *held;
 static uint64_t pages_out;
+/* RAM past the memory map (up to maxmem) is taken from here up, once
+ * every page given back has been taken again; it must stay below 4 GiB,
+ * where the kernel's identity map ends, and below the MMIO hole. */
+static uint64_t next_extra, extra_end;
+
+static void extra_init(void)
+{
+	if (next_extra)
+		return;
+	next_extra = (start_info_ram_end() + PAGE_SIZE - 1) >> PAGE_SHIFT;
+	extra_end = HVM_BELOW_4G_RAM_END >> PAGE_SHIFT;
+}
+
+static bool extra_gfn(uint64_t *gfn)
+{
+	extra_init();
+	if (next_extra >= extra_end)
+		return false;
+	*gfn = next_extra++;
+	return true;
+}
 
 long balloon_current_pages(void)
 {
@@ -125,7 +147,12 @@ uint64_t balloon_reclaim(uint64_t n)
 		xen_pfn_t gfns[BATCH];
 		unsigned k = 0;
 
+		unsigned from_list = 0;
+
 		while (k < BATCH && done + k < n && pop_gfn(&gfns[k]))
+			k++;
+		from_list = k;
+		while (k < BATCH && done + k < n && extra_gfn(&gfns[k]))
 			k++;
 		if (!k)
 			break;
@@ -134,10 +161,15 @@ uint64_t balloon_reclaim(uint64_t n)
 
 		for (unsigned i = 0; i < got; i++)
 			page_free((void *)(uintptr_t)(gfns[i] << PAGE_SHIFT));
-		/* Refused ones stay out, remembered for a later try. */
-		for (unsigned i = k; i > got; i--)
-			push_gfn(gfns[i - 1]);
-		pages_out -= got;
+		/* Refused ones stay out, remembered for a later try; new RAM
+		 * past the map is asked for again next time. */
+		for (unsigned i = k; i > got; i--) {
+			if (i - 1 < from_list)
+				push_gfn(gfns[i - 1]);
+			else if (gfns[i - 1] < next_extra)
+				next_extra = gfns[i - 1];
+		}
+		pages_out -= got < from_list ? got : from_list;
 		done += got;
 		if (got < k)
 			break;

@@ -28,7 +28,7 @@ expect_end "$b" s poweroff >/dev/null
 expect_console "$b" "guest-test balloon: ok"
 "$XL" destroy inguest
 
-a=$(create_guest bal "service fill=24" 'memory = 64')
+a=$(create_guest bal "service fill=24" 'memory = 64' 'maxmem = 96')
 wait_console "$a" "service: ready"
 wait_console "$a" "balloon: target 65536 KiB, now 65536 KiB"
 before=$(backed_kib "$a")
@@ -49,7 +49,7 @@ wait_console "$a" "balloon: target 65536 KiB, now 65536 KiB" 2
 
 # Refusals, each naming the domain and why.
 out=$("$XL" mem-set bal 128 2>&1) && fail "xl mem-set above the maximum succeeded"
-echo "$out" | grep -q "domain $a (bal).*above its maximum of 65536 KiB" || fail "unexpected refusal: $out"
+echo "$out" | grep -q "domain $a (bal).*above its maximum of 98304 KiB" || fail "unexpected refusal: $out"
 out=$("$XL" mem-max bal 32m 2>&1) && fail "xl mem-max below the target succeeded"
 echo "$out" | grep -q "domain $a (bal).*below its memory target of 65536 KiB" || fail "unexpected refusal: $out"
 out=$("$XL" mem-set bal 12x 2>&1) && fail "xl mem-set with a bad size succeeded"
@@ -58,13 +58,24 @@ out=$("$XL" mem-set nosuch 12m 2>&1) && fail "xl mem-set of a missing domain suc
 echo "$out" | grep -q "nosuch" || fail "the missing domain is not named: $out"
 out=$("$XL" mem-set Domain-0 1g 2>&1) && fail "xl mem-set Domain-0 succeeded"
 
-# A higher maximum: the hypervisor's and memory/static-max.
-"$XL" mem-max bal 96m || fail "xl mem-max bal 96m failed"
-expect_out "memory/static-max" 98304 xenstore-read "/local/domain/$a/memory/static-max"
-"$XL" list -l bal | grep -q '"maxmem": *96' || fail "xl list -l does not show maxmem 96"
-# The guest has no RAM beyond its memory map to grow into: it says so.
+# Above memory= up to maxmem: RAM past the guest's memory map.
 "$XL" mem-set bal 80m || fail "xl mem-set bal 80m failed"
-wait_console "$a" "balloon: target 81920 KiB, now 65536 KiB"
+wait_console "$a" "balloon: target 81920 KiB, now 81920 KiB"
+"$XL" list bal | grep -qE "^bal +$a +80 " || fail "xl list does not show 80 MiB: $("$XL" list bal)"
+
+# A higher maximum: the hypervisor's and memory/static-max. The domain's
+# RAM ends at the maxmem it was created with, so it stops there.
+"$XL" mem-max bal 200m || fail "xl mem-max bal 200m failed"
+expect_out "memory/static-max" 204800 xenstore-read "/local/domain/$a/memory/static-max"
+"$XL" list -l bal | grep -q '"maxmem": *200' || fail "xl list -l does not show maxmem 200"
+"$XL" mem-set bal 150m || fail "xl mem-set bal 150m failed"
+wait_console "$a" "balloon: target 153600 KiB, now 98304 KiB"
+
+# A maximum beyond the host's memory is refused at create.
+cfg=$(write_cfg greedy service 'maxmem = 16000000')
+out=$("$XL" create "$cfg" 2>&1) && fail "maxmem beyond the host's memory was accepted"
+echo "$out" | grep -q 'maxmem (16000000 MiB) of domain "greedy" is more than the host' ||
+    fail "unexpected refusal: $out"
 
 "$XL" shutdown -w bal || fail "xl shutdown bal failed"
 expect_console "$a" "service: poweroff requested"

@@ -16,6 +16,14 @@ wait_log() {
     fail "the monitor of $1 never logged '$2': $(tail -n 20 "$RUNDIR/log/xl-$1.log")"
 }
 
+wait_console() {
+    for _ in $(seq 600); do
+        console_of "$1" | grep -qF -- "$2" && return 0
+        sleep 0.1
+    done
+    fail "console of domain $1 never said '$2'; it says: $(console_of "$1" | tail -n 20)"
+}
+
 # A domain's state letters in xl list (e.g. --ps--), by name.
 state_of() {
     "$XL" list "$1" | awk -v n="$1" '$1 == n { print $5 }'
@@ -49,13 +57,12 @@ expect_out "the preserved domain" "$p" "$XL" domid keeper
 # xl reboot: on_reboot defaults to restart; a new domid, the same name,
 # booted again.
 r0=$(create_guest rebooter wait-shutdown)
-for _ in $(seq 300); do console_of "$r0" | grep -q "wait-shutdown: ready" && break; sleep 0.1; done
+wait_console "$r0" "wait-shutdown: ready"
 out=$("$XL" reboot rebooter 2>&1) || fail "xl reboot rebooter failed: $out"
 wait_log rebooter "restarted domain rebooter as domain"
 r1=$("$XL" domid rebooter) || fail "no domain rebooter after the reboot"
 [ "$r1" != "$r0" ] || fail "the rebooted domain kept domid $r0"
-for _ in $(seq 300); do console_of "$r1" | grep -q "wait-shutdown: ready" && break; sleep 0.1; done
-expect_console "$r1" "wait-shutdown: ready"
+wait_console "$r1" "wait-shutdown: ready"
 expect_out "its name in XenStore" rebooter xenstore-read "/local/domain/$r1/name"
 xenstore-exists "/local/domain/$r0" && fail "the old domain's XenStore entries are still there"
 # And again, with the restarted one (the monitor keeps watching).
@@ -64,7 +71,7 @@ expect_console "$r1" "wait-shutdown: poweroff requested"
 
 # rename-restart: the old one stays as NAME-1, a new NAME runs.
 n0=$(create_guest phoenix wait-shutdown 'on_poweroff = "rename-restart"')
-for _ in $(seq 300); do console_of "$n0" | grep -q "wait-shutdown: ready" && break; sleep 0.1; done
+wait_console "$n0" "wait-shutdown: ready"
 "$XL" shutdown phoenix || fail "xl shutdown phoenix failed"
 wait_log phoenix "restarted domain phoenix as domain"
 expect_out "the old phoenix" "$n0" "$XL" domid phoenix-1

@@ -94,6 +94,27 @@ START_TEST(release_refusals)
 }
 END_TEST
 
+/* memory= 32 MiB of a 64 MiB maxmem: the rest starts out, and may be
+ * populated up to the maximum. */
+START_TEST(ram_beyond_memory_starts_out)
+{
+    struct guest_ram r = ram_of(64 * MiB);
+    struct balloon b;
+    ck_assert_int_eq(balloon_init(&b, r.size / GUEST_PAGE_SIZE), 0);
+    balloon_start_out(&b, 8192);
+    ck_assert_uint_eq(balloon_current(&b), 8192);
+    ck_assert(!balloon_is_out(&b, 8191));
+    ck_assert(balloon_is_out(&b, 8192));
+    ck_assert_int_eq(balloon_check_populate(&b, &r, 8192, 9, 16384), 0);
+    ck_assert_int_eq(balloon_check_populate(&b, &r, 8192, 9, 8192 + 511), -ENOMEM);
+    ck_assert_int_eq(balloon_check_populate(&b, &r, 100, 0, 16384), -EINVAL);
+    ck_assert_int_eq(balloon_check_release(&b, &r, 9000, 0, NULL, 0), -EBUSY);
+    balloon_mark(&b, &r, 8192, 9, false);
+    ck_assert_uint_eq(balloon_current(&b), 8192 + 512);
+    balloon_free(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("balloon");
@@ -101,6 +122,7 @@ static Suite *suite(void)
     tcase_add_test(t, index_low_and_high);
     tcase_add_test(t, release_and_populate_count);
     tcase_add_test(t, release_refusals);
+    tcase_add_test(t, ram_beyond_memory_starts_out);
     suite_add_tcase(s, t);
     return s;
 }

@@ -63,7 +63,8 @@ static int rd_write(struct xs_conn *c, const void *msg, size_t len)
     if (rd->out_len + len > RING_OUT_MAX)
         return -ENOBUFS;
     if (rd->out_head + rd->out_len + len > rd->out_cap) {
-        memmove(rd->out, rd->out + rd->out_head, rd->out_len);
+        if (rd->out_len) /* out is NULL until the first message */
+            memmove(rd->out, rd->out + rd->out_head, rd->out_len);
         rd->out_head = 0;
         if (rd->out_len + len > rd->out_cap) {
             size_t cap = rd->out_cap ? rd->out_cap : 8192;

@@ -84,12 +84,27 @@ static void unlock_memory(struct domain *d)
     pthread_mutex_unlock(&hv.evtchn_lock);
 }
 
+/* Extents are read and handled this many at a time, under one lock. */
+#define EXTENT_BATCH 64
+
+/* Punches [first, first + pages) of the memory file. */
+static int punch(struct domain *d, uint64_t first, uint64_t pages)
+{
+    if (!pages ||
+        fallocate(d->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+                  (off_t)(first * GUEST_PAGE_SIZE), (off_t)(pages * GUEST_PAGE_SIZE)) == 0)
+        return 0;
+    return -errno;
+}
+
 /*
  * The guest hands extents back: each must be RAM it has, none a page
- * xenolithd writes to. Their part of the memory file becomes a hole, so
- * the host gets the memory back at once; a later read sees zeroes.
- * Returns the number of extents released, as Xen does, stopping at the
- * first one refused.
+ * xenolithd writes to or Dom0 has mapped. Their part of the memory file
+ * becomes a hole, so the host gets the memory back at once; a later read
+ * sees zeroes. Returns the number of extents released, as Xen does,
+ * stopping at the first one refused. Runs of neighbouring pages are
+ * punched with one call: each punch makes KVM drop its mappings, which is
+ * what costs.
  */
 static int64_t decrease_reservation(struct vcpu *v, uint64_t arg)
 {
@@ -99,30 +114,57 @@ static int64_t decrease_reservation(struct vcpu *v, uint64_t arg)
         return -EFAULT;
     if (!is_self(v, r.domid))
         return -EPERM;
+    if (r.extent_order > BALLOON_MAX_ORDER)
+        return 0;
     uint64_t list = (uint64_t)(uintptr_t)r.extent_start.p;
+    uint64_t per = 1ull << r.extent_order;
     uint64_t reserved[RESERVED_MAX];
     uint64_t done = 0;
-    for (; done < r.nr_extents; done++) {
-        xen_pfn_t gfn;
-        if (copy_from_guest(v, &gfn, list + done * sizeof(gfn), sizeof(gfn)))
-            break;
+    bool stop = false;
+    while (!stop && done < r.nr_extents) {
+        xen_pfn_t gfns[EXTENT_BATCH];
+        uint64_t n = r.nr_extents - done < EXTENT_BATCH ? r.nr_extents - done : EXTENT_BATCH;
+        if (copy_from_guest(v, gfns, list + done * sizeof(gfns[0]), n * sizeof(gfns[0]))) {
+            /* Part of the list may still be readable: one at a time. */
+            n = 1;
+            if (copy_from_guest(v, gfns, list + done * sizeof(gfns[0]), sizeof(gfns[0])))
+                break;
+        }
         lock_memory(d);
         unsigned nres = reserved_gfns(d, reserved);
-        int rc = balloon_check_release(&d->balloon, &d->ram, gfn, r.extent_order, reserved, nres);
-        for (uint64_t i = 0; rc == 0 && i < (1ull << r.extent_order); i++)
-            if (gnttab_frame_mapped(d, gfn + i))
-                rc = -EBUSY;
-        uint64_t index;
-        if (rc == 0 && balloon_gfn_index(&d->ram, gfn, &index) &&
-            fallocate(d->mem_fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
-                      (off_t)(index * GUEST_PAGE_SIZE),
-                      (off_t)(GUEST_PAGE_SIZE << r.extent_order)) < 0)
-            rc = -errno;
-        if (rc == 0)
+        uint64_t run_first = 0, run_pages = 0, k = 0, run_k = 0;
+        for (; k < n; k++) {
+            uint64_t gfn = gfns[k], index = 0;
+            int rc = balloon_check_release(&d->balloon, &d->ram, gfn, r.extent_order, reserved,
+                                           nres);
+            for (uint64_t i = 0; rc == 0 && i < per; i++)
+                if (gnttab_frame_mapped(d, gfn + i))
+                    rc = -EBUSY;
+            if (rc == 0 && !balloon_gfn_index(&d->ram, gfn, &index))
+                rc = -EINVAL;
+            if (rc == 0 && run_pages && index != run_first + run_pages) {
+                rc = punch(d, run_first, run_pages);
+                if (rc == 0)
+                    run_pages = 0;
+            }
+            if (rc)
+                break;
+            if (!run_pages) {
+                run_first = index;
+                run_k = k;
+            }
             balloon_mark(&d->balloon, &d->ram, gfn, r.extent_order, true);
+            run_pages += per;
+        }
+        stop = k < n;
+        if (punch(d, run_first, run_pages) < 0) {
+            stop = true;
+            for (uint64_t j = run_k; j < k; j++)
+                balloon_mark(&d->balloon, &d->ram, gfns[j], r.extent_order, false);
+            k = run_k;
+        }
+        done += k;
         unlock_memory(d);
-        if (rc)
-            break;
     }
     return (int64_t)done;
 }

@@ -53,6 +53,27 @@ void test_balloon(struct test *t)
 	CHECK_EQ(t, balloon_current_pages(), start - PAGES,
 		 "current_reservation after the refusals");
 
+	/* A refused extent ends the list: those before it are out. */
+	void *a = page_alloc(), *b = page_alloc();
+	if (check(t, a && b, "two pages for a mixed list")) {
+		xen_pfn_t list[3] = { page_gfn(a),
+				      page_gfn(HYPERVISOR_shared_info),
+				      page_gfn(b) };
+		struct xen_memory_reservation r = {
+			.nr_extents = 3, .domid = DOMID_SELF,
+		};
+
+		set_xen_guest_handle(r.extent_start, list);
+		CHECK_EQ(t, HYPERVISOR_memory_op(XENMEM_decrease_reservation, &r),
+			 1, "extents released from [page, shared_info, page]");
+		CHECK_EQ(t, balloon_current_pages(), start - PAGES - 1,
+			 "current_reservation after the mixed list");
+		CHECK_EQ(t, one(XENMEM_populate_physmap, page_gfn(a)), 1,
+			 "populating the released page again");
+		page_free(a);
+		page_free(b);
+	}
+
 	CHECK_EQ(t, balloon_reclaim(PAGES), PAGES, "pages taken back");
 	CHECK_EQ(t, balloon_current_pages(), start,
 		 "current_reservation after taking them back");

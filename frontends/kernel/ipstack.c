@@ -76,7 +76,7 @@ bool ipstack_parse_ip(const char *str, uint32_t *ip)
 		if (i < 3 && *str++ != '.')
 			return false;
 	}
-	if (*str && *str != ' ' && *str != ',' && *str != '/')
+	if (*str && *str != ' ' && *str != ',' && *str != '/' && *str != ':')
 		return false;
 	*ip = v;
 	return true;
@@ -150,10 +150,10 @@ bool ipstack_resolve(struct ipstack *s, uint32_t ip, uint8_t mac[6])
 	return false;
 }
 
-/* An IPv4 packet of proto with payload len already at f + ETH_HLEN +
- * IP_HLEN; fills both headers and sends. */
-static long send_ip(struct ipstack *s, uint8_t *f, const uint8_t *dst_mac, uint32_t dst,
-		    uint8_t proto, size_t len)
+/* Fills the Ethernet and IPv4 headers of a packet of proto whose
+ * payload (len bytes) is already at f + ETH_HLEN + IP_HLEN. */
+static void ip_headers(struct ipstack *s, uint8_t *f, const uint8_t *dst_mac, uint32_t dst,
+		       uint8_t proto, size_t len)
 {
 	static uint16_t ident;
 	eth_header(s, f, dst_mac, ETH_P_IP);
@@ -169,6 +169,12 @@ static long send_ip(struct ipstack *s, uint8_t *f, const uint8_t *dst_mac, uint3
 	put32(ip + 12, s->ip);
 	put32(ip + 16, dst);
 	put16(ip + 10, fold(sum16(ip, IP_HLEN, 0)));
+}
+
+static long send_ip(struct ipstack *s, uint8_t *f, const uint8_t *dst_mac, uint32_t dst,
+		    uint8_t proto, size_t len)
+{
+	ip_headers(s, f, dst_mac, dst, proto, len);
 	return send_frame(s, f, ETH_HLEN + IP_HLEN + len);
 }
 
@@ -179,23 +185,30 @@ static uint16_t udp_csum(const uint8_t *ip, const uint8_t *udp, size_t len)
 	return c ? c : 0xffff;
 }
 
-static long udp_out(struct ipstack *s, const uint8_t *mac, uint32_t dst, uint16_t sport,
-		    uint16_t dport, const void *data, size_t len)
+size_t ipstack_build_udp(struct ipstack *s, uint8_t *f, const uint8_t mac[6], uint32_t dst,
+			 uint16_t sport, uint16_t dport, const void *data, size_t len,
+			 bool csum_offload)
 {
-	static uint8_t f[FRAME_MAX];
-	if (len > FRAME_MAX - ETH_HLEN - IP_HLEN - 8)
-		return -XEN_EINVAL;
 	uint8_t *ip = f + ETH_HLEN, *u = ip + IP_HLEN;
 	put16(u, sport);
 	put16(u + 2, dport);
 	put16(u + 4, (uint16_t)(8 + len));
 	put16(u + 6, 0);
 	memmove(u + 8, data, len);
-	/* The pseudo header needs the addresses in place first. */
-	put32(ip + 12, s->ip);
-	put32(ip + 16, dst);
-	put16(u + 6, udp_csum(ip, u, 8 + len));
-	return send_ip(s, f, mac, dst, PROTO_UDP, 8 + len);
+	ip_headers(s, f, mac, dst, PROTO_UDP, 8 + len);
+	if (!csum_offload)
+		put16(u + 6, udp_csum(ip, u, 8 + len));
+	return ETH_HLEN + IP_HLEN + 8 + len;
+}
+
+static long udp_out(struct ipstack *s, const uint8_t *mac, uint32_t dst, uint16_t sport,
+		    uint16_t dport, const void *data, size_t len)
+{
+	static uint8_t f[FRAME_MAX];
+	if (len > FRAME_MAX - ETH_HLEN - IP_HLEN - 8)
+		return -XEN_EINVAL;
+	size_t n = ipstack_build_udp(s, f, mac, dst, sport, dport, data, len, false);
+	return send_frame(s, f, n);
 }
 
 long ipstack_send_udp(struct ipstack *s, uint32_t dst, uint16_t sport, uint16_t dport,

@@ -47,6 +47,15 @@ bool ipstack_resolve(struct ipstack *s, uint32_t ip, uint8_t mac[6]);
  * (a request went out) or the ring is full. */
 long ipstack_send_udp(struct ipstack *s, uint32_t dst, uint16_t sport, uint16_t dport,
 		      const void *data, size_t len);
+/* Builds an Ethernet frame with one UDP datagram into frame (room for
+ * 14 + 20 + 8 + len bytes); its length. With csum_offload the UDP
+ * checksum is left for the backend (send with NETTXF_csum_blank). */
+size_t ipstack_build_udp(struct ipstack *s, uint8_t *frame, const uint8_t mac[6], uint32_t dst,
+			 uint16_t sport, uint16_t dport, const void *data, size_t len,
+			 bool csum_offload);
+/* Where a frame ipstack_build_udp built keeps its payload. */
+#define IPSTACK_UDP_PAYLOAD 42
+
 long ipstack_ping(struct ipstack *s, uint32_t dst, uint16_t seq);
 
 #endif

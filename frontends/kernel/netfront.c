@@ -166,25 +166,39 @@ long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
 	return 0;
 }
 
+uint8_t *netfront_tx_claim(struct netfront *nf, uint16_t *id)
+{
+	if (!nf->tx_nfree || RING_FULL(&nf->tx))
+		return NULL;
+	*id = nf->tx_free[--nf->tx_nfree];
+	return nf->tx_buf[*id];
+}
+
+void netfront_tx_queue(struct netfront *nf, uint16_t id, size_t len, uint16_t flags)
+{
+	netif_tx_request_t *req = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt);
+	req->gref = nf->tx_gref[id];
+	req->offset = 0;
+	req->flags = flags;
+	req->id = id;
+	req->size = (uint16_t)len;
+	nf->tx.req_prod_pvt++;
+}
+
 long netfront_send(struct netfront *nf, const void *frame, size_t len)
 {
 	if (len > PAGE_SIZE || len == 0)
 		return -XEN_EINVAL;
-	if (!nf->tx_nfree || RING_FULL(&nf->tx))
+	uint16_t id;
+	uint8_t *buf = netfront_tx_claim(nf, &id);
+	if (!buf)
 		return -XEN_EAGAIN;
-	uint16_t id = nf->tx_free[--nf->tx_nfree];
-	memcpy(nf->tx_buf[id], frame, len);
-	netif_tx_request_t *req = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt);
-	req->gref = nf->tx_gref[id];
-	req->offset = 0;
-	req->flags = NETTXF_data_validated;
-	req->id = id;
-	req->size = (uint16_t)len;
-	nf->tx.req_prod_pvt++;
+	memcpy(buf, frame, len);
+	netfront_tx_queue(nf, id, len, NETTXF_data_validated);
 	return 0;
 }
 
-static void reap_tx(struct netfront *nf)
+void netfront_reap_tx(struct netfront *nf)
 {
 	int more;
 	do {
@@ -210,7 +224,7 @@ unsigned netfront_poll(struct netfront *nf, netfront_rx_fn fn, void *arg)
 {
 	unsigned got = 0;
 	int more;
-	reap_tx(nf);
+	netfront_reap_tx(nf);
 	do {
 		RING_IDX prod = nf->rx.sring->rsp_prod;
 		xen_rmb();

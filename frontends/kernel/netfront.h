@@ -49,6 +49,14 @@ long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns);
  * in flight (call netfront_poll to reap), -XEN_EINVAL when too long. */
 long netfront_send(struct netfront *nf, const void *frame, size_t len);
 
+/* Building a frame in place (no copy, for the benchmark's sender): the
+ * buffer of a free tx slot, or NULL when every slot is in flight; then
+ * queue it with NETTXF_* flags (push with netfront_kick). */
+uint8_t *netfront_tx_claim(struct netfront *nf, uint16_t *id);
+void netfront_tx_queue(struct netfront *nf, uint16_t id, size_t len, uint16_t flags);
+/* Takes the backend's tx answers back (slots free again). */
+void netfront_reap_tx(struct netfront *nf);
+
 typedef void (*netfront_rx_fn)(void *arg, const uint8_t *frame, size_t len);
 
 /* Reaps tx responses, hands each received frame to fn, posts the

@@ -10,7 +10,8 @@
  *              net_ping=IP it pings that peer until it answers and prints
  *                net: ping IP: reply
  *   net-blast  the benchmark's sender: blast=IP:PORT, blast_secs= (5),
- *              blast_size= (1400 bytes of UDP payload); prints what it
+ *              blast_size= (1400 bytes of UDP payload, at most a page
+ *              less the headers); prints what it
  *              sent. Dom0 measures what arrived.
  *
  * The guest's address is the vif's ip= (the backend's ip key), else
@@ -251,45 +252,67 @@ void test_net_blast(struct test *t)
 	uint64_t secs = 5, size = 1400;
 	cmdline_u64("blast_secs", &secs);
 	cmdline_u64("blast_size", &size);
-	if (size < 16 || size > 1472) {
-		test_fail(t, "blast_size must be 16 to 1472");
+	/* The frame stays within one tx page (the vif's MTU must allow it). */
+	if (size < 16 || size > PAGE_SIZE - IPSTACK_UDP_PAYLOAD) {
+		test_fail(t, "blast_size must be 16 to %lu", PAGE_SIZE - IPSTACK_UDP_PAYLOAD);
 		return;
 	}
 	if (!net_prepare(t) || net_open_vif(t, &nfs[0], &stacks[0], 0) < 0)
 		return;
-	static uint8_t payload[1472];
+	static uint8_t payload[PAGE_SIZE];
 	for (unsigned i = 0; i < size; i++)
 		payload[i] = (uint8_t)i;
 	/* Dom0's address first: the sink is there before we start. */
+	struct netfront *nf = &nfs[0];
 	uint64_t until = time_now() + 30 * NS_PER_SEC;
 	uint8_t mac[6];
 	while (!ipstack_resolve(&stacks[0], dst, mac) && time_now() < until) {
-		netfront_poll(&nfs[0], ipstack_input, &stacks[0]);
-		netfront_wait(&nfs[0], 200 * NS_PER_MS);
-		netfront_poll(&nfs[0], ipstack_input, &stacks[0]);
+		netfront_poll(nf, ipstack_input, &stacks[0]);
+		netfront_wait(nf, 200 * NS_PER_MS);
+		netfront_poll(nf, ipstack_input, &stacks[0]);
 	}
+	/*
+	 * Every tx buffer holds the frame once, its UDP checksum left to the
+	 * backend (NETTXF_csum_blank); a datagram then costs a sequence
+	 * number and a ring slot. The guest's instructions are what is
+	 * scarce here (on PVM every one is slow), not the ring.
+	 */
+	size_t flen = 0;
+	for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
+		flen = ipstack_build_udp(&stacks[0], nf->tx_buf[i], mac, dst, port, port, payload,
+					 size, true);
 	kprintf("net-blast: sending\n");
-	uint64_t start = time_now(), end = start + secs * NS_PER_SEC, sent = 0, full = 0;
-	uint32_t seq = 0;
-	while (time_now() < end) {
-		payload[0] = (uint8_t)(seq >> 24);
-		payload[1] = (uint8_t)(seq >> 16);
-		payload[2] = (uint8_t)(seq >> 8);
-		payload[3] = (uint8_t)seq;
-		long rc = ipstack_send_udp(&stacks[0], dst, port, port, payload, size);
-		if (rc == 0) {
-			sent++;
-			seq++;
+	uint64_t start = time_now(), end = start + secs * NS_PER_SEC, sent = 0, waits = 0;
+	for (;;) {
+		if ((sent & 63) == 0 && time_now() >= end)
+			break;
+		uint16_t id;
+		uint8_t *buf = netfront_tx_claim(nf, &id);
+		if (!buf) {
+			netfront_kick(nf);
+			netfront_poll(nf, NULL, NULL);
+			buf = netfront_tx_claim(nf, &id);
+		}
+		if (!buf) {
+			waits++;
+			if (time_now() >= end)
+				break;
+			netfront_wait(nf, 10 * NS_PER_MS);
 			continue;
 		}
-		full++;
-		netfront_poll(&nfs[0], ipstack_input, &stacks[0]);
-		if (rc == -XEN_EAGAIN && nfs[0].tx_nfree == 0)
-			netfront_wait(&nfs[0], 10 * NS_PER_MS);
+		uint8_t *p = buf + IPSTACK_UDP_PAYLOAD;
+		p[0] = (uint8_t)(sent >> 24);
+		p[1] = (uint8_t)(sent >> 16);
+		p[2] = (uint8_t)(sent >> 8);
+		p[3] = (uint8_t)sent;
+		netfront_tx_queue(nf, id, flen, NETTXF_csum_blank | NETTXF_data_validated);
+		if ((++sent & 63) == 0)
+			netfront_kick(nf);
 	}
+	netfront_kick(nf);
 	uint64_t ns = time_now() - start;
-	kprintf("net-blast: sent %lu datagrams of %lu bytes in %lu ms (%lu waits)\n",
+	kprintf("net-blast: sent %lu datagrams of %lu bytes in %lu ms (%lu waits for slots)\n",
 		(unsigned long)sent, (unsigned long)size, (unsigned long)(ns / NS_PER_MS),
-		(unsigned long)full);
+		(unsigned long)waits);
 	check(t, sent > 0, "nothing was sent");
 }

@@ -21,6 +21,7 @@ dom0_libxnhotplug_a_SOURCES = dom0/hotplug.c dom0/hotplug.h
 HOTPLUG_LIBS = dom0/libxnhotplug.a dom0/libxenctl.a $(XENSTORE_LIBS)
 xenolithscriptsdir = $(sysconfdir)/xenolith/scripts
 dist_xenolithscripts_SCRIPTS = dom0/scripts/block dom0/scripts/vif-bridge
+dist_man_MANS += man/vif-bridge.8
 
 # The Dom0 start-up script and systemd units, with the install paths in.
 sbin_SCRIPTS = dom0/xenolith-commons

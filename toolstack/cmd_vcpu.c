@@ -3,9 +3,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
@@ -125,6 +127,31 @@ static void print_vcpus(xenctl *xc, const struct privcmd_dominfo *d)
     free(v);
 }
 
+/* Domain-0's vCPUs are the host's CPUs: one line each, its time the
+ * CPU's busy time from /proc/stat; running is the CPU xl runs on. */
+static void print_dom0(void)
+{
+    FILE *f = fopen("/proc/stat", "re");
+    if (!f)
+        return;
+    long hz = sysconf(_SC_CLK_TCK);
+    int self = sched_getcpu();
+    char line[512];
+    while (fgets(line, sizeof(line), f)) {
+        unsigned cpu;
+        unsigned long long v[8] = {0};
+        if (strncmp(line, "cpu", 3) != 0 || line[3] < '0' || line[3] > '9' ||
+            sscanf(line, "cpu%u %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0], &v[1],
+                   &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) < 8)
+            continue;
+        /* user nice system [idle iowait] irq softirq steal */
+        double busy = (double)(v[0] + v[1] + v[2] + v[5] + v[6] + v[7]) / (double)(hz > 0 ? hz : 100);
+        printf("%-32s %5u %5u%5u %3c%c- %9.1f  all / all\n", "Domain-0", 0u, cpu, cpu,
+               (int)cpu == self ? 'r' : '-', (int)cpu == self ? '-' : 'b', busy);
+    }
+    fclose(f);
+}
+
 int main_vcpu_list(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
@@ -145,18 +172,21 @@ int main_vcpu_list(int argc, char **argv)
             xenctl_close(xc);
             return 1;
         }
-        /* Domain-0's vCPUs are the host's CPUs, which xenolithd does not
-         * run; the guests follow. */
-        for (size_t i = 0; i < n; i++)
-            if (list[i].domid != 0)
+        for (size_t i = 0; i < n; i++) {
+            if (list[i].domid == 0)
+                print_dom0();
+            else
                 print_vcpus(xc, &list[i]);
+        }
         free(list);
     }
     for (int a = optind; a < argc; a++) {
         struct privcmd_dominfo info;
         if (xl_find_domain(xc, argv[a], &info) < 0)
             rc = 1;
-        else if (info.domid != 0)
+        else if (info.domid == 0)
+            print_dom0();
+        else
             print_vcpus(xc, &info);
     }
     xenctl_close(xc);

@@ -32,6 +32,11 @@ echo "$out" | head -n 1 | grep -qE "^Name +ID +VCPU +CPU +State +Time\(s\) Affin
 echo "$out" | grep -qE "^cpus +$a +3 +- +--p +[0-9.]+  all / all$" || fail "vCPU 3 is not shown offline: $out"
 echo "$out" | grep -qE "^cpus +$a +0 +[0-9]+ +(r--|-b-) +[0-9.]+  all / all$" ||
     fail "vCPU 0 is not shown online: $out"
+out=$("$XL" vcpu-list) || fail "xl vcpu-list failed: $out"
+echo "$out" | sed -n 2p | grep -qE "^Domain-0 +0 +0 +0 +(r--|-b-) +[0-9.]+  all / all$" ||
+    fail "vcpu-list does not start with Domain-0's vCPU 0: $out"
+[ "$(echo "$out" | grep -c "^Domain-0 ")" = "$("$XL" info nr_cpus)" ] ||
+    fail "vcpu-list does not show one Domain-0 vCPU per host CPU: $out"
 
 # Back to 4: more than this host's CPUs needs -i, as in xl.
 nr=$("$XL" info nr_cpus)

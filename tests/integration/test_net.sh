@@ -31,15 +31,36 @@ echo "$list" | head -n 1 | grep -qE '^Idx BE Mac Addr\. +handle state evt-ch +tx
 echo "$list" | grep -qE "^0 +0 +00:16:3e:..:..:.. +0 +4 +[0-9]+ +[0-9]+/[0-9]+ +/local/domain/0/backend/vif/$A/0" ||
     fail "network-list row for vif 0: $list"
 
-# Hot-plug: the guest connects the new vif and answers on its address.
-in_ns "$XL" network-attach na bridge="$BR" ip=10.99.0.12 >"$RUNDIR/attach.out" 2>&1 ||
+# A bridge that is not there: a clear error, and no vif left behind.
+in_ns "$XL" network-attach na bridge=nosuchbr >"$RUNDIR/attach-bad.out" 2>&1 &&
+    fail "network-attach to a missing bridge succeeded"
+grep -q "bridge nosuchbr does not exist" "$RUNDIR/attach-bad.out" ||
+    fail "network-attach to a missing bridge said: $(cat "$RUNDIR/attach-bad.out")"
+[ "$("$XL" network-list na | grep -c "/backend/vif/$A/")" = 1 ] ||
+    fail "a failed attach left a vif: $("$XL" network-list na)"
+
+# Hot-plug, through an admin's own script (which logs how it was called
+# and hands over to vif-bridge): the guest connects the new vif and
+# answers on its address.
+{
+    echo '#!/bin/bash'
+    echo "echo \"\$* XENBUS_TYPE=\$XENBUS_TYPE XENBUS_PATH=\$XENBUS_PATH vif=\$vif\" >>'$RUNDIR/my-vif.calls'"
+    # shellcheck disable=SC2016 # expanded by the script, not here
+    echo 'exec "$XENOLITH_SCRIPTS/vif-bridge" "$@"'
+} >"$RUNDIR/my-vif"
+chmod +x "$RUNDIR/my-vif"
+in_ns "$XL" network-attach na bridge="$BR" ip=10.99.0.12 script="$RUNDIR/my-vif" >"$RUNDIR/attach.out" 2>&1 ||
     fail "network-attach: $(cat "$RUNDIR/attach.out")"
+grep -qx "online XENBUS_TYPE=vif XENBUS_PATH=/local/domain/0/backend/vif/$A/1 vif=vif$A.1" "$RUNDIR/my-vif.calls" ||
+    fail "the admin's script was not run as vif-bridge is: $(cat "$RUNDIR/my-vif.calls")"
 wait_console "$A" "net: vif 1 connected"
 out=$(in_ns "$PROBE" ping 10.99.0.12 2 10000) || fail "ping of the attached vif: $out"
 [ "$("$XL" network-list na | grep -c "/backend/vif/$A/")" = 2 ] || fail "network-list after attach: $("$XL" network-list na)"
 in_ns "$XL" network-detach na 1 >"$RUNDIR/detach.out" 2>&1 ||
     fail "network-detach: $(cat "$RUNDIR/detach.out")"
 wait_console "$A" "net: vif 1 closed"
+grep -q "^offline XENBUS_TYPE=vif XENBUS_PATH=/local/domain/0/backend/vif/$A/1 " "$RUNDIR/my-vif.calls" ||
+    fail "the admin's script was not run offline on detach: $(cat "$RUNDIR/my-vif.calls")"
 in_ns test -e "/sys/class/net/vif$A.1" && fail "tap vif$A.1 outlived network-detach"
 [ "$("$XL" network-list na | grep -c "/backend/vif/$A/")" = 1 ] || fail "network-list after detach: $("$XL" network-list na)"
 in_ns "$XL" network-detach na 1 >/dev/null 2>&1 && fail "a second detach of vif 1 succeeded"

@@ -92,3 +92,12 @@ dist_man_MANS += man/xenolith-blkback.8
 # The Dom0 end of the network tests and benchmark (ping, UDP echo, sink).
 noinst_PROGRAMS += backends/xenolith-netprobe
 backends_xenolith_netprobe_SOURCES = backends/netback/netprobe.c
+
+# Unit tests of netback's rate limiting and checksum filling.
+check_PROGRAMS += tests/unit/test_netback
+TESTS += tests/unit/test_netback
+tests_unit_test_netback_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_netback_SOURCES = tests/unit/test_netback.c \
+	backends/netback/rate.c backends/netback/csum.c
+tests_unit_test_netback_LDADD = $(CHECK_LIBS)
+EXTRA_DIST += tests/integration/net.bash bench/net-throughput

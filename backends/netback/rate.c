@@ -14,10 +14,14 @@ bool rate_parse(struct rate *r, const char *s)
         return true;
     char *end;
     errno = 0;
+    if (*s < '0' || *s > '9')
+        return false;
     uint64_t bytes = strtoull(s, &end, 10);
     if (errno || end == s || *end != ',')
         return false;
     const char *u = end + 1;
+    if (*u < '0' || *u > '9')
+        return false;
     uint64_t usecs = strtoull(u, &end, 10);
     if (errno || end == u || *end || bytes == 0 || usecs == 0)
         return false;

@@ -158,6 +158,10 @@ int bb_ring_connect(struct bb_vbd *v, unsigned idx, const char *dir, unsigned or
 void bb_ring_disconnect(struct bb_ring *r);
 void bb_ring_kick(struct bb_ring *r);
 void bb_req_complete(struct bb_req *q, int16_t status);
+/* What the engines call: bb_req_complete, unless the test knob
+ * XENOLITH_BLKBACK_STALL_MS holds every finished request that long
+ * first (so a test can kill the daemon with requests in flight). */
+void bb_req_finished(struct bb_req *q, int16_t status);
 
 /* grants.c */
 int bb_grants_map(struct bb_req *q, bool writable_pages);

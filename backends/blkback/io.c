@@ -142,7 +142,7 @@ static void pool_work(uv_work_t *w)
 static void pool_done(uv_work_t *w, int status)
 {
     struct bb_req *q = w->data;
-    bb_req_complete(q, status == 0 ? q->status : BLKIF_RSP_ERROR);
+    bb_req_finished(q, status == 0 ? q->status : BLKIF_RSP_ERROR);
 }
 
 static void pool_submit(struct bb_ctx *c, struct bb_req *q)
@@ -201,7 +201,7 @@ static void uring_cqe(struct bb_io *io, struct bb_req *q, int res)
         uring_start(io, q);
         return;
     }
-    bb_req_complete(q, BLKIF_RSP_OKAY);
+    bb_req_finished(q, BLKIF_RSP_OKAY);
 }
 
 static void uring_reap(struct bb_io *io)

@@ -151,10 +151,11 @@ int main(int argc, char **argv)
 
     if (!foreground)
         daemon_detach("xenolith-blkback", logpath);
-    daemon_write_pid(pidfd);
     ctx.xbb = xbb_open(ctx.loop, &bb_vbd_ops, &ctx);
     if (!ctx.xbb)
         return 1;
+    /* The pid goes in once we serve: xenolith-commons waits for it. */
+    daemon_write_pid(pidfd);
 
     uv_timer_t sweep;
     uv_timer_init(ctx.loop, &sweep);

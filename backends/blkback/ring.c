@@ -207,6 +207,46 @@ void bb_req_complete(struct bb_req *q, int16_t status)
     }
 }
 
+static long stall_ms = -1;
+
+/* The held request stays in flight (its ring cannot be freed under it);
+ * the timer is its own allocation, freed once closed. */
+struct stall {
+    uv_timer_t timer;
+    struct bb_req *q;
+    int16_t status;
+};
+
+static void stall_closed(uv_handle_t *h)
+{
+    free(h->data);
+}
+
+static void on_stall(uv_timer_t *t)
+{
+    struct stall *st = t->data;
+    bb_req_complete(st->q, st->status);
+    uv_close((uv_handle_t *)&st->timer, stall_closed);
+}
+
+void bb_req_finished(struct bb_req *q, int16_t status)
+{
+    if (stall_ms < 0) {
+        const char *e = getenv("XENOLITH_BLKBACK_STALL_MS");
+        stall_ms = e && *e ? strtol(e, NULL, 10) : 0;
+    }
+    struct stall *st = stall_ms > 0 ? malloc(sizeof(*st)) : NULL;
+    if (!st) {
+        bb_req_complete(q, status);
+        return;
+    }
+    st->q = q;
+    st->status = status;
+    uv_timer_init(q->ring->vbd->ctx->loop, &st->timer);
+    st->timer.data = st;
+    uv_timer_start(&st->timer, on_stall, (uint64_t)stall_ms, 0);
+}
+
 static void submit(struct bb_req *q)
 {
     bb_io_submit(q->ring->vbd->ctx, q);
@@ -381,7 +421,9 @@ int bb_ring_connect(struct bb_vbd *v, unsigned idx, const char *dir, unsigned or
 
     if (reconnect) {
         /* Responses counted before the last daemon died but not pushed. */
-        if (r->ring.rsp_prod_pvt != sring->rsp_prod) {
+        unsigned pushed = r->ring.rsp_prod_pvt - sring->rsp_prod;
+        uint64_t before = r->nreq;
+        if (pushed) {
             int notify;
             RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&r->ring, notify);
             (void)notify;
@@ -390,6 +432,9 @@ int bb_ring_connect(struct bb_vbd *v, unsigned idx, const char *dir, unsigned or
             struct replay rp = {.r = r};
             bb_journal_each(r->journal, req_cons, replay_one, &rp);
         }
+        xbb_log(v->dev, "queue %u resumed from %s: %u response%s published, %llu request%s replayed",
+                idx, resume ? "its journal" : "the ring", pushed, pushed == 1 ? "" : "s",
+                (unsigned long long)(r->nreq - before), r->nreq - before == 1 ? "" : "s");
         xenevtchn_notify(c->xce, r->port);
     }
     bb_ring_kick(r);

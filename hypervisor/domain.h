@@ -111,6 +111,9 @@ struct domain {
     char sched_dir[160];      /* the domain's cgroup, "" when none */
     uint32_t sched_weight;
     uint32_t sched_cap;
+    /* Set once sched-credit first moves the vCPU threads into sched_dir;
+     * until then they stay where xenolithd runs. */
+    bool sched_joined;
     uint8_t doorbell_bitmap[24]; /* HYPERCALL_DOORBELL_BITMAP_SIZE: ports 0-191 */
 
     /* under hv.gnttab_lock: */

@@ -50,10 +50,30 @@ int sched_domain_init(struct domain *d)
     return rc;
 }
 
+/* Joining a cgroup costs milliseconds (the kernel waits out an RCU grace
+ * period), and at the default weight and no cap the cgroup changes
+ * nothing: a new domain's vCPU threads join only once sched-credit has
+ * given it settings, so creating a domain never waits for it. A thread
+ * starting while sched_set moves the others publishes its tid first and
+ * then checks the flag, and sched_set sets the flag before it reads the
+ * tids, so each thread is moved at least once. */
 void sched_join(struct domain *d)
 {
-    if (d->sched_dir[0])
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    if (d->sched_dir[0] && __atomic_load_n(&d->sched_joined, __ATOMIC_ACQUIRE))
         cgroup_cpu_join(controller(), d->sched_dir, gettid());
+}
+
+static int join_vcpu_threads(struct domain *d)
+{
+    __atomic_store_n(&d->sched_joined, true, __ATOMIC_SEQ_CST);
+    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
+        pid_t tid = __atomic_load_n(&d->vcpus[i].tid, __ATOMIC_ACQUIRE);
+        int rc = tid > 0 ? cgroup_cpu_join(controller(), d->sched_dir, tid) : 0;
+        if (rc && rc != -ESRCH)
+            return rc;
+    }
+    return 0;
 }
 
 void sched_domain_teardown(struct domain *d)
@@ -109,6 +129,8 @@ int sched_set(struct domain *d, uint32_t weight, uint32_t cap, char *err, size_t
         return -ENOTSUP;
     }
     int rc = cgroup_cpu_apply(controller(), d->sched_dir, weight, cap);
+    if (rc == 0 && !d->sched_joined)
+        rc = join_vcpu_threads(d);
     if (rc) {
         snprintf(err, errlen, "cannot set the cgroup of domain %u: %s", d->domid, strerror(-rc));
         return rc;

@@ -268,7 +268,7 @@ void *vcpu_thread(void *arg)
     sigfillset(&all);
     sigdelset(&all, VCPU_KICK_SIGNAL);
     pthread_sigmask(SIG_SETMASK, &all, NULL);
-    v->tid = gettid();
+    __atomic_store_n(&v->tid, gettid(), __ATOMIC_SEQ_CST);
     sched_join(d);
 
     for (;;) {

@@ -18,10 +18,13 @@ cg="$parent/dom$d"
 [ "$(cat "$FAKE/cgroup.subtree_control")" = "+cpu" ] || fail "cpu not enabled at the root"
 [ "$(cat "$parent/cgroup.procs")" = "$DAEMON_PID" ] || fail "xenolithd did not move into $parent"
 [ "$(cat "$cg/cgroup.type")" = threaded ] || fail "$cg is not a threaded cgroup"
-tid=$(cat "$cg/cgroup.threads")
-[ -d "/proc/$DAEMON_PID/task/$tid" ] || fail "cgroup.threads holds '$tid', not one of xenolithd's threads"
+# The vCPU threads join only once the domain has settings (joining costs
+# milliseconds that creation need not wait for).
+[ -s "$cg/cgroup.threads" ] && fail "a vCPU thread joined before sched-credit gave settings"
 
 "$XL" sched-credit -d sched2 -w 512 -c 50 || fail "xl sched-credit -w 512 -c 50 failed"
+tid=$(cat "$cg/cgroup.threads")
+[ -d "/proc/$DAEMON_PID/task/$tid" ] || fail "cgroup.threads holds '$tid', not one of xenolithd's threads"
 [ "$(cat "$cg/cpu.weight")" = 200 ] || fail "weight 512 did not become cpu.weight 200: $(cat "$cg/cpu.weight")"
 [ "$(cat "$cg/cpu.max")" = "50000 100000" ] || fail "cap 50 did not become cpu.max 50000: $(cat "$cg/cpu.max")"
 "$XL" sched-credit -d sched2 | grep -qE "^sched2 +$d +512 +50$" ||

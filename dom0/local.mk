@@ -43,3 +43,10 @@ dom0/systemd/xenolith-stored.service: $(srcdir)/dom0/systemd/xenolith-stored.ser
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-stored.service.in > $@
 dom0/systemd/xenolith-consoled.service: $(srcdir)/dom0/systemd/xenolith-consoled.service.in
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-consoled.service.in > $@
+
+# xenolith-netback under systemd (restarted when it dies, as the watcher
+# of xenolith-commons does).
+systemdunit_DATA += dom0/systemd/xenolith-netback.service
+EXTRA_DIST += dom0/systemd/xenolith-netback.service.in
+dom0/systemd/xenolith-netback.service: $(srcdir)/dom0/systemd/xenolith-netback.service.in
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-netback.service.in > $@

@@ -1,7 +1,8 @@
 /*
  * hostile-net: a guest that breaks the netif protocol on purpose, one
- * class of bad transmit request at a time, and checks the backend's
- * answer: each bad packet is answered NETIF_RSP_ERROR on every slot,
+ * class of bad request at a time, and checks the backend's answer: a
+ * receive buffer with a grant never given gets an error response; each
+ * bad transmit packet is answered NETIF_RSP_ERROR on every slot,
  * after which a good packet still goes (the vif survived); finally the
  * producer index jumps more than a ring ahead, which must disconnect
  * this vif (backend state Closing). Prints
@@ -93,6 +94,40 @@ static void expect_alive(struct test *t, const char *after)
 		CHECK_EQ(t, status, NETIF_RSP_OKAY, "after %s: a good packet's status", after);
 }
 
+/*
+ * A receive buffer whose grant was never given: an unconsumed rx
+ * request is rewritten (the guest may do so: the backend must copy it
+ * when it takes it), then ARP requests to Dom0 make replies that fill
+ * the ring up to it. Its response must say NETIF_RSP_ERROR.
+ */
+static void bad_rx_grant(struct test *t)
+{
+	uint32_t dom0_ip = (st.ip & 0xffffff00u) | 1;
+	netfront_poll(&nf, NULL, NULL);
+	RING_IDX at = nf.rx.sring->rsp_prod + 4;
+	netif_rx_request_t *req = RING_GET_REQUEST(&nf.rx, at);
+	uint16_t id = req->id;
+	req->gref = GNTTAB_NR_ENTRIES - 1;
+	mb();
+	uint64_t until = time_now() + ANSWER_TIMEOUT_NS;
+	while ((int)(nf.rx.sring->rsp_prod - at) <= 0 && time_now() < until) {
+		uint8_t mac[6];
+		ipstack_resolve(&st, dom0_ip, mac);
+		st.arp[0].ip = st.arp[1].ip = 0; /* keep asking */
+		netfront_wait(&nf, 200 * NS_PER_MS);
+	}
+	if ((int)(nf.rx.sring->rsp_prod - at) <= 0) {
+		test_fail(t, "bad rx grant: no packet reached the rewritten slot");
+		return;
+	}
+	netif_rx_response_t r = *RING_GET_RESPONSE(&nf.rx, at);
+	kprintf("hostile-net: bad rx grant: response status %d\n", r.status);
+	CHECK_EQ(t, r.status, NETIF_RSP_ERROR, "bad rx grant: the response's status");
+	CHECK_EQ(t, r.id, id, "bad rx grant: the response's id");
+	/* Posting the slot again takes the buffer's own grant. */
+	netfront_poll(&nf, NULL, NULL);
+}
+
 static bool backend_closing(enum xenbus_state s)
 {
 	return s >= XenbusStateClosing || s == XenbusStateUnknown;
@@ -102,6 +137,8 @@ void test_hostile_net(struct test *t)
 {
 	if (!net_prepare(t) || net_open_vif(t, &nf, &st, 0) < 0)
 		return;
+	bad_rx_grant(t);
+
 	/* The pool's ids and grants are ours to abuse: nothing else sends. */
 	for (unsigned i = 0; i < TOO_MANY_SLOTS; i++)
 		put_req(nf.tx_gref[i], 0, i + 1 < TOO_MANY_SLOTS ? NETTXF_more_data : 0,

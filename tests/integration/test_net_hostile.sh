@@ -1,6 +1,7 @@
 #!/bin/bash
-# A hostile guest (test=hostile-net) sends each class of bad transmit
-# request: too many slots, a size over a page, offset+size past the
+# A hostile guest (test=hostile-net) posts a receive buffer with a grant
+# it never gave (its response must be an error), then sends each class of
+# bad transmit request: too many slots, a size over a page, offset+size past the
 # page, a grant it never gave, a size under an Ethernet header; netback
 # answers each with errors (the vif still carries a good packet after),
 # then disconnects that vif alone when the guest's producer index jumps
@@ -17,8 +18,11 @@ for what in "too many slots: 20 of 20" "size over a page: 1 of 1" "offset+size p
     "bad grant ref: 1 of 1" "size smaller than a header: 1 of 1"; do
     expect_console "$H" "hostile-net: $what slots answered NETIF_RSP_ERROR"
 done
+expect_console "$H" "hostile-net: bad rx grant: response status -1"
 expect_console "$H" "hostile-net: producer a ring ahead: backend state 5"
 proc_running "$NB_PID" || fail "xenolith-netback died"
+grep -qE "vif$H\.0: rx copy to grant [0-9]+: status -" "$RUNDIR/log/netback.out" ||
+    fail "netback did not log the failed rx copy"
 grep -qE "vif $H/0: disconnecting: tx producer [0-9]+ is more than a ring ahead" "$RUNDIR/log/netback.out" ||
     fail "netback did not say why it dropped vif $H/0"
 grep -qE "vif $A/0: disconnecting" "$RUNDIR/log/netback.out" && fail "the good guest's vif was dropped too"

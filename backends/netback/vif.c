@@ -495,8 +495,9 @@ void vif_rx_work(struct vif *v)
                 netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + nseg - 1);
                 r->id = req.id;
                 r->offset = 0;
-                r->flags = (uint16_t)((k + 1 < need ? NETRXF_more_data : 0) |
-                                      (k == 0 ? NETRXF_data_validated : 0));
+                /* Not data_validated: nothing here checked the checksums
+                 * (the tap hands over complete ones). */
+                r->flags = (uint16_t)(k + 1 < need ? NETRXF_more_data : 0);
                 r->status = (int16_t)chunk;
             }
         }

@@ -1,7 +1,8 @@
 /*
  * hostile-net: a guest that breaks the netif protocol on purpose, one
  * class of bad request at a time, and checks the backend's answer: a
- * receive buffer with a grant never given gets an error response; each
+ * receive buffer with a grant never given gets an error response; a
+ * good packet over three slots goes (feature-sg); each
  * bad transmit packet is answered NETIF_RSP_ERROR on every slot,
  * after which a good packet still goes (the vif survived); finally the
  * producer index jumps more than a ring ahead, which must disconnect
@@ -128,6 +129,60 @@ static void bad_rx_grant(struct test *t)
 	netfront_poll(&nf, NULL, NULL);
 }
 
+/* A good packet over three slots (feature-sg): an ARP request for Dom0
+ * in pieces of 20 bytes at odd offsets; every slot answered OKAY and
+ * Dom0's reply arrives. */
+static void good_sg_packet(struct test *t)
+{
+	uint32_t dom0_ip = (st.ip & 0xffffff00u) | 1;
+	uint8_t f[60] = {0};
+	memset(f, 0xff, 6);
+	memcpy(f + 6, nf.mac, 6);
+	f[12] = 0x08;
+	f[13] = 0x06;
+	uint8_t *a = f + 14;
+	a[1] = 1;
+	a[2] = 0x08;
+	a[4] = 6;
+	a[5] = 4;
+	a[7] = 1;
+	memcpy(a + 8, nf.mac, 6);
+	a[14] = (uint8_t)(st.ip >> 24);
+	a[15] = (uint8_t)(st.ip >> 16);
+	a[16] = (uint8_t)(st.ip >> 8);
+	a[17] = (uint8_t)st.ip;
+	a[24] = (uint8_t)(dom0_ip >> 24);
+	a[25] = (uint8_t)(dom0_ip >> 16);
+	a[26] = (uint8_t)(dom0_ip >> 8);
+	a[27] = (uint8_t)dom0_ip;
+	for (unsigned i = 0; i < 3; i++)
+		memcpy(nf.tx_buf[i] + 100 + i, f + 20 * i, 20);
+	put_req(nf.tx_gref[0], 100, NETTXF_more_data, 0, 60);
+	put_req(nf.tx_gref[1], 101, NETTXF_more_data, 1, 20);
+	put_req(nf.tx_gref[2], 102, 0, 2, 20);
+	int16_t status[3];
+	if (!answers(3, status)) {
+		test_fail(t, "three-slot packet: no answer");
+		return;
+	}
+	for (unsigned i = 0; i < 3; i++)
+		CHECK_EQ(t, status[i], NETIF_RSP_OKAY, "three-slot packet: slot %u's status", i);
+	for (unsigned i = 0; i < IPSTACK_ARP_ENTRIES; i++)
+		st.arp[i].ip = 0;
+	uint64_t until = time_now() + ANSWER_TIMEOUT_NS;
+	bool got = false;
+	while (!got && time_now() < until) {
+		netfront_poll(&nf, ipstack_input, &st);
+		for (unsigned i = 0; i < IPSTACK_ARP_ENTRIES; i++)
+			got |= st.arp[i].ip == dom0_ip;
+		if (!got)
+			netfront_wait(&nf, 100 * NS_PER_MS);
+	}
+	kprintf("hostile-net: three-slot packet: %s\n",
+		got ? "all slots OKAY, Dom0 answered" : "no answer from Dom0");
+	check(t, got, "three-slot packet: Dom0's ARP reply never came");
+}
+
 static bool backend_closing(enum xenbus_state s)
 {
 	return s >= XenbusStateClosing || s == XenbusStateUnknown;
@@ -138,6 +193,7 @@ void test_hostile_net(struct test *t)
 	if (!net_prepare(t) || net_open_vif(t, &nf, &st, 0) < 0)
 		return;
 	bad_rx_grant(t);
+	good_sg_packet(t);
 
 	/* The pool's ids and grants are ours to abuse: nothing else sends. */
 	for (unsigned i = 0; i < TOO_MANY_SLOTS; i++)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # A hostile guest (test=hostile-net) posts a receive buffer with a grant
-# it never gave (its response must be an error), then sends each class of
+# it never gave (its response must be an error), sends a good packet over
+# three slots (all OKAY, Dom0 answers), then sends each class of
 # bad transmit request: too many slots, a size over a page, offset+size past the
 # page, a grant it never gave, a size under an Ethernet header; netback
 # answers each with errors (the vif still carries a good packet after),
@@ -19,6 +20,7 @@ for what in "too many slots: 20 of 20" "size over a page: 1 of 1" "offset+size p
     expect_console "$H" "hostile-net: $what slots answered NETIF_RSP_ERROR"
 done
 expect_console "$H" "hostile-net: bad rx grant: response status -1"
+expect_console "$H" "hostile-net: three-slot packet: all slots OKAY, Dom0 answered"
 expect_console "$H" "hostile-net: producer a ring ahead: backend state 5"
 proc_running "$NB_PID" || fail "xenolith-netback died"
 grep -qE "vif$H\.0: rx copy to grant [0-9]+: status -" "$RUNDIR/log/netback.out" ||

@@ -10,7 +10,7 @@ JOBS=$(nproc)
 
 DEPS=(build-essential autoconf automake libtool pkg-config
       libxen-dev libuv1-dev libyajl-dev check procps liburing-dev
-      xenstore-utils qemu-utils libvhdi-utils lvm2 python3 fuse3)
+      xenstore-utils qemu-utils libvhdi-utils lvm2 python3 fuse3 fio)
 
 say() { printf '\n== %s\n' "$*"; }
 

@@ -88,6 +88,7 @@ backends_xenolith_blkback_SOURCES = \
 	backends/blkback/journal.c
 backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS)
 dist_man_MANS += man/xenolith-blkback.8
+EXTRA_DIST += tests/integration/blk.bash bench/blk-lib.sh bench/blk-throughput bench/storage-guest
 
 # The Dom0 end of the network tests and benchmark (ping, UDP echo, sink).
 noinst_PROGRAMS += backends/xenolith-netprobe

@@ -21,9 +21,9 @@ bench_cleanup() {
         wait "$DAEMON_PID" 2>/dev/null
     fi
     if [ -n "$RUNDIR" ]; then
-        for pid in $(sed -n 's/.*\[pid \([0-9]*\)\].*/\1/p' "$RUNDIR"/log/xl-*.log 2>/dev/null); do
+        while read -r pid; do
             kill -TERM "$pid" 2>/dev/null
-        done
+        done < <(sed -n 's/.*\[pid \([0-9]*\)\].*/\1/p' "$RUNDIR"/log/xl-*.log 2>/dev/null)
         rm -rf "$RUNDIR"
     fi
 }

@@ -46,15 +46,15 @@ start_stored() {
     DAEMON_PID=$STORED_PID
 }
 
-# start_stack [xenolith-stored options...]: xenolithd and xenolith-stored
-# on one private rundir, so xl creates guests that get XenStore over
-# their rings. Both are stopped by PID at exit (xenolith-stored first).
+# start_stack: xenolithd and xenolith-stored on one private rundir, so
+# xl creates guests that get XenStore over their rings. Both are stopped
+# by PID at exit (xenolith-stored first).
 start_stack() {
     start_daemon
     need_xenstore_utils
     mkdir -p "$RUNDIR/log"
     STORED_LOG="$RUNDIR/log/xenolith-stored.out.log"
-    launch_stored "$STORED_LOG" "$@"
+    launch_stored "$STORED_LOG"
     # The socket listens a moment before the daemon reaches xenolithd.
     for _ in $(seq 100); do
         grep -q "connected to xenolithd" "$STORED_LOG" && return 0
@@ -135,7 +135,7 @@ stop_clients() {
     local p all=() left=()
     for p in "${CLIENT_PIDS[@]}"; do
         # Collected before any is killed: an orphan loses its parent link.
-        all+=($(proc_tree "$p"))
+        mapfile -t -O "${#all[@]}" all < <(proc_tree "$p")
     done
     if [ ${#all[@]} -gt 0 ]; then
         kill -TERM "${all[@]}" 2>/dev/null

@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <string.h>
+
 #include "toolstack/domain_config_json.h"
 #include "toolstack/json_util.h"
 #include "toolstack/xluuid.h"
@@ -48,11 +50,47 @@ static yajl_gen_status gen_b_info(yajl_gen g, const struct domain_config *dc)
     return yajl_gen_map_close(g);
 }
 
+/* vif=, as libxl's "nics" (libxl_device_nic). */
+static yajl_gen_status gen_nics(yajl_gen g, const struct domain_config *dc)
+{
+    CHECK(json_str(g, "nics"));
+    CHECK(yajl_gen_array_open(g));
+    for (size_t i = 0; i < dc->nvifs; i++) {
+        const struct vif_spec *v = &dc->vifs[i];
+        char mac[18];
+        vif_mac_format(v->mac, mac);
+        CHECK(yajl_gen_map_open(g));
+        CHECK(json_key_int(g, "devid", v->devid));
+        if (v->mtu)
+            CHECK(json_key_int(g, "mtu", v->mtu));
+        if (v->model)
+            CHECK(json_key_str(g, "model", v->model));
+        CHECK(json_key_str(g, "mac", mac));
+        if (v->ip)
+            CHECK(json_key_str(g, "ip", v->ip));
+        CHECK(json_key_str(g, "bridge", v->bridge));
+        if (v->vifname)
+            CHECK(json_key_str(g, "ifname", v->vifname));
+        CHECK(json_key_str(g, "script", v->script));
+        CHECK(json_key_str(g, "nictype", strcmp(v->type, "ioemu") ? "vif" : "vif_ioemu"));
+        if (v->rate_bytes) {
+            CHECK(json_key_int(g, "rate_bytes_per_interval", (long long)v->rate_bytes));
+            CHECK(json_key_int(g, "rate_interval_usecs", v->rate_usecs));
+        }
+        if (v->gatewaydev)
+            CHECK(json_key_str(g, "gatewaydev", v->gatewaydev));
+        CHECK(yajl_gen_map_close(g));
+    }
+    return yajl_gen_array_close(g);
+}
+
 yajl_gen_status domain_config_gen_json(yajl_gen g, const struct domain_config *dc)
 {
     CHECK(yajl_gen_map_open(g));
     CHECK(gen_c_info(g, dc));
     CHECK(gen_b_info(g, dc));
+    if (dc->nvifs)
+        CHECK(gen_nics(g, dc));
     CHECK(json_key_str(g, "on_poweroff", dc_action_json_name(dc->on_poweroff)));
     CHECK(json_key_str(g, "on_reboot", dc_action_json_name(dc->on_reboot)));
     CHECK(json_key_str(g, "on_watchdog", dc_action_json_name(dc->on_watchdog)));

@@ -47,4 +47,15 @@ blk_verify_zero "$disk" $((HSECT + WSECT)) 64
 cmp -s "$ro" <(head -c 1M /dev/zero) || fail "the read-only disk was written"
 blkback_alive || fail "xenolith-blkback died"
 grep -q "connected: " "$BLKBACK_LOG" || fail "blkback never logged a connection"
+
+# xl destroy takes the devices away: both directories, blkback's rings
+# and their journals.
+"$XL" destroy "$G" || fail "xl destroy"
+for _ in $(seq 50); do
+    ls "$RUNDIR/blkback/" 2>/dev/null | grep -q "ring-$G-" || break
+    sleep 0.1
+done
+xenstore-exists "/local/domain/0/backend/vbd/$G" 2>/dev/null && fail "backend/vbd/$G outlived the domain"
+ls "$RUNDIR/blkback/" 2>/dev/null | grep -q "ring-$G-" && fail "ring journals outlived the domain"
+blkback_alive || fail "xenolith-blkback died when the domain went"
 exit 0

@@ -304,7 +304,8 @@ void bb_ring_kick(struct bb_ring *r)
         if (tracing())
             fprintf(stderr, "vbd %u/%u q%u: kick prod %u cons %u\n", r->vbd->domid, r->vbd->devid,
                     r->idx, rp, r->ring.req_cons);
-        if (RING_REQUEST_PROD_OVERFLOW(&r->ring, rp)) {
+        /* Also a producer that went back past our consumer. */
+        if (RING_REQUEST_PROD_OVERFLOW(&r->ring, rp) || rp - r->ring.req_cons > r->size) {
             xbb_fail(r->vbd->dev,
                      "queue %u: request producer %u is more than a ring ahead of %u; disconnecting",
                      r->idx, rp, r->ring.rsp_prod_pvt);

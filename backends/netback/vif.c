@@ -48,11 +48,19 @@ static void notify(struct vif *v, evtchn_port_t port)
         nb_log("vif%u.%u: notify failed: %s", v->domid, v->devid, xenevtchn_error(v->nb->xce));
 }
 
+static void stop_tap(struct vif *v);
+
 static void on_tap(uv_poll_t *p, int status, int events)
 {
-    (void)status;
     (void)events;
-    vif_rx_work(p->data);
+    struct vif *v = p->data;
+    /* The interface was deleted under us (vif-bridge offline): nothing
+     * more will come; the vif's removal follows. */
+    if (status < 0) {
+        stop_tap(v);
+        return;
+    }
+    vif_rx_work(v);
 }
 
 void vif_start_tap(struct vif *v)

@@ -99,4 +99,16 @@ expect_console "$B" "guest-test net: ok"
 "$XL" destroy na >/dev/null 2>&1
 for _ in $(seq 50); do in_ns test -e "/sys/class/net/vif$A.0" || break; sleep 0.1; done
 in_ns test -e "/sys/class/net/vif$A.0" && fail "tap vif$A.0 outlived its domain"
+# With no netback at all (watcher and netback stopped), the hotplug
+# script's offline takes the persistent tap away with the domain.
+for f in xenolith-commons-watch xenolith-netback; do
+    p=$(cat "$RUNDIR/$f.pid")
+    kill -TERM "$p"
+    for _ in $(seq 30); do proc_running "$p" || break; sleep 0.1; done
+    proc_running "$p" && fail "$f (pid $p) did not stop"
+done
+in_ns ip link show dev "vif$B.0" >/dev/null 2>&1 || fail "tap vif$B.0 went with netback"
+in_ns "$XL" destroy nb >/dev/null 2>&1
+for _ in $(seq 50); do in_ns ip link show dev "vif$B.0" >/dev/null 2>&1 || break; sleep 0.1; done
+in_ns ip link show dev "vif$B.0" >/dev/null 2>&1 && fail "tap vif$B.0 outlived its domain without netback"
 true

@@ -7,15 +7,23 @@ COMMONS="$BUILD/dom0/xenolith-commons"
 RUNDIR=$(mktemp -d /tmp/xenolith-test.XXXXXX)
 export XENOLITH_RUNDIR="$RUNDIR" XENOLITHD XENOLITH_STORED="$BUILD/xenstore-like/xenolith-stored"
 export XENOLITH_CONSOLED="$BUILD/backends/xenolith-consoled"
+# The backends are optional; named where none is, an installed copy is
+# not started and the order below stays the same on every host.
+export XENOLITH_NETBACK="$RUNDIR/no-netback" XENOLITH_BLKBACK="$RUNDIR/no-blkback"
 export XENSTORED_PATH="$RUNDIR/xenstored/socket"
 
-# Whatever happens, the daemons this test started go (lib.sh removes the rundir).
-stop_commons() {
-    for f in "$RUNDIR/xenolith-consoled.pid" "$RUNDIR/xenolith-stored.pid" "$RUNDIR/xenolithd.pid"; do
-        pid=$(cat "$f" 2>/dev/null) && [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
+# Whatever happens, what this test started goes, the watcher first (lib.sh
+# removes the rundir). shellcheck does not see the trap below call it.
+# shellcheck disable=SC2317
+on_exit() {
+    local rc=$? f pid
+    for f in xenolith-commons-watch xenolith-consoled xenolith-stored xenolithd; do
+        pid=$(cat "$RUNDIR/$f.pid" 2>/dev/null) && [ -n "$pid" ] && kill -KILL "$pid" 2>/dev/null
     done
+    (exit "$rc")
+    cleanup
 }
-trap 'rc=$?; stop_commons; (exit $rc); cleanup' EXIT
+trap on_exit EXIT
 
 out=$("$COMMONS" status) && fail "status said running before start: $out"
 "$COMMONS" start >"$RUNDIR/start.out" 2>&1 || fail "start failed: $(cat "$RUNDIR/start.out")"

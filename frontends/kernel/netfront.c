@@ -166,25 +166,6 @@ long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
 	return 0;
 }
 
-uint8_t *netfront_tx_claim(struct netfront *nf, uint16_t *id)
-{
-	if (!nf->tx_nfree || RING_FULL(&nf->tx))
-		return NULL;
-	*id = nf->tx_free[--nf->tx_nfree];
-	return nf->tx_buf[*id];
-}
-
-void netfront_tx_queue(struct netfront *nf, uint16_t id, size_t len, uint16_t flags)
-{
-	netif_tx_request_t *req = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt);
-	req->gref = nf->tx_gref[id];
-	req->offset = 0;
-	req->flags = flags;
-	req->id = id;
-	req->size = (uint16_t)len;
-	nf->tx.req_prod_pvt++;
-}
-
 long netfront_send(struct netfront *nf, const void *frame, size_t len)
 {
 	if (len > PAGE_SIZE || len == 0)

@@ -52,8 +52,25 @@ long netfront_send(struct netfront *nf, const void *frame, size_t len);
 /* Building a frame in place (no copy, for the benchmark's sender): the
  * buffer of a free tx slot, or NULL when every slot is in flight; then
  * queue it with NETTXF_* flags (push with netfront_kick). */
-uint8_t *netfront_tx_claim(struct netfront *nf, uint16_t *id);
-void netfront_tx_queue(struct netfront *nf, uint16_t id, size_t len, uint16_t flags);
+static inline uint8_t *netfront_tx_claim(struct netfront *nf, uint16_t *id)
+{
+	if (!nf->tx_nfree || RING_FULL(&nf->tx))
+		return NULL;
+	*id = nf->tx_free[--nf->tx_nfree];
+	return nf->tx_buf[*id];
+}
+
+static inline void netfront_tx_queue(struct netfront *nf, uint16_t id, size_t len,
+				     uint16_t flags)
+{
+	netif_tx_request_t *req = RING_GET_REQUEST(&nf->tx, nf->tx.req_prod_pvt);
+	req->gref = nf->tx_gref[id];
+	req->offset = 0;
+	req->flags = flags;
+	req->id = id;
+	req->size = (uint16_t)len;
+	nf->tx.req_prod_pvt++;
+}
 /* Takes the backend's tx answers back (slots free again). */
 void netfront_reap_tx(struct netfront *nf);
 

@@ -300,11 +300,8 @@ void test_net_blast(struct test *t)
 			netfront_wait(nf, 10 * NS_PER_MS);
 			continue;
 		}
-		uint8_t *p = buf + IPSTACK_UDP_PAYLOAD;
-		p[0] = (uint8_t)(sent >> 24);
-		p[1] = (uint8_t)(sent >> 16);
-		p[2] = (uint8_t)(sent >> 8);
-		p[3] = (uint8_t)sent;
+		/* The sequence number, big-endian, in one store. */
+		*(uint32_t *)(buf + IPSTACK_UDP_PAYLOAD) = __builtin_bswap32((uint32_t)sent);
 		netfront_tx_queue(nf, id, flen, NETTXF_csum_blank | NETTXF_data_validated);
 		if ((++sent & 63) == 0)
 			netfront_kick(nf);

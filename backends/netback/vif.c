@@ -178,8 +178,9 @@ void vif_fail(struct vif *v, const char *fmt, ...)
 struct tx_pkt {
     RING_IDX first;     /* its first slot */
     unsigned nslots;    /* every slot it used, extras included */
-    uint16_t ids[XEN_NETIF_NR_SLOTS_MIN + 4];
-    bool extra[XEN_NETIF_NR_SLOTS_MIN + 4];
+    /* The ids to answer: data slots up to the limit, and the extras. */
+    uint16_t ids[XEN_NETIF_NR_SLOTS_MIN + XEN_NETIF_EXTRA_TYPE_MAX - 1];
+    bool extra[XEN_NETIF_NR_SLOTS_MIN + XEN_NETIF_EXTRA_TYPE_MAX - 1];
     unsigned nids;
     int16_t status;
     bool csum_blank;
@@ -237,6 +238,7 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
     uint16_t flags = req.flags;
     if (flags & NETTXF_extra_info) {
         netif_extra_info_t ex;
+        /* One extra of each type at most, as Linux's netback takes. */
         do {
             if (i == prod)
                 return 0;
@@ -256,7 +258,7 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
             if (ex.type == XEN_NETIF_EXTRA_TYPE_NONE || ex.type >= XEN_NETIF_EXTRA_TYPE_MAX ||
                 ex.type == XEN_NETIF_EXTRA_TYPE_GSO)
                 p->status = NETIF_RSP_ERROR;
-        } while ((ex.flags & XEN_NETIF_EXTRA_FLAG_MORE) && p->nids < 4);
+        } while ((ex.flags & XEN_NETIF_EXTRA_FLAG_MORE) && p->nids < XEN_NETIF_EXTRA_TYPE_MAX);
         if (ex.flags & XEN_NETIF_EXTRA_FLAG_MORE)
             return -1;
     }

@@ -219,6 +219,26 @@ void test_hostile_net(struct test *t)
 	expect_errors(t, "size smaller than a header", 1);
 	expect_alive(t, "size smaller than a header");
 
+	/* A GSO extra, which the backend did not offer: the packet is an
+	 * error, its extra slot answered NETIF_RSP_NULL. */
+	memset(nf.tx_buf[1], 0, 60);
+	put_req(nf.tx_gref[1], 0, NETTXF_extra_info, 1, 60);
+	netif_extra_info_t *ex = (netif_extra_info_t *)RING_GET_REQUEST(&nf.tx, nf.tx.req_prod_pvt);
+	memset(ex, 0, sizeof(netif_tx_request_t));
+	ex->type = XEN_NETIF_EXTRA_TYPE_GSO;
+	ex->u.gso.size = 1400;
+	ex->u.gso.type = XEN_NETIF_GSO_TYPE_TCPV4;
+	nf.tx.req_prod_pvt++;
+	int16_t gso[2];
+	if (answers(2, gso)) {
+		kprintf("hostile-net: gso extra (not offered): statuses %d, %d\n", gso[0], gso[1]);
+		CHECK_EQ(t, gso[0], NETIF_RSP_ERROR, "gso extra: the packet's status");
+		CHECK_EQ(t, gso[1], NETIF_RSP_NULL, "gso extra: the extra's status");
+	} else {
+		test_fail(t, "gso extra: no answer");
+	}
+	expect_alive(t, "a gso extra");
+
 	/* The producer more than a ring ahead of what the backend took. */
 	mb();
 	nf.tx.sring->req_prod = nf.tx.req_prod_pvt + RING_SIZE(&nf.tx) + 5;

@@ -3,7 +3,8 @@
 # it never gave (its response must be an error), sends a good packet over
 # three slots (all OKAY, Dom0 answers), then sends each class of
 # bad transmit request: too many slots, a size over a page, offset+size past the
-# page, a grant it never gave, a size under an Ethernet header; netback
+# page, a grant it never gave, a size under an Ethernet header, a GSO
+# extra it was not offered; netback
 # answers each with errors (the vif still carries a good packet after),
 # then disconnects that vif alone when the guest's producer index jumps
 # more than a ring ahead. Meanwhile a second guest keeps answering Dom0.
@@ -21,6 +22,7 @@ for what in "too many slots: 20 of 20" "size over a page: 1 of 1" "offset+size p
 done
 expect_console "$H" "hostile-net: bad rx grant: response status -1"
 expect_console "$H" "hostile-net: three-slot packet: all slots OKAY, Dom0 answered"
+expect_console "$H" "hostile-net: gso extra (not offered): statuses -1, 1"
 expect_console "$H" "hostile-net: producer a ring ahead: backend state 5"
 proc_running "$NB_PID" || fail "xenolith-netback died"
 grep -qE "vif$H\.0: rx copy to grant [0-9]+: status -" "$RUNDIR/log/netback.out" ||

@@ -41,9 +41,9 @@ cleanup() {
     # xl leaves a monitor per domain that exits when the daemon goes; stop
     # any still there by the PID it logged.
     if [ -n "$RUNDIR" ]; then
-        for pid in $(sed -n 's/.*\[pid \([0-9]*\)\].*/\1/p' "$RUNDIR"/log/xl-*.log 2>/dev/null); do
+        while read -r pid; do
             kill -TERM "$pid" 2>/dev/null
-        done
+        done < <(sed -n 's/.*\[pid \([0-9]*\)\].*/\1/p' "$RUNDIR"/log/xl-*.log 2>/dev/null)
         if [ $rc -ne 0 ]; then
             echo "--- $TEST_NAME: xenolithd log" >&2
             cat "$RUNDIR/daemon.log" >&2 2>/dev/null
@@ -72,6 +72,8 @@ start_daemon() {
     need_kvm
     RUNDIR=$(mktemp -d /tmp/xenolith-test.XXXXXX)
     export XENOLITH_RUNDIR="$RUNDIR"
+    # DAEMON_ARGS: options, split on blanks.
+    # shellcheck disable=SC2086
     "$XENOLITHD" -F --rundir "$RUNDIR" ${DAEMON_ARGS:-} >"$RUNDIR/daemon.log" 2>&1 &
     DAEMON_PID=$!
     for _ in $(seq 100); do
@@ -135,4 +137,14 @@ expect_end() {
 expect_console() {
     console_of "$1" | grep -qF -- "$2" ||
         fail "console of domain $1 lacks '$2'; it says: $(console_of "$1" | tail -n 20)"
+}
+
+# wait_console DOMID TEXT [N]: waits up to 60 s until the console log has
+# N (default 1) lines containing TEXT.
+wait_console() {
+    for _ in $(seq 600); do
+        [ "$(console_of "$1" | grep -cF -- "$2")" -ge "${3:-1}" ] && return 0
+        sleep 0.1
+    done
+    fail "console of domain $1 never said '$2'; it says: $(console_of "$1" | tail -n 20)"
 }

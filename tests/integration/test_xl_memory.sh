@@ -14,15 +14,6 @@ backed_kib() {
     echo $(($(stat -L -c %b "$fd") * $(stat -L -c %B "$fd") / 1024))
 }
 
-# wait_console DOMID TEXT [N]: until the console has N lines with TEXT.
-wait_console() {
-    for _ in $(seq 600); do
-        [ "$(console_of "$1" | grep -cF -- "$2")" -ge "${3:-1}" ] && return 0
-        sleep 0.1
-    done
-    fail "console of domain $1 never said '$2'; it says: $(console_of "$1" | tail -n 20)"
-}
-
 b=$(create_guest inguest balloon 'memory = 32')
 expect_end "$b" s poweroff >/dev/null
 expect_console "$b" "guest-test balloon: ok"

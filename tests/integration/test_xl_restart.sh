@@ -16,14 +16,6 @@ wait_log() {
     fail "the monitor of $1 never logged '$2': $(tail -n 20 "$RUNDIR/log/xl-$1.log")"
 }
 
-wait_console() {
-    for _ in $(seq 600); do
-        console_of "$1" | grep -qF -- "$2" && return 0
-        sleep 0.1
-    done
-    fail "console of domain $1 never said '$2'; it says: $(console_of "$1" | tail -n 20)"
-}
-
 # A domain's state letters in xl list (e.g. --ps--), by name.
 state_of() {
     "$XL" list "$1" | awk -v n="$1" '$1 == n { print $5 }'

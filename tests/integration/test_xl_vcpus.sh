@@ -5,15 +5,6 @@
 . "$(dirname "$0")/xenstored.bash"
 start_stack
 
-# wait_console DOMID TEXT [N]: until the console has N lines with TEXT.
-wait_console() {
-    for _ in $(seq 600); do
-        [ "$(console_of "$1" | grep -cF -- "$2")" -ge "${3:-1}" ] && return 0
-        sleep 0.1
-    done
-    fail "console of domain $1 never said '$2'; it says: $(console_of "$1" | tail -n 20)"
-}
-
 a=$(create_guest cpus service 'vcpus = 4')
 wait_console "$a" "service: ready"
 wait_console "$a" "vcpu: 4 online"

@@ -130,6 +130,15 @@ __attribute__((format(printf, 5, 6))) static void respond_errf(struct conn *c, u
     respond_err(c, op, id, rc, msg);
 }
 
+/* The answer of an operation that returns nothing but its outcome. */
+static void respond_rc(struct conn *c, uint32_t op, uint32_t id, int32_t rc, const char *err)
+{
+    if (rc)
+        respond_err(c, op, id, rc, err);
+    else
+        respond(c, op, id, 0, NULL, 0);
+}
+
 /* A reply that carries file descriptors goes out at once: the client
  * waits for it, so the socket has room; if not, the client is dropped. */
 static void respond_fds(struct conn *c, uint32_t op, uint32_t id, const void *body, size_t len,
@@ -646,10 +655,7 @@ static void op_load_pvh(struct conn *c)
     int rc = hv_domain_load_pvh(req.domid, c->fds[0], c->nfds > 1 ? c->fds[1] : -1, cmdline, err,
                                 sizeof(err));
     free(cmdline);
-    if (rc)
-        respond_err(c, op, id, rc, err);
-    else
-        respond(c, op, id, 0, NULL, 0);
+    respond_rc(c, op, id, rc, err);
 }
 
 /* The operations that name one guest and answer with nothing. */
@@ -668,10 +674,7 @@ static void op_domain_control(struct conn *c)
     int rc = op == PRIVCMD_OP_DOMAIN_UNPAUSE ? hv_domain_unpause(r.domid, err, sizeof(err))
              : op == PRIVCMD_OP_DOMAIN_PAUSE ? hv_domain_pause(r.domid, err, sizeof(err))
                                              : hv_domain_destroy(r.domid, err, sizeof(err));
-    if (rc)
-        respond_err(c, op, id, rc, err);
-    else
-        respond(c, op, id, 0, NULL, 0);
+    respond_rc(c, op, id, rc, err);
 }
 
 static void op_domain_info(struct conn *c)
@@ -728,10 +731,7 @@ static void op_set_maxmem(struct conn *c)
         return;
     char err[256];
     int rc = memory_set_max(d, r.max_kib, err, sizeof(err));
-    if (rc)
-        respond_err(c, c->hdr.op, c->hdr.id, rc, err);
-    else
-        respond(c, c->hdr.op, c->hdr.id, 0, NULL, 0);
+    respond_rc(c, c->hdr.op, c->hdr.id, rc, err);
 }
 
 static void op_rename(struct conn *c)
@@ -751,10 +751,7 @@ static void op_rename(struct conn *c)
     }
     char err[256];
     int rc = hv_domain_rename(r.domid, r.name, err, sizeof(err));
-    if (rc)
-        respond_err(c, c->hdr.op, c->hdr.id, rc, err);
-    else
-        respond(c, c->hdr.op, c->hdr.id, 0, NULL, 0);
+    respond_rc(c, c->hdr.op, c->hdr.id, rc, err);
 }
 
 static void op_vcpu_list(struct conn *c)

@@ -1,7 +1,8 @@
 #!/bin/bash
 # xenolith-blkback killed (SIGKILL) while a guest has requests in flight,
-# twice: first started again by xenolith-commons start, then by the
-# commons watcher. Each new daemon reconnects to the guest's rings from
+# more than once: first started again by xenolith-commons start, then by
+# the commons watcher, until one restart found requests in flight in a
+# ring journal. Each new daemon reconnects to the guest's rings from
 # what XenStore and the ring journals say; the guest's requests all
 # complete (test=blk reads everything back and checks it) and the host
 # finds every sector the guest wrote, byte for byte.
@@ -22,14 +23,14 @@ restart_exit() {
     blk_exit
 }
 trap restart_exit EXIT
-# Every finished request is held 300 ms before its response, so the
+# Every finished request is held a second before its response, so the
 # kills below find requests in flight.
-export XENOLITH_BLKBACK_STALL_MS=300
+export XENOLITH_BLKBACK_STALL_MS=1000
 blk_stack
 
 disk="$RUNDIR/disk.raw"
 truncate -s 8M "$disk"
-extra="test=blk blk_seed=81 blk_wsect=2048 blk_nwrites=300"
+extra="test=blk blk_seed=81 blk_wsect=1024 blk_nwrites=150"
 G=$(create_guest rs blk "memory = 64" "extra = \"$extra\"" "disk = [ '$disk,raw,xvda,w' ]")
 
 # wait_requests N: until blkback's current log shows N more requests.
@@ -49,7 +50,7 @@ ls "$RUNDIR/blkback/" | grep -q "ring-$G-51712-0" || fail "no ring journal left 
 
 env XENOLITH_RUNDIR="$RUNDIR" XENOLITHD="$XENOLITHD" XENOLITH_STORED="$STORED" \
     XENOLITH_CONSOLED="$BUILD/backends/xenolith-consoled" XENOLITH_BLKBACK="$BLKBACK" \
-    XENOLITH_BLKBACK_STALL_MS=300 "$COMMONS" start >"$RUNDIR/commons.out" 2>&1 ||
+    XENOLITH_BLKBACK_STALL_MS=1000 "$COMMONS" start >"$RUNDIR/commons.out" 2>&1 ||
     fail "xenolith-commons start: $(cat "$RUNDIR/commons.out")"
 grep -q "xenolith-blkback started" "$RUNDIR/commons.out" ||
     fail "xenolith-commons did not start blkback: $(cat "$RUNDIR/commons.out")"
@@ -60,27 +61,40 @@ for _ in $(seq 100); do
     sleep 0.1
 done
 grep -q "vbd $G/51712: reconnected" "$LOG2" || fail "blkback did not reconnect: $(tail "$LOG2")"
-sleep 1.5
-if ! console_of "$G" | grep -q "guest-test blk"; then
-    kill -KILL "$B1"
-    note "blkback $B1 killed during I/O"
-    B2=
+# Then the watcher's turn, at least once and until a daemon has found
+# requests in flight in a journal and replayed them (each kill lands at
+# a random point).
+replayed() {
+    grep -qE "vbd $G/51712: queue [0-9] resumed from its journal: [0-9]+ responses? published, [1-9][0-9]* requests? replayed" "$LOG2"
+}
+cur=$B1
+for round in 1 2 3 4; do
+    [ "$round" -gt 1 ] && replayed && break
+    console_of "$G" | grep -q "guest-test blk" && break
+    sleep 1.2
+    kill -KILL "$cur" 2>/dev/null
+    note "round $round: blkback $cur killed during I/O"
+    next=
     for _ in $(seq 150); do
-        B2=$(cat "$RUNDIR/xenolith-blkback.pid" 2>/dev/null)
-        [ -n "$B2" ] && [ "$B2" != "$B1" ] && kill -0 "$B2" 2>/dev/null && break
-        B2=
+        next=$(cat "$RUNDIR/xenolith-blkback.pid" 2>/dev/null)
+        [ -n "$next" ] && [ "$next" != "$cur" ] && kill -0 "$next" 2>/dev/null && break
+        next=
         sleep 0.1
     done
-    [ -n "$B2" ] || fail "the commons watcher did not start blkback again: $(cat "$RUNDIR/log/xenolith-commons.log")"
-fi
+    [ -n "$next" ] || fail "the commons watcher did not start blkback again: $(cat "$RUNDIR/log/xenolith-commons.log")"
+    cur=$next
+    for _ in $(seq 100); do
+        [ "$(grep -c "vbd $G/51712: reconnected" "$LOG2")" -gt "$round" ] && break
+        sleep 0.1
+    done
+done
 
 expect_end "$G" s poweroff >/dev/null
 expect_console "$G" "guest-test blk: ok"
-blk_verify "$disk" 81 0 2048
+blk_verify "$disk" 81 0 1024
 [ "$(grep -c "vbd $G/51712: reconnected" "$LOG2")" -ge 1 ] || fail "no reconnection logged"
 grep -q "vbd $G/51712: queue 0 resumed from its journal" "$LOG2" ||
     fail "blkback did not resume from the ring journal: $(grep resumed "$LOG2")"
-grep -qE "vbd $G/51712: queue [0-9] resumed from its journal: [0-9]+ responses? published, [1-9][0-9]* requests? replayed" "$LOG2" ||
-    fail "no request in flight was replayed: $(grep resumed "$LOG2")"
+replayed || fail "no request in flight was replayed: $(grep resumed "$LOG2")"
 note "$(grep -h "resumed" "$LOG2" | tr '\n' ';')"
 exit 0

@@ -51,6 +51,7 @@ struct vif {
     size_t pending_len;
 
     uint64_t tx_packets, tx_errors, rx_packets, rx_dropped;
+    uint64_t warnings;        /* messages about the guest's bad requests */
     int closing_handles;      /* uv handles to see closed before freeing */
 };
 

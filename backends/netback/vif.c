@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +41,28 @@ struct vif *vif_by_port(struct netback *nb, evtchn_port_t port)
         if (v->connected && (v->port == port || v->port_rx == port))
             return v;
     return NULL;
+}
+
+/* What a guest's bad request makes us say: the first few, then one in a
+ * thousand, so that a guest cannot fill Dom0's disk with our log. */
+#define WARN_FIRST 20
+#define WARN_EVERY 1000
+static void vif_warn(struct vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void vif_warn(struct vif *v, const char *fmt, ...)
+{
+    uint64_t n = v->warnings++;
+    if (n >= WARN_FIRST && n % WARN_EVERY)
+        return;
+    char msg[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    va_end(ap);
+    if (n < WARN_FIRST)
+        nb_log("vif%u.%u: %s", v->domid, v->devid, msg);
+    else
+        nb_log("vif%u.%u: %s (%" PRIu64 " such messages so far)", v->domid, v->devid, msg, n + 1);
 }
 
 static void notify(struct vif *v, evtchn_port_t port)
@@ -276,8 +299,8 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
             p->ids[p->nids++] = req.id;
         } else {
             if (p->status == NETIF_RSP_OKAY)
-                nb_log("vif%u.%u: packet at %u has more than %d slots: dropped", v->domid,
-                       v->devid, cons, XEN_NETIF_NR_SLOTS_MIN);
+                vif_warn(v, "packet at %u has more than %d slots: dropped", cons,
+                         XEN_NETIF_NR_SLOTS_MIN);
             p->status = NETIF_RSP_ERROR;
             /* Slots past the limit still get their error response. */
             if (p->nids < sizeof(p->ids) / sizeof(p->ids[0]))
@@ -294,23 +317,22 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
 static bool tx_valid(struct vif *v, const netif_tx_request_t *s, unsigned n, size_t *total)
 {
     if (n > XEN_NETIF_NR_SLOTS_MIN) {
-        nb_log("vif%u.%u: packet of %u slots (limit %d) dropped", v->domid, v->devid, n,
-               XEN_NETIF_NR_SLOTS_MIN);
+        vif_warn(v, "packet of %u slots (limit %d) dropped", n, XEN_NETIF_NR_SLOTS_MIN);
         return false;
     }
     size_t rest = 0;
     for (unsigned k = 1; k < n; k++)
         rest += s[k].size;
     if (s[0].size < rest || s[0].size < ETH_HLEN) {
-        nb_log("vif%u.%u: packet size %u is less than its slots' %zu or a header",
-               v->domid, v->devid, s[0].size, rest);
+        vif_warn(v, "packet size %u is less than its slots' %zu or a header", s[0].size,
+                 rest);
         return false;
     }
     for (unsigned k = 0; k < n; k++) {
         size_t len = k ? s[k].size : s[0].size - rest;
         if (s[k].offset + len > PAGE) {
-            nb_log("vif%u.%u: slot %u: offset %u + size %zu is past the page", v->domid,
-                   v->devid, k, s[k].offset, len);
+            vif_warn(v, "slot %u: offset %u + size %zu is past the page", k, s[k].offset,
+                     len);
             return false;
         }
     }
@@ -396,9 +418,9 @@ void vif_tx_work(struct vif *v)
             struct tx_pkt *p = &pk[k];
             for (unsigned s = 0; p->status == NETIF_RSP_OKAY && s < p->nseg; s++)
                 if (nb->segs[p->seg0 + s].status != GNTST_okay) {
-                    nb_log("vif%u.%u: tx copy from grant %u: status %d", v->domid, v->devid,
-                           nb->segs[p->seg0 + s].source.foreign.ref,
-                           nb->segs[p->seg0 + s].status);
+                    vif_warn(v, "tx copy from grant %u: status %d",
+                             nb->segs[p->seg0 + s].source.foreign.ref,
+                             nb->segs[p->seg0 + s].status);
                     p->status = NETIF_RSP_ERROR;
                 }
             if (p->status == NETIF_RSP_OKAY) {
@@ -521,8 +543,8 @@ void vif_rx_work(struct vif *v)
             for (unsigned k = 0; k < nseg; k++) {
                 netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k);
                 if (nb->segs[k].status != GNTST_okay) {
-                    nb_log("vif%u.%u: rx copy to grant %u: status %d", v->domid, v->devid,
-                           nb->segs[k].dest.foreign.ref, nb->segs[k].status);
+                    vif_warn(v, "rx copy to grant %u: status %d",
+                             nb->segs[k].dest.foreign.ref, nb->segs[k].status);
                     r->status = NETIF_RSP_ERROR;
                 }
             }

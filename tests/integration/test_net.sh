@@ -56,8 +56,11 @@ grep -qx "online XENBUS_TYPE=vif XENBUS_PATH=/local/domain/0/backend/vif/$A/1 vi
 wait_console "$A" "net: vif 1 connected"
 out=$(in_ns "$PROBE" ping 10.99.0.12 2 10000) || fail "ping of the attached vif: $out"
 [ "$("$XL" network-list na | grep -c "/backend/vif/$A/")" = 2 ] || fail "network-list after attach: $("$XL" network-list na)"
-in_ns "$XL" network-detach na 1 >"$RUNDIR/detach.out" 2>&1 ||
-    fail "network-detach: $(cat "$RUNDIR/detach.out")"
+# Detached by its MAC, as network-list shows it.
+mac1=$("$XL" network-list na | awk -v p="/local/domain/0/backend/vif/$A/1" '$NF == p { print $3 }')
+[ -n "$mac1" ] || fail "no MAC for vif 1 in: $("$XL" network-list na)"
+in_ns "$XL" network-detach na "$mac1" >"$RUNDIR/detach.out" 2>&1 ||
+    fail "network-detach by MAC $mac1: $(cat "$RUNDIR/detach.out")"
 wait_console "$A" "net: vif 1 closed"
 grep -q "^offline XENBUS_TYPE=vif XENBUS_PATH=/local/domain/0/backend/vif/$A/1 " "$RUNDIR/my-vif.calls" ||
     fail "the admin's script was not run offline on detach: $(cat "$RUNDIR/my-vif.calls")"

@@ -29,6 +29,14 @@ tests_unit_test_hv_console_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_console_log_SOURCES = tests/unit/test_hv_console_log.c
 tests_unit_test_hv_console_log_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
 
+# The guest's string routines, compiled for the host under other names.
+check_PROGRAMS += tests/unit/test_guest_kstring
+TESTS += tests/unit/test_guest_kstring
+tests_unit_test_guest_kstring_CPPFLAGS = $(AM_CPPFLAGS) -I$(top_srcdir)/frontends
+tests_unit_test_guest_kstring_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_guest_kstring_SOURCES = tests/unit/test_guest_kstring.c
+tests_unit_test_guest_kstring_LDADD = $(CHECK_LIBS)
+
 check_PROGRAMS += tests/unit/test_hv_cgroup_cpu
 TESTS += tests/unit/test_hv_cgroup_cpu
 tests_unit_test_hv_cgroup_cpu_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

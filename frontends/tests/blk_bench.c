@@ -83,8 +83,30 @@ static uint64_t run(struct test *t, unsigned depth, uint8_t op, uint32_t nsect, 
 	return done;
 }
 
+static uint8_t cal_a[SEQ_SECT * 512], cal_b[SEQ_SECT * 512];
+
+static void calibrate(void)
+{
+	/* How fast this vCPU is at all, so the figures below can be read:
+	 * a loop with a load and a store per iteration, and a copy. */
+	uint64_t c0 = time_now();
+	volatile uint64_t acc = 0;
+	for (uint64_t i = 0; i < 100000; i++)
+		acc += i;
+	uint64_t c1 = time_now();
+	for (unsigned k = 0; k < 4; k++) {
+		void *d = cal_a, *sr = cal_b;
+		uint64_t cnt = SEQ_SECT * 64;
+		asm volatile("rep movsq" : "+D"(d), "+S"(sr), "+c"(cnt) : : "memory");
+	}
+	uint64_t c2 = time_now();
+	kprintf("blk-bench-calibration: loop-100k-us=%llu copy-512KiB-us=%llu\n",
+		  (unsigned long long)(c1 - c0) / 1000, (unsigned long long)(c2 - c1) / 1000);
+}
+
 void test_blk_bench(struct test *t)
 {
+	calibrate();
 	if (!blk_prepare(t) || !blk_open(t, &bf, "blk_dev"))
 		return;
 	uint64_t mb = 64, ms = 2000, rng = 88172645463325252ull;
@@ -106,21 +128,6 @@ void test_blk_bench(struct test *t)
 		}
 		bufs[i] = first;
 	}
-	/* How fast this vCPU is at all, so the figures below can be read:
-	 * a loop with a load and a store per iteration, and a copy. */
-	uint64_t c0 = time_now();
-	volatile uint64_t acc = 0;
-	for (uint64_t i = 0; i < 100000; i++)
-		acc += i;
-	uint64_t c1 = time_now();
-	for (unsigned k = 0; k < 4; k++) {
-		void *d = bufs[0], *sr = bufs[1];
-		uint64_t cnt = SEQ_SECT * 64;
-		asm volatile("rep movsq" : "+D"(d), "+S"(sr), "+c"(cnt) : : "memory");
-	}
-	uint64_t c2 = time_now();
-	kprintf("blk-bench-calibration: loop-100k-us=%llu copy-512KiB-us=%llu\n",
-		  (unsigned long long)(c1 - c0) / 1000, (unsigned long long)(c2 - c1) / 1000);
 	uint64_t n = span / SEQ_SECT;
 	uint64_t t0 = time_now();
 	uint64_t got = run(t, 8, BLKIF_OP_WRITE, SEQ_SECT, false, span, n, 600 * NS_PER_SEC, &rng);

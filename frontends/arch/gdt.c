@@ -33,34 +33,47 @@ uint64_t gdt[GDT_ENTRIES] __attribute__((aligned(16))) = {
 
 /* The TSS with an I/O permission bitmap for ports 0-255 after it, and
  * the all-ones byte the CPU may read one past the bitmap's end. A port
- * above 255 lies past the TSS limit, which denies it. */
+ * above 255 lies past the TSS limit, which denies it.
+ *
+ * Ring 3 reaches the hypercall port, all four bytes of the stub's
+ * 32-bit `out`, through the bitmap and through nothing else: it runs
+ * with IOPL 0. (IOPL 3 is not an option everywhere: a KVM that runs the
+ * guest's ring 3 on the host's ring 3 with IOPL forced to 0, such as
+ * PVM, shows ring 3 IOPL 0 whatever iretq popped, and its emulator of
+ * the faulting `out` checks this bitmap.) The whole TSS is data built by
+ * the compiler: on hosts that emulate guest kernel code a fill loop
+ * here costs an emulation per step. */
 #define IOMAP_PORTS 256
+#define IOMAP_OPEN(i, port) ((port) / 8 == (i) ? 1u << ((port) % 8) : 0u)
+#define IOMAP_BYTE(i)                                                  \
+	(uint8_t)(0xffu &                                              \
+		  ~(IOMAP_OPEN(i, XENOLITH_HYPERCALL_PORT) |           \
+		    IOMAP_OPEN(i, XENOLITH_HYPERCALL_PORT + 1) |       \
+		    IOMAP_OPEN(i, XENOLITH_HYPERCALL_PORT + 2) |       \
+		    IOMAP_OPEN(i, XENOLITH_HYPERCALL_PORT + 3)))
+#define IOMAP_8(i)                                                     \
+	IOMAP_BYTE(i), IOMAP_BYTE(i + 1), IOMAP_BYTE(i + 2),           \
+		IOMAP_BYTE(i + 3), IOMAP_BYTE(i + 4), IOMAP_BYTE(i + 5), \
+		IOMAP_BYTE(i + 6), IOMAP_BYTE(i + 7)
+
+static uint8_t trap_stack[TRAP_STACK_SIZE] __attribute__((aligned(16)));
 
 static struct {
 	struct tss64 hw;
 	uint8_t iomap[IOMAP_PORTS / 8 + 1];
-} __attribute__((packed)) tss __attribute__((aligned(16)));
-static uint8_t trap_stack[TRAP_STACK_SIZE] __attribute__((aligned(16)));
+} __attribute__((packed)) tss __attribute__((aligned(16))) = {
+	.hw = {
+		.rsp = { (uint64_t)(trap_stack + sizeof(trap_stack)) },
+		.iomap_base = sizeof(struct tss64),
+	},
+	.iomap = { IOMAP_8(0), IOMAP_8(8), IOMAP_8(16), IOMAP_8(24), 0xff },
+};
+_Static_assert(sizeof(tss.iomap) == 33, "one initializer per bitmap byte");
 
 void gdt_init(void)
 {
 	uint64_t base = (uint64_t)&tss;
 	uint64_t limit = sizeof(tss) - 1;
-
-	tss.hw.rsp[0] = (uint64_t)(trap_stack + sizeof(trap_stack));
-
-	/* Ring 3 reaches the hypercall port, all four bytes of the stub's
-	 * 32-bit `out`, through the bitmap and through nothing else: it
-	 * runs with IOPL 0. (IOPL 3 is not an option everywhere: a KVM that
-	 * runs the guest's ring 3 on the host's ring 3 with IOPL forced to
-	 * 0, such as PVM, shows ring 3 IOPL 0 whatever iretq popped, and
-	 * its emulator of the faulting `out` checks this bitmap.) */
-	tss.hw.iomap_base = sizeof(tss.hw);
-	for (unsigned i = 0; i < sizeof(tss.iomap); i++)
-		tss.iomap[i] = 0xff;
-	for (unsigned port = XENOLITH_HYPERCALL_PORT;
-	     port < XENOLITH_HYPERCALL_PORT + 4; port++)
-		tss.iomap[port / 8] &= (uint8_t)~(1u << (port % 8));
 
 	gdt[GDT_TSS / 8] = (limit & 0xffff) | ((base & 0xffffff) << 16) |
 			   (0x89ull << 40) | (((limit >> 16) & 0xf) << 48) |

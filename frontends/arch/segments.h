@@ -20,6 +20,14 @@
  * instead, while int3 arrives as an exception. */
 #define USERMODE_RETURN_VECTOR 3
 
+/* Vectors from here up are interrupts: they run their handler (if any)
+ * and get an EOI, on whichever vCPU took them. */
+#define FIRST_IRQ_VECTOR 32
+
+/* Where the linker script puts the trap entry stubs (the first page
+ * boundary after the 32-bit entry code), so that the IDT can be data. */
+#define TRAP_STUBS_ADDR   0x101000
+
 #define BOOT_STACK_SIZE   16384
 #define TRAP_STACK_SIZE   16384
 #define USER_STACK_SIZE   4096

@@ -38,7 +38,7 @@ void irq_set_handler(unsigned vector, irq_handler_t fn)
 /* An interrupt is not a guest bug even without a handler: a vector can
  * be left in the LAPIC by a test (or by garbage hypercalls) after its
  * handler went away. Drop it with an EOI so it cannot block lower ones. */
-static void irq_dispatch(unsigned vector)
+void irq_entry(unsigned vector)
 {
 	irq_handler_t fn = READ_ONCE(irq_handlers[vector]);
 
@@ -83,7 +83,7 @@ void trap_dispatch(struct trap_frame *frame)
 {
 	/* First: the hot path of event delivery. */
 	if (frame->vector >= FIRST_IRQ_VECTOR) {
-		irq_dispatch((unsigned)frame->vector);
+		irq_entry((unsigned)frame->vector);
 		return;
 	}
 	if (fault_try_fixup(frame->vector, frame->error_code, &frame->rip))

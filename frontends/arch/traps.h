@@ -3,6 +3,8 @@
 
 #include <stdint.h>
 
+#include "arch/segments.h"
+
 /* What traps.S leaves on the stack, lowest address first. */
 struct trap_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -13,9 +15,9 @@ struct trap_frame {
 
 void trap_dispatch(struct trap_frame *frame);
 
-/* Vectors from here up are interrupts: they run their handler (if any)
- * and get an EOI, on whichever vCPU took them. */
-#define FIRST_IRQ_VECTOR 32
+/* FIRST_IRQ_VECTOR and up are interrupts (arch/segments.h): the entry
+ * stubs send them to irq_entry with no trap frame. */
+void irq_entry(unsigned vector);
 
 typedef void (*irq_handler_t)(unsigned vector);
 

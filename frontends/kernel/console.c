@@ -78,9 +78,20 @@ void console_write(const char *s, size_t n)
 {
 	bool taken = console_lock();
 
-	for (; n; n--, s++) {
-		line[line_len++] = *s;
-		if (*s == '\n' || line_len == sizeof(line))
+	/* Up to the next newline or the line's end in one copy, not a
+	 * character at a time: every step costs on emulating hosts. */
+	while (n) {
+		size_t room = sizeof(line) - line_len;
+		size_t chunk = n < room ? n : room;
+		const char *nl = memchr(s, '\n', chunk);
+
+		if (nl)
+			chunk = (size_t)(nl - s) + 1;
+		memcpy(line + line_len, s, chunk);
+		line_len += chunk;
+		s += chunk;
+		n -= chunk;
+		if (nl || line_len == sizeof(line))
 			flush_locked();
 	}
 	console_unlock(taken);

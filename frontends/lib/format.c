@@ -10,6 +10,30 @@ struct out {
 	size_t len;	/* what would have been written, as C's snprintf */
 };
 
+/* Whole runs at once: on hosts that emulate guest kernel code each
+ * instruction of a per-character loop is an emulation, while a run is a
+ * couple of `rep` instructions (lib/kstring.c). */
+static size_t room(const struct out *o)
+{
+	return o->size > o->len + 1 ? o->size - 1 - o->len : 0;
+}
+
+static void put_run(struct out *o, const char *s, size_t n)
+{
+	size_t r = room(o);
+
+	memcpy(o->buf + o->len, s, n < r ? n : r);
+	o->len += n;
+}
+
+static void put_fill(struct out *o, char c, size_t n)
+{
+	size_t r = room(o);
+
+	memset(o->buf + o->len, c, n < r ? n : r);
+	o->len += n;
+}
+
 static void put(struct out *o, char c)
 {
 	if (o->len + 1 < o->size)
@@ -20,19 +44,18 @@ static void put(struct out *o, char c)
 static void put_padded(struct out *o, const char *s, size_t n, int width,
 		       bool left, char pad)
 {
-	int fill = width > (int)n ? width - (int)n : 0;
+	size_t fill = width > (int)n ? (size_t)(width - (int)n) : 0;
 
 	/* Zero padding goes after a sign, space padding before it. */
 	if (!left && pad == '0' && n && *s == '-') {
 		put(o, *s++);
 		n--;
 	}
-	for (; !left && fill; fill--)
-		put(o, pad);
-	while (n--)
-		put(o, *s++);
-	for (; left && fill; fill--)
-		put(o, ' ');
+	if (!left)
+		put_fill(o, pad, fill);
+	put_run(o, s, n);
+	if (left)
+		put_fill(o, ' ', fill);
 }
 
 static size_t utoa(char *tmp, uint64_t v, unsigned base, bool upper)
@@ -53,10 +76,15 @@ static size_t utoa(char *tmp, uint64_t v, unsigned base, bool upper)
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 {
 	struct out o = { buf, size, 0 };
+	const char *end = fmt + strlen(fmt);
 
 	for (; *fmt; fmt++) {
 		if (*fmt != '%') {
-			put(&o, *fmt);
+			const char *pct = memchr(fmt, '%', (size_t)(end - fmt));
+			const char *stop = pct ? pct : end;
+
+			put_run(&o, fmt, (size_t)(stop - fmt));
+			fmt = stop - 1;
 			continue;
 		}
 		fmt++;

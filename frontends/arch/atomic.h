@@ -76,6 +76,12 @@ static inline void sync_clear_bit(unsigned n, unsigned long *map)
 		     : "memory");
 }
 
+/* Bit n (below 64) of one word, when the caller already has the word. */
+static inline void sync_clear_word_bit(unsigned long n, unsigned long *word)
+{
+	asm volatile("lock btrq %1, %0" : "+m"(*word) : "r"(n) : "memory");
+}
+
 static inline bool sync_test_and_clear_bit(unsigned n, unsigned long *map)
 {
 	bool was;
@@ -96,6 +102,16 @@ static inline bool test_bit(unsigned n, const unsigned long *map)
 static inline unsigned lowest_bit(unsigned long v)
 {
 	return (unsigned)__builtin_ctzl(v);
+}
+
+/* The same as a full word, with no sign extension or dependency-breaking
+ * zeroing around it: one instruction on the event path. */
+static inline unsigned long lowest_bit_ul(unsigned long v)
+{
+	unsigned long r;
+
+	asm("bsfq %1, %0" : "=r"(r) : "rm"(v) : "cc");
+	return r;
 }
 
 #endif

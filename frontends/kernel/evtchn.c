@@ -111,7 +111,7 @@ long evtchn_init_cpu(bool own_vector)
 	return evtchn_set_upcall_vector(this_cpu_id(), EVTCHN_UPCALL_VECTOR);
 }
 
-static void dispatch(struct percpu *c, evtchn_port_t port)
+static inline void dispatch(struct percpu *c, evtchn_port_t port)
 {
 	evtchn_handler_t fn = NULL;
 	void *arg = NULL;
@@ -133,6 +133,9 @@ static void dispatch(struct percpu *c, evtchn_port_t port)
  * the hypervisor sets its bits from another thread. Each port's pending
  * bit is cleared before its handler runs, so a send from the handler
  * (or from the far end) during it raises a new event, never a lost one.
+ * The loops work on word pointers, not port numbers: on hosts that
+ * emulate guest kernel code every instruction of this path is paid for
+ * on each event.
  */
 void evtchn_upcall(unsigned vector)
 {
@@ -146,25 +149,26 @@ void evtchn_upcall(unsigned vector)
 	if (!vi || !s)
 		return;
 
+	const unsigned long *mine = owned[c->id];
+
 	while (READ_ONCE(vi->evtchn_upcall_pending)) {
 		WRITE_ONCE(vi->evtchn_upcall_pending, 0);
 		unsigned long sel = xchg_ulong(&vi->evtchn_pending_sel, 0);
 
 		while (sel) {
-			unsigned w = lowest_bit(sel);
-			unsigned long pend;
+			unsigned long w = lowest_bit_ul(sel);
+			unsigned long *pending = &s->evtchn_pending[w];
+			unsigned long pend = READ_ONCE(*pending) &
+					     ~READ_ONCE(s->evtchn_mask[w]) &
+					     READ_ONCE(mine[w]);
 
 			sel &= sel - 1;
-			pend = READ_ONCE(s->evtchn_pending[w]) &
-			       ~READ_ONCE(s->evtchn_mask[w]) &
-			       READ_ONCE(owned[c->id][w]);
 			while (pend) {
-				evtchn_port_t port = w * WORD_BITS +
-						     lowest_bit(pend);
+				unsigned long bit = lowest_bit_ul(pend);
 
 				pend &= pend - 1;
-				sync_clear_bit(port, s->evtchn_pending);
-				dispatch(c, port);
+				sync_clear_word_bit(bit, pending);
+				dispatch(c, (evtchn_port_t)(w * WORD_BITS + bit));
 			}
 		}
 	}

@@ -81,11 +81,14 @@ frontends_xenolith_guest_CPPFLAGS = \
 # No SSE (no FPU state is saved on traps), no red zone (traps push onto
 # the interrupted stack), no PIC (the image runs where it is linked), and
 # no loop-to-memset rewriting, which would make memset call itself.
+# No frame pointers: nothing walks the stack, and on hosts that emulate
+# guest kernel code each function's push/mov/pop of rbp is three more
+# emulations per call (measured: 84 -> 81 per event-channel round trip).
 GUEST_KFLAGS = \
 	-ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-mno-red-zone -mgeneral-regs-only -mcmodel=small \
 	-fno-asynchronous-unwind-tables -fno-unwind-tables \
-	-fcf-protection=none -fno-omit-frame-pointer \
+	-fcf-protection=none -fomit-frame-pointer \
 	-fno-tree-loop-distribute-patterns
 
 frontends_xenolith_guest_CFLAGS = -std=gnu11 $(WARN_CFLAGS) \

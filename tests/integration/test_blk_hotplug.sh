@@ -5,7 +5,8 @@
 # back; xl block-list shows it; xl block-detach closes it through the
 # XenbusState handshake (the guest closes its side), removes it from
 # XenStore and block-list; the host finds the guest's data in the file.
-# Bad attach requests are refused with xl's messages.
+# Bad attach requests are refused with xl's messages. A domain with a
+# disk that powers off has its disk removed by its monitor.
 . "$(dirname "$0")/blk.bash"
 blk_stack
 
@@ -41,5 +42,19 @@ xenstore-exists "/local/domain/0/backend/vbd/$G/51728" 2>/dev/null && fail "the 
 out=$("$XL" block-detach "$G" xvdb 2>&1) && fail "detaching twice worked"
 echo "$out" | grep -q "Device xvdb not connected" || fail "second detach: $out"
 blk_verify "$disk" 31 0 64
+
+# A domain that ends on its own: its monitor removes its disks.
+D=$(create_guest gone cpuid 'on_poweroff = "destroy"' "disk = [ '$disk,raw,xvda,r' ]")
+for _ in $(seq 300); do
+    "$XL" domid gone >/dev/null 2>&1 || break
+    sleep 0.1
+done
+"$XL" domid gone >/dev/null 2>&1 && fail "domain gone did not go"
+for _ in $(seq 50); do
+    xenstore-exists "/local/domain/0/backend/vbd/$D" 2>/dev/null || break
+    sleep 0.1
+done
+xenstore-exists "/local/domain/0/backend/vbd/$D" 2>/dev/null &&
+    fail "the monitor left backend/vbd/$D: $(xenstore-ls "/local/domain/0/backend/vbd/$D")"
 blkback_alive || fail "xenolith-blkback died"
 exit 0

@@ -20,9 +20,13 @@
 #include "tests/hc.h"
 #include "tests/registry.h"
 
-#define TIMER_SLACK_NS (20 * NS_PER_MS)
+/* Late by more than this is a lost timer, not a slow host: the host
+ * emulates the guest and may run other guests and builds on its CPUs. */
+#define TIMER_SLACK_NS (250 * NS_PER_MS)
 #define PERIOD_NS (20 * NS_PER_MS)
 #define PERIODIC_SPAN_NS (200 * NS_PER_MS)
+/* How long the periodic test waits for its ticks at most. */
+#define PERIODIC_LIMIT_NS (10 * NS_PER_SEC)
 #define QUIET_SPAN_NS (60 * NS_PER_MS)
 #define SLEEP_NS (50 * NS_PER_MS)
 /* Wake-ups that are not the awaited timer before giving up. */
@@ -45,10 +49,23 @@ static void one_shot(struct test *t, const char *what, uint64_t ahead_ns,
 {
 	struct percpu *c = this_cpu();
 	uint64_t events = c->timer_events;
-	uint64_t deadline = time_now() + ahead_ns;
+	uint64_t deadline;
+	long rc;
 
 	test_info("timers: %s, %llu ms ahead", what, ahead_ns / NS_PER_MS);
-	long rc = how(deadline);
+	/*
+	 * A loaded host can keep the vCPU off its CPU for longer than
+	 * ahead_ns between reading the clock and the hypercall; -ETIME is
+	 * then the right answer to VCPU_SSHOTTMR_future, so arm again.
+	 */
+	for (unsigned tries = 0;; tries++) {
+		deadline = time_now() + ahead_ns;
+		rc = how(deadline);
+		if (rc != -XEN_ETIME || time_now() < deadline || tries == 4)
+			break;
+		test_info("timers: %s: the deadline passed before the hypercall; again",
+			  what);
+	}
 	CHECK_EQ(t, rc, 0, "%s", what);
 	if (rc)
 		return;
@@ -157,8 +174,9 @@ static void periodic(struct test *t)
 	CHECK_EQ(t, HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0,
 		 "stop_periodic_timer with none running");
 
-	test_info("timers: periodic, %llu ms for %llu ms",
-		  PERIOD_NS / NS_PER_MS, PERIODIC_SPAN_NS / NS_PER_MS);
+	uint64_t want = PERIODIC_SPAN_NS / PERIOD_NS;
+	test_info("timers: periodic, %llu ms, until %llu ticks",
+		  PERIOD_NS / NS_PER_MS, (unsigned long long)want);
 	pt.period_ns = PERIOD_NS;
 	uint64_t events = c->timer_events;
 	uint64_t start = time_now();
@@ -167,29 +185,34 @@ static void periodic(struct test *t)
 		 PERIOD_NS / NS_PER_MS);
 	if (rc)
 		return;
-	/* Block until the span is over: every wake-up is a tick (or the
-	 * span's own singleshot at the end). */
-	uint64_t end = start + PERIODIC_SPAN_NS;
-	timer_set_singleshot(end, 0);
-	while (time_now() < end)
+	/*
+	 * Ticks that fall due while a loaded host keeps the vCPU off its
+	 * CPU merge into one pending event, as on Xen, so how many arrive
+	 * in a given span is no test. Wait for `want` of them (every
+	 * wake-up is a tick, or the singleshot at the limit), then check
+	 * that they came no faster than the period allows.
+	 */
+	uint64_t limit = start + PERIODIC_LIMIT_NS;
+	timer_set_singleshot(limit, 0);
+	while (c->timer_events - events < want && time_now() < limit)
 		evtchn_block();
-	/* Less the span's own singleshot. */
-	uint64_t seen = c->timer_events - events;
-	uint64_t ticks = seen ? seen - 1 : 0;
+	uint64_t elapsed = time_now() - start;
 	CHECK_EQ(t, HYPERVISOR_vcpu_op(VCPUOP_stop_periodic_timer, 0, NULL), 0,
 		 "stop_periodic_timer");
+	timer_stop_singleshot();
+	uint64_t ticks = c->timer_events - events;
 	test_info("timers: %llu VIRQ_TIMER events in %llu ms at a %llu ms "
 		  "period", (unsigned long long)ticks,
-		  PERIODIC_SPAN_NS / NS_PER_MS, PERIOD_NS / NS_PER_MS);
-	/* 10 ticks, a tick or two either way for where the span's ends
-	 * fall and for emulation delays. */
-	uint64_t want = PERIODIC_SPAN_NS / PERIOD_NS;
-	check(t, ticks >= want - 2 && ticks <= want + 2,
-	      "periodic %llu ms timer: %llu events in %llu ms, expected "
-	      "%llu-%llu",
+		  (unsigned long long)(elapsed / NS_PER_MS),
+		  PERIOD_NS / NS_PER_MS);
+	check(t, ticks >= want, "periodic %llu ms timer: %llu events in %llu ms",
 	      PERIOD_NS / NS_PER_MS, (unsigned long long)ticks,
-	      PERIODIC_SPAN_NS / NS_PER_MS, (unsigned long long)want - 2,
-	      (unsigned long long)want + 2);
+	      PERIODIC_LIMIT_NS / NS_PER_MS);
+	/* A tick or two more for where the span's ends fall. */
+	check(t, ticks <= elapsed / PERIOD_NS + 2,
+	      "periodic %llu ms timer: %llu events in %llu ms, faster than "
+	      "its period", PERIOD_NS / NS_PER_MS, (unsigned long long)ticks,
+	      (unsigned long long)(elapsed / NS_PER_MS));
 	quiet_for(t, QUIET_SPAN_NS, "after stop_periodic_timer");
 }
 

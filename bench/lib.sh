@@ -28,6 +28,10 @@ bench_cleanup() {
     fi
 }
 trap bench_cleanup EXIT
+# Killed by one of these, bash would skip the EXIT trap and leave the
+# daemons running (a PIPE is ignored from then on: see tests/integration/lib.sh).
+trap 'exit 130' INT TERM
+trap 'trap "" PIPE; exit 141' PIPE
 
 bench_start_daemon() {
     for f in "$XENOLITHD" "$XL" "$GUEST"; do

@@ -58,7 +58,11 @@ cleanup() {
     exit $rc
 }
 trap cleanup EXIT
+# Killed by one of these, bash would skip the EXIT trap. A PIPE (the
+# test's output piped to a reader that went away) is ignored from then
+# on, so that the clean-up's own output does not cut it short.
 trap 'exit 130' INT TERM
+trap 'trap "" PIPE; exit 141' PIPE
 
 need_kvm() {
     [ "$(id -u)" = 0 ] || fail "integration tests need root (they drive /dev/kvm and root-only sockets)"

@@ -54,11 +54,11 @@ static void on_event(uv_poll_t *p, int status, int events)
     int port;
     while ((port = xenevtchn_pending(nb->xce)) >= 0) {
         xenevtchn_unmask(nb->xce, (evtchn_port_t)port);
-        struct vif *v = vif_by_port(nb, (evtchn_port_t)port);
-        if (!v)
+        struct vq *q = vq_by_port(nb, (evtchn_port_t)port);
+        if (!q)
             continue;
-        vif_tx_work(v);
-        vif_rx_work(v);
+        vif_tx_work(q);
+        vif_rx_work(q->v);
     }
 }
 

@@ -22,6 +22,28 @@
 #define NB_IFNAME_MAX 16
 
 struct netback;
+struct vif;
+
+/* As many queues as a frontend may ask for (multi-queue-max-queues). */
+#define NB_MAX_QUEUES 4
+
+/* One queue of a vif: its tx and rx rings and event channels. */
+struct vq {
+    struct vif *v;
+    unsigned idx;
+    bool mapped;
+    netif_tx_back_ring_t tx;
+    netif_rx_back_ring_t rx;
+    void *tx_page, *rx_page;
+    evtchn_port_t port;       /* ours; tx and rx share it ... */
+    evtchn_port_t port_rx;    /* ... unless the channels are split */
+};
+
+/* What the frontend wrote for one queue. */
+struct vq_keys {
+    grant_ref_t tx_ref, rx_ref;
+    evtchn_port_t evt, evt_rx;
+};
 
 struct vif {
     struct vif *next;
@@ -36,11 +58,8 @@ struct vif {
 
     bool connected;
     bool fe_sg;
-    netif_tx_back_ring_t tx;
-    netif_rx_back_ring_t rx;
-    void *tx_page, *rx_page;
-    evtchn_port_t port;       /* ours; one channel for tx and rx */
-    evtchn_port_t port_rx;    /* split channels: the rx one, else == port */
+    unsigned nq;
+    struct vq q[NB_MAX_QUEUES];
 
     struct rate rate;
     uv_timer_t rate_timer;
@@ -70,18 +89,20 @@ struct netback {
 void nb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* vif.c: the rings. */
-/* Maps the rings and binds the channel (the keys read by xs.c); 0 or -1
- * with the reason in err. The ring indices are taken from what is on the
- * shared pages, so a restarted netback carries on where the guest is. */
-int vif_connect(struct vif *v, grant_ref_t tx_ref, grant_ref_t rx_ref, evtchn_port_t remote,
-                evtchn_port_t remote_rx, char *err, size_t errlen);
+/* Maps each queue's rings and binds its channels (the keys read by
+ * xs.c); 0 or -1 with the reason in err, nothing left mapped. The ring
+ * indices are taken from what is on the shared pages, so a restarted
+ * netback carries on where the guest is. */
+int vif_connect(struct vif *v, const struct vq_keys *keys, unsigned nq, char *err,
+                size_t errlen);
 void vif_disconnect(struct vif *v);
 /* The guest broke the protocol: this vif stops, nothing else does. */
 void vif_fail(struct vif *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void vif_tx_work(struct vif *v);
+void vif_tx_work(struct vq *q);
+/* Frames from the tap to the guest, each on its flow's queue. */
 void vif_rx_work(struct vif *v);
 void vif_start_tap(struct vif *v);
-struct vif *vif_by_port(struct netback *nb, evtchn_port_t port);
+struct vq *vq_by_port(struct netback *nb, evtchn_port_t port);
 
 /* xs.c: the vif's XenStore side. */
 int nb_xs_start(struct netback *nb);

@@ -35,11 +35,12 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-struct vif *vif_by_port(struct netback *nb, evtchn_port_t port)
+struct vq *vq_by_port(struct netback *nb, evtchn_port_t port)
 {
     for (struct vif *v = nb->vifs; v; v = v->next)
-        if (v->connected && (v->port == port || v->port_rx == port))
-            return v;
+        for (unsigned i = 0; v->connected && i < v->nq; i++)
+            if (v->q[i].port == port || v->q[i].port_rx == port)
+                return &v->q[i];
     return NULL;
 }
 
@@ -109,51 +110,86 @@ static void stop_tap(struct vif *v)
 static void kick(uv_timer_t *t)
 {
     struct vif *v = t->data;
-    vif_tx_work(v);
+    for (unsigned i = 0; i < v->nq && v->connected; i++)
+        vif_tx_work(&v->q[i]);
     vif_rx_work(v);
 }
 
-int vif_connect(struct vif *v, grant_ref_t tx_ref, grant_ref_t rx_ref, evtchn_port_t remote,
-                evtchn_port_t remote_rx, char *err, size_t errlen)
+static void unmap_queue(struct vq *q)
 {
+    struct netback *nb = q->v->nb;
+    if (!q->mapped)
+        return;
+    xenevtchn_unbind(nb->xce, q->port);
+    if (q->port_rx != q->port)
+        xenevtchn_unbind(nb->xce, q->port_rx);
+    xengnttab_unmap(nb->xgt, q->tx_page, 1);
+    xengnttab_unmap(nb->xgt, q->rx_page, 1);
+    q->tx_page = q->rx_page = NULL;
+    q->mapped = false;
+}
+
+static int map_queue(struct vq *q, const struct vq_keys *k, char *err, size_t errlen)
+{
+    struct vif *v = q->v;
     struct netback *nb = v->nb;
-    v->tx_page = xengnttab_map_grant_ref(nb->xgt, v->domid, tx_ref, PROT_READ | PROT_WRITE);
-    if (!v->tx_page) {
-        snprintf(err, errlen, "cannot map tx-ring-ref %u: %s", tx_ref, xengnttab_error(nb->xgt));
+    q->tx_page = xengnttab_map_grant_ref(nb->xgt, v->domid, k->tx_ref, PROT_READ | PROT_WRITE);
+    if (!q->tx_page) {
+        snprintf(err, errlen, "queue %u: cannot map tx-ring-ref %u: %s", q->idx, k->tx_ref,
+                 xengnttab_error(nb->xgt));
         return -1;
     }
-    v->rx_page = xengnttab_map_grant_ref(nb->xgt, v->domid, rx_ref, PROT_READ | PROT_WRITE);
-    if (!v->rx_page) {
-        snprintf(err, errlen, "cannot map rx-ring-ref %u: %s", rx_ref, xengnttab_error(nb->xgt));
-        xengnttab_unmap(nb->xgt, v->tx_page, 1);
-        v->tx_page = NULL;
+    q->rx_page = xengnttab_map_grant_ref(nb->xgt, v->domid, k->rx_ref, PROT_READ | PROT_WRITE);
+    if (!q->rx_page) {
+        snprintf(err, errlen, "queue %u: cannot map rx-ring-ref %u: %s", q->idx, k->rx_ref,
+                 xengnttab_error(nb->xgt));
+        xengnttab_unmap(nb->xgt, q->tx_page, 1);
         return -1;
     }
-    int port = xenevtchn_bind_interdomain(nb->xce, v->domid, remote);
+    int port = xenevtchn_bind_interdomain(nb->xce, v->domid, k->evt);
     int port_rx = port;
-    if (port >= 0 && remote_rx != remote) {
-        port_rx = xenevtchn_bind_interdomain(nb->xce, v->domid, remote_rx);
+    if (port >= 0 && k->evt_rx != k->evt) {
+        port_rx = xenevtchn_bind_interdomain(nb->xce, v->domid, k->evt_rx);
         if (port_rx < 0) {
             xenevtchn_unbind(nb->xce, (evtchn_port_t)port);
             port = -1;
         }
     }
     if (port < 0) {
-        snprintf(err, errlen, "cannot bind event channel %u: %s", remote,
+        snprintf(err, errlen, "queue %u: cannot bind event channel %u: %s", q->idx, k->evt,
                  xenevtchn_error(nb->xce));
-        xengnttab_unmap(nb->xgt, v->tx_page, 1);
-        xengnttab_unmap(nb->xgt, v->rx_page, 1);
-        v->tx_page = v->rx_page = NULL;
+        xengnttab_unmap(nb->xgt, q->tx_page, 1);
+        xengnttab_unmap(nb->xgt, q->rx_page, 1);
         return -1;
     }
-    v->port = (evtchn_port_t)port;
-    v->port_rx = (evtchn_port_t)port_rx;
+    q->port = (evtchn_port_t)port;
+    q->port_rx = (evtchn_port_t)port_rx;
     /* Whatever a previous netback answered is answered; requests past
      * the last response are (re)done. A fresh ring has both at 0. */
-    netif_tx_sring_t *txs = v->tx_page;
-    netif_rx_sring_t *rxs = v->rx_page;
-    BACK_RING_ATTACH(&v->tx, txs, txs->rsp_prod, PAGE);
-    BACK_RING_ATTACH(&v->rx, rxs, rxs->rsp_prod, PAGE);
+    netif_tx_sring_t *txs = q->tx_page;
+    netif_rx_sring_t *rxs = q->rx_page;
+    BACK_RING_ATTACH(&q->tx, txs, txs->rsp_prod, PAGE);
+    BACK_RING_ATTACH(&q->rx, rxs, rxs->rsp_prod, PAGE);
+    q->mapped = true;
+    return 0;
+}
+
+int vif_connect(struct vif *v, const struct vq_keys *keys, unsigned nq, char *err,
+                size_t errlen)
+{
+    if (nq < 1 || nq > NB_MAX_QUEUES) {
+        snprintf(err, errlen, "%u queues asked for; 1 to %d are offered", nq, NB_MAX_QUEUES);
+        return -1;
+    }
+    for (unsigned i = 0; i < nq; i++) {
+        v->q[i] = (struct vq){.v = v, .idx = i};
+        if (map_queue(&v->q[i], &keys[i], err, errlen) < 0) {
+            while (i-- > 0)
+                unmap_queue(&v->q[i]);
+            return -1;
+        }
+    }
+    v->nq = nq;
     v->connected = true;
     vif_start_tap(v);
     /* Anything the guest queued while nobody listened, once the state
@@ -164,7 +200,6 @@ int vif_connect(struct vif *v, grant_ref_t tx_ref, grant_ref_t rx_ref, evtchn_po
 
 void vif_disconnect(struct vif *v)
 {
-    struct netback *nb = v->nb;
     stop_tap(v);
     uv_timer_stop(&v->kick);
     if (v->rate_timer_init)
@@ -172,12 +207,8 @@ void vif_disconnect(struct vif *v)
     v->rate_waiting = false;
     if (!v->connected)
         return;
-    xenevtchn_unbind(nb->xce, v->port);
-    if (v->port_rx != v->port)
-        xenevtchn_unbind(nb->xce, v->port_rx);
-    xengnttab_unmap(nb->xgt, v->tx_page, 1);
-    xengnttab_unmap(nb->xgt, v->rx_page, 1);
-    v->tx_page = v->rx_page = NULL;
+    for (unsigned i = 0; i < v->nq; i++)
+        unmap_queue(&v->q[i]);
     v->connected = false;
     free(v->pending);
     v->pending = NULL;
@@ -212,19 +243,20 @@ struct tx_pkt {
     unsigned seg0, nseg;
 };
 
-static void tx_respond(struct vif *v, uint16_t id, int16_t status)
+static void tx_respond(struct vq *q, uint16_t id, int16_t status)
 {
-    netif_tx_response_t *r = RING_GET_RESPONSE(&v->tx, v->tx.rsp_prod_pvt);
+    netif_tx_response_t *r = RING_GET_RESPONSE(&q->tx, q->tx.rsp_prod_pvt);
     r->id = id;
     r->status = status;
-    v->tx.rsp_prod_pvt++;
+    q->tx.rsp_prod_pvt++;
 }
 
 static void rate_wake(uv_timer_t *t)
 {
     struct vif *v = t->data;
     v->rate_waiting = false;
-    vif_tx_work(v);
+    for (unsigned i = 0; i < v->nq && v->connected; i++)
+        vif_tx_work(&v->q[i]);
 }
 
 static void rate_wait(struct vif *v)
@@ -244,7 +276,7 @@ static void rate_wait(struct vif *v)
  * slots it takes (its status says whether it is good), 0 when it is not
  * all on the ring yet, or -1 when the guest broke the ring.
  */
-static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *p,
+static int tx_parse(struct vq *q, RING_IDX cons, RING_IDX prod, struct tx_pkt *p,
                     netif_tx_request_t *slots, unsigned *nslots)
 {
     netif_tx_request_t req;
@@ -253,7 +285,7 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
     *p = (struct tx_pkt){.first = cons, .status = NETIF_RSP_OKAY};
     if (i == prod)
         return 0;
-    RING_COPY_REQUEST(&v->tx, i, &req);
+    RING_COPY_REQUEST(&q->tx, i, &req);
     i++;
     p->ids[p->nids++] = req.id;
     slots[n++] = req;
@@ -265,14 +297,14 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
         do {
             if (i == prod)
                 return 0;
-            if (i - cons >= RING_SIZE(&v->tx))
+            if (i - cons >= RING_SIZE(&q->tx))
                 return -1;
             /* An extra overlays a request slot. */
             union {
                 netif_tx_request_t req;
                 netif_extra_info_t ex;
             } slot;
-            RING_COPY_REQUEST(&v->tx, i, &slot.req);
+            RING_COPY_REQUEST(&q->tx, i, &slot.req);
             ex = slot.ex;
             i++;
             p->extra[p->nids] = true;
@@ -289,9 +321,9 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
         if (i == prod)
             return 0;
         /* A chain longer than the ring can never end. */
-        if (i - cons >= RING_SIZE(&v->tx))
+        if (i - cons >= RING_SIZE(&q->tx))
             return -1;
-        RING_COPY_REQUEST(&v->tx, i, &req);
+        RING_COPY_REQUEST(&q->tx, i, &req);
         i++;
         flags = req.flags;
         if (n < XEN_NETIF_NR_SLOTS_MIN) {
@@ -299,7 +331,7 @@ static int tx_parse(struct vif *v, RING_IDX cons, RING_IDX prod, struct tx_pkt *
             p->ids[p->nids++] = req.id;
         } else {
             if (p->status == NETIF_RSP_OKAY)
-                vif_warn(v, "packet at %u has more than %d slots: dropped", cons,
+                vif_warn(q->v, "packet at %u has more than %d slots: dropped", cons,
                          XEN_NETIF_NR_SLOTS_MIN);
             p->status = NETIF_RSP_ERROR;
             /* Slots past the limit still get their error response. */
@@ -340,8 +372,9 @@ static bool tx_valid(struct vif *v, const netif_tx_request_t *s, unsigned n, siz
     return true;
 }
 
-void vif_tx_work(struct vif *v)
+void vif_tx_work(struct vq *q)
 {
+    struct vif *v = q->v;
     struct netback *nb = v->nb;
     if (!v->connected || v->rate_waiting)
         return;
@@ -350,20 +383,20 @@ void vif_tx_work(struct vif *v)
         unsigned npk = 0, nseg = 0;
         size_t bytes = 0;
         bool stop = false;
-        RING_IDX prod = v->tx.sring->req_prod;
+        RING_IDX prod = q->tx.sring->req_prod;
         rmb();
-        if (prod - v->tx.req_cons > RING_SIZE(&v->tx)) {
+        if (prod - q->tx.req_cons > RING_SIZE(&q->tx)) {
             vif_fail(v, "tx producer %u is more than a ring ahead of our consumer %u", prod,
-                     v->tx.req_cons);
+                     q->tx.req_cons);
             return;
         }
         while (npk < BATCH_PACKETS && !stop) {
             netif_tx_request_t slots[XEN_NETIF_NR_SLOTS_MIN];
             unsigned n = 0;
             struct tx_pkt *p = &pk[npk];
-            int used = tx_parse(v, v->tx.req_cons, prod, p, slots, &n);
+            int used = tx_parse(q, q->tx.req_cons, prod, p, slots, &n);
             if (used < 0) {
-                vif_fail(v, "tx request chain at %u runs the whole ring", v->tx.req_cons);
+                vif_fail(v, "tx request chain at %u runs the whole ring", q->tx.req_cons);
                 return;
             }
             if (used == 0)
@@ -403,7 +436,7 @@ void vif_tx_work(struct vif *v)
                 }
                 bytes += total;
             }
-            v->tx.req_cons += (RING_IDX)used;
+            q->tx.req_cons += (RING_IDX)used;
             npk++;
         }
         if (npk == 0)
@@ -433,35 +466,28 @@ void vif_tx_work(struct vif *v)
                 v->tx_errors++;
             }
             for (unsigned s = 0; s < p->nids; s++)
-                tx_respond(v, p->ids[s], p->extra[s] ? NETIF_RSP_NULL : p->status);
+                tx_respond(q, p->ids[s], p->extra[s] ? NETIF_RSP_NULL : p->status);
             /* Slots past those we kept ids for: answered by position. */
             for (unsigned s = p->nids; s < p->nslots; s++) {
                 netif_tx_request_t req;
-                RING_COPY_REQUEST(&v->tx, p->first + s, &req);
-                tx_respond(v, req.id, NETIF_RSP_ERROR);
+                RING_COPY_REQUEST(&q->tx, p->first + s, &req);
+                tx_respond(q, req.id, NETIF_RSP_ERROR);
             }
         }
         int ntf;
-        RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->tx, ntf);
+        RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->tx, ntf);
         if (ntf)
-            notify(v, v->port);
+            notify(v, q->port);
         if (stop)
             break;
         int more;
-        RING_FINAL_CHECK_FOR_REQUESTS(&v->tx, more);
+        RING_FINAL_CHECK_FOR_REQUESTS(&q->tx, more);
         if (!more)
             break;
     }
 }
 
 /* ---- tap to guest ---- */
-
-struct rx_pkt {
-    uint8_t *data;
-    size_t len;
-    unsigned slots;
-    RING_IDX first;
-};
 
 static bool read_pending(struct vif *v)
 {
@@ -476,21 +502,49 @@ static bool read_pending(struct vif *v)
     return true;
 }
 
+/* Which queue a frame goes to: by its IPv4 flow (addresses, protocol,
+ * ports), so that one flow's packets stay in order on one queue. */
+static unsigned pick_queue(const struct vif *v, const uint8_t *f, size_t len)
+{
+    if (v->nq == 1 || len < ETH_HLEN + 20 || f[12] != 0x08 || f[13] != 0x00)
+        return 0;
+    const uint8_t *ip = f + ETH_HLEN;
+    uint32_t h = ip[9];
+    for (int i = 12; i < 20; i++)
+        h = h * 31 + ip[i];
+    size_t ihl = (size_t)(ip[0] & 0xf) * 4;
+    if ((ip[9] == 6 || ip[9] == 17) && len >= ETH_HLEN + ihl + 4)
+        for (size_t i = 0; i < 4; i++)
+            h = h * 31 + ip[ihl + i];
+    return h % v->nq;
+}
+
+static bool rx_sane(struct vq *q)
+{
+    RING_IDX prod = q->rx.sring->req_prod;
+    rmb();
+    if (prod - q->rx.req_cons > RING_SIZE(&q->rx)) {
+        vif_fail(q->v, "queue %u: rx producer %u is more than a ring ahead of our consumer %u",
+                 q->idx, prod, q->rx.req_cons);
+        return false;
+    }
+    return true;
+}
+
 void vif_rx_work(struct vif *v)
 {
     struct netback *nb = v->nb;
     while (v->connected) {
-        struct rx_pkt pk[BATCH_PACKETS];
+        /* Each copy segment's queue and response slot. */
+        struct vq *seg_q[BATCH_SEGS];
+        RING_IDX seg_rsp[BATCH_SEGS];
+        unsigned pend[NB_MAX_QUEUES] = {0};
         unsigned npk = 0, nseg = 0;
         size_t bytes = 0;
-        bool starved = false;
-        RING_IDX prod = v->rx.sring->req_prod;
-        rmb();
-        if (prod - v->rx.req_cons > RING_SIZE(&v->rx)) {
-            vif_fail(v, "rx producer %u is more than a ring ahead of our consumer %u", prod,
-                     v->rx.req_cons);
-            return;
-        }
+        struct vq *starved = NULL;
+        for (unsigned i = 0; i < v->nq; i++)
+            if (!rx_sane(&v->q[i]))
+                return;
         while (npk < BATCH_PACKETS && read_pending(v)) {
             size_t len = v->pending_len;
             unsigned need = (unsigned)((len + PAGE - 1) / PAGE);
@@ -499,38 +553,41 @@ void vif_rx_work(struct vif *v)
                 v->pending_len = 0;
                 continue;
             }
-            if (prod - v->rx.req_cons < need) {
-                starved = true;
+            struct vq *q = &v->q[pick_queue(v, v->pending, len)];
+            if (!rx_sane(q))
+                return;
+            if (q->rx.sring->req_prod - q->rx.req_cons < need) {
+                starved = q;
                 break;
             }
             if (nseg + need > BATCH_SEGS || bytes + len > BATCH_BYTES)
                 break;
-            struct rx_pkt *p = &pk[npk++];
-            p->data = nb->buf + bytes;
-            memcpy(p->data, v->pending, len);
-            p->len = len;
-            p->slots = need;
-            p->first = v->rx.req_cons;
+            uint8_t *data = nb->buf + bytes;
+            memcpy(data, v->pending, len);
             bytes += len;
             v->pending_len = 0;
+            npk++;
             for (unsigned k = 0; k < need; k++) {
                 netif_rx_request_t req;
-                RING_COPY_REQUEST(&v->rx, v->rx.req_cons, &req);
-                v->rx.req_cons++;
+                RING_COPY_REQUEST(&q->rx, q->rx.req_cons, &req);
+                q->rx.req_cons++;
                 size_t chunk = len - k * PAGE < PAGE ? len - k * PAGE : PAGE;
-                nb->segs[nseg++] = (xengnttab_grant_copy_segment_t){
-                    .source.virt = p->data + k * PAGE,
+                nb->segs[nseg] = (xengnttab_grant_copy_segment_t){
+                    .source.virt = data + k * PAGE,
                     .dest.foreign = {.ref = req.gref, .offset = 0, .domid = (domid_t)v->domid},
                     .len = (uint16_t)chunk,
                     .flags = GNTCOPY_dest_gref,
                 };
-                netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + nseg - 1);
+                seg_q[nseg] = q;
+                seg_rsp[nseg] = q->rx.rsp_prod_pvt + pend[q->idx]++;
+                netif_rx_response_t *r = RING_GET_RESPONSE(&q->rx, seg_rsp[nseg]);
                 r->id = req.id;
                 r->offset = 0;
                 /* Not data_validated: nothing here checked the checksums
                  * (the tap hands over complete ones). */
                 r->flags = (uint16_t)(k + 1 < need ? NETRXF_more_data : 0);
                 r->status = (int16_t)chunk;
+                nseg++;
             }
         }
         if (npk) {
@@ -541,28 +598,32 @@ void vif_rx_work(struct vif *v)
                     nb->segs[k].status = GNTST_general_error;
             }
             for (unsigned k = 0; k < nseg; k++) {
-                netif_rx_response_t *r = RING_GET_RESPONSE(&v->rx, v->rx.rsp_prod_pvt + k);
-                if (nb->segs[k].status != GNTST_okay) {
-                    vif_warn(v, "rx copy to grant %u: status %d",
-                             nb->segs[k].dest.foreign.ref, nb->segs[k].status);
-                    r->status = NETIF_RSP_ERROR;
-                }
+                if (nb->segs[k].status == GNTST_okay)
+                    continue;
+                vif_warn(v, "rx copy to grant %u: status %d", nb->segs[k].dest.foreign.ref,
+                         nb->segs[k].status);
+                RING_GET_RESPONSE(&seg_q[k]->rx, seg_rsp[k])->status = NETIF_RSP_ERROR;
             }
-            v->rx.rsp_prod_pvt += nseg;
             v->rx_packets += npk;
-            int ntf;
-            RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&v->rx, ntf);
-            if (ntf)
-                notify(v, v->port_rx);
+            for (unsigned i = 0; i < v->nq; i++) {
+                struct vq *q = &v->q[i];
+                if (!pend[i])
+                    continue;
+                q->rx.rsp_prod_pvt += pend[i];
+                int ntf;
+                RING_PUSH_RESPONSES_AND_CHECK_NOTIFY(&q->rx, ntf);
+                if (ntf)
+                    notify(v, q->port_rx);
+            }
         }
         if (starved) {
-            /* Wait for the guest to post buffers; its notify resumes us
-             * (req_event asks for one as soon as it posts any). */
+            /* Wait for the guest to post buffers on that queue; its notify
+             * resumes us (req_event asks for one as soon as it posts). */
             stop_tap(v);
             int more;
-            RING_FINAL_CHECK_FOR_REQUESTS(&v->rx, more);
+            RING_FINAL_CHECK_FOR_REQUESTS(&starved->rx, more);
             unsigned need = (unsigned)((v->pending_len + PAGE - 1) / PAGE);
-            if (!more || v->rx.sring->req_prod - v->rx.req_cons < need)
+            if (!more || starved->rx.sring->req_prod - starved->rx.req_cons < need)
                 return;
             continue;
         }

@@ -19,8 +19,9 @@
 
 /* What this backend implements, and so what it advertises: grant copy
  * into the guest's buffers, packets over several slots both ways, split
- * event channels. No GSO (no segmentation is done here), no multi-queue
- * (one loop thread serves every vif, so more queues would not help). */
+ * event channels, several queues (a guest with several vCPUs can send
+ * and receive on each without sharing a ring). No GSO: no segmentation
+ * is done here. */
 static const struct {
     const char *key, *value;
 } features[] = {
@@ -77,47 +78,69 @@ static int nb_probe(struct xbb_dev *d)
     }
     for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
         xbb_write_back(d, features[i].key, "%s", features[i].value);
+    xbb_write_back(d, "multi-queue-max-queues", "%d", NB_MAX_QUEUES);
     xbb_log(d, "%s for %s", v->ifname, d->fpath);
+    return 0;
+}
+
+/* One queue's ring refs and channels: under dir ("" for the keys of a
+ * single queue, "queue-N/" for several). 0, or -1 after xbb_fail. */
+static int read_queue(struct xbb_dev *d, const char *dir, struct vq_keys *k)
+{
+    char key[64];
+    unsigned long tx, rx, evt, evt_rx;
+#define KEY(name) (snprintf(key, sizeof(key), "%s%s", dir, name), key)
+    if (xbb_read_front_uint(d, KEY("tx-ring-ref"), UINT32_MAX, &tx) < 0 ||
+        xbb_read_front_uint(d, KEY("rx-ring-ref"), UINT32_MAX, &rx) < 0) {
+        xbb_fail(d, "frontend %s has no valid %stx-ring-ref and rx-ring-ref", d->fpath, dir);
+        return -1;
+    }
+    if (xbb_read_front_uint(d, KEY("event-channel"), UINT32_MAX, &evt) == 0) {
+        evt_rx = evt;
+    } else if (xbb_read_front_uint(d, KEY("event-channel-tx"), UINT32_MAX, &evt) < 0 ||
+               xbb_read_front_uint(d, KEY("event-channel-rx"), UINT32_MAX, &evt_rx) < 0) {
+        xbb_fail(d, "frontend %s has no valid %sevent-channel", d->fpath, dir);
+        return -1;
+    }
+#undef KEY
+    *k = (struct vq_keys){.tx_ref = (grant_ref_t)tx, .rx_ref = (grant_ref_t)rx,
+                          .evt = (evtchn_port_t)evt, .evt_rx = (evtchn_port_t)evt_rx};
     return 0;
 }
 
 static int nb_connect(struct xbb_dev *d, bool reconnect)
 {
     struct vif *v = d->priv;
-    unsigned long tx, rx, evt, evt_rx;
-    if (xbb_read_front_uint(d, "tx-ring-ref", UINT32_MAX, &tx) < 0 ||
-        xbb_read_front_uint(d, "rx-ring-ref", UINT32_MAX, &rx) < 0) {
-        xbb_fail(d, "frontend %s has no valid tx-ring-ref and rx-ring-ref", d->fpath);
-        return -1;
-    }
-    if (xbb_read_front_uint(d, "event-channel", UINT32_MAX, &evt) == 0) {
-        evt_rx = evt;
-    } else if (xbb_read_front_uint(d, "event-channel-tx", UINT32_MAX, &evt) < 0 ||
-               xbb_read_front_uint(d, "event-channel-rx", UINT32_MAX, &evt_rx) < 0) {
-        xbb_fail(d, "frontend %s has no valid event-channel", d->fpath);
-        return -1;
-    }
     unsigned long copy = 0, queues = 1, sg = 0;
     if (xbb_read_front_uint(d, "request-rx-copy", 1, &copy) < 0 || !copy) {
         xbb_fail(d, "frontend %s does not request rx-copy (page flipping is not supported)",
                  d->fpath);
         return -1;
     }
-    if (xbb_read_front_uint(d, "multi-queue-num-queues", 1024, &queues) == 0 && queues != 1) {
-        xbb_fail(d, "frontend %s asks for %lu queues; one was offered", d->fpath, queues);
+    if (xbb_read_front_uint(d, "multi-queue-num-queues", 1024, &queues) == 0 &&
+        (queues < 1 || queues > NB_MAX_QUEUES)) {
+        xbb_fail(d, "frontend %s asks for %lu queues; 1 to %d were offered", d->fpath, queues,
+                 NB_MAX_QUEUES);
         return -1;
+    }
+    struct vq_keys keys[NB_MAX_QUEUES];
+    for (unsigned i = 0; i < queues; i++) {
+        char dir[32] = "";
+        if (queues > 1)
+            snprintf(dir, sizeof(dir), "queue-%u/", i);
+        if (read_queue(d, dir, &keys[i]) < 0)
+            return -1;
     }
     (void)xbb_read_front_uint(d, "feature-sg", 1, &sg);
     v->fe_sg = sg;
     char err[256];
-    if (vif_connect(v, (grant_ref_t)tx, (grant_ref_t)rx, (evtchn_port_t)evt,
-                    (evtchn_port_t)evt_rx, err, sizeof(err)) < 0) {
+    if (vif_connect(v, keys, (unsigned)queues, err, sizeof(err)) < 0) {
         xbb_fail(d, "%s", err);
         return -1;
     }
-    xbb_log(d, "%s (%s, tx ring %lu, rx ring %lu, event channel %lu%s)",
-            reconnect ? "reconnected" : "connected", v->ifname, tx, rx, evt,
-            v->fe_sg ? ", sg" : "");
+    xbb_log(d, "%s (%s, %lu queue%s; queue 0: tx ring %u, rx ring %u, event channel %u%s)",
+            reconnect ? "reconnected" : "connected", v->ifname, queues, queues > 1 ? "s" : "",
+            keys[0].tx_ref, keys[0].rx_ref, keys[0].evt, v->fe_sg ? ", sg" : "");
     return 0;
 }
 

@@ -84,17 +84,38 @@ static long grant_pages(struct netfront *nf, uint8_t **bufs, grant_ref_t *refs, 
 }
 
 struct keys {
-	struct netfront *nf;
+	struct netfront *qs;
+	unsigned nq;
 };
+
+/* One queue's keys: at the device's top level for a single queue, under
+ * queue-N/ for several (io/netif.h, "Multi-queue"). */
+static long write_queue_keys(uint32_t tx, const struct netfront *q, unsigned idx, unsigned nq)
+{
+	char key[32];
+	const char *names[] = {"tx-ring-ref", "rx-ring-ref", "event-channel"};
+	uint64_t values[] = {q->tx_ring_ref, q->rx_ring_ref, q->port};
+	for (unsigned i = 0; i < 3; i++) {
+		if (nq > 1)
+			ksnprintf(key, sizeof(key), "queue-%u/%s", idx, names[i]);
+		else
+			ksnprintf(key, sizeof(key), "%s", names[i]);
+		long rc = xenbus_dev_write_u64(&q->dev, tx, key, values[i]);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
 
 static long write_keys(uint32_t tx, void *arg)
 {
-	struct netfront *nf = arg;
-	const struct xenbus_dev *d = &nf->dev;
+	struct keys *k = arg;
+	const struct xenbus_dev *d = &k->qs[0].dev;
 	long rc;
-	if ((rc = xenbus_dev_write_u64(d, tx, "tx-ring-ref", nf->tx_ring_ref)) < 0 ||
-	    (rc = xenbus_dev_write_u64(d, tx, "rx-ring-ref", nf->rx_ring_ref)) < 0 ||
-	    (rc = xenbus_dev_write_u64(d, tx, "event-channel", nf->port)) < 0 ||
+	for (unsigned i = 0; i < k->nq; i++)
+		if ((rc = write_queue_keys(tx, &k->qs[i], i, k->nq)) < 0)
+			return rc;
+	if ((k->nq > 1 && (rc = xenbus_dev_write_u64(d, tx, "multi-queue-num-queues", k->nq)) < 0) ||
 	    (rc = xenbus_dev_write(d, tx, "request-rx-copy", "1")) < 0 ||
 	    (rc = xenbus_dev_write(d, tx, "feature-rx-notify", "1")) < 0 ||
 	    (rc = xenbus_dev_write(d, tx, "feature-sg", "0")) < 0 ||
@@ -103,25 +124,9 @@ static long write_keys(uint32_t tx, void *arg)
 	return 0;
 }
 
-long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
+/* A queue's rings, buffers (granted once) and event channel. */
+static long setup_queue(struct netfront *nf)
 {
-	char buf[64];
-	long rc = xenbus_dev_open(&nf->dev, "vif", devid);
-	if (rc < 0) {
-		kprintf("netfront: no device/vif/%u (%ld)\n", devid, rc);
-		return rc;
-	}
-	rc = xenbus_dev_read(&nf->dev, "mac", buf, sizeof(buf));
-	if (rc < 0 || !netfront_parse_mac(buf, nf->mac)) {
-		kprintf("netfront: vif %u has no valid mac\n", devid);
-		return rc < 0 ? rc : -XEN_EINVAL;
-	}
-	/* The backend makes its tap before it listens. */
-	rc = xenbus_dev_wait_other(&nf->dev, backend_waiting, timeout_ns);
-	if (rc < 0) {
-		kprintf("netfront: backend %s never reached InitWait (%ld)\n", nf->dev.otherend, rc);
-		return rc;
-	}
 	netif_tx_sring_t *txs = page_alloc_zeroed();
 	netif_rx_sring_t *rxs = page_alloc_zeroed();
 	if (!txs || !rxs)
@@ -136,6 +141,7 @@ long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
 		return -XEN_ENOSPC;
 	nf->tx_ring_ref = (grant_ref_t)tref;
 	nf->rx_ring_ref = (grant_ref_t)rref;
+	long rc;
 	if ((rc = grant_pages(nf, nf->tx_buf, nf->tx_gref, NETFRONT_TX_SLOTS, true)) < 0 ||
 	    (rc = grant_pages(nf, nf->rx_buf, nf->rx_gref, NETFRONT_RX_SLOTS, false)) < 0) {
 		kprintf("netfront: cannot grant the buffers (%ld)\n", rc);
@@ -152,7 +158,53 @@ long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
 		return rc;
 	evtchn_set_handler(nf->port, on_event, nf);
 	evtchn_unmask(nf->port);
-	rc = xenbus_transact(write_keys, nf, 5);
+	return 0;
+}
+
+long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
+{
+	return netfront_connect_queues(nf, 1, devid, timeout_ns);
+}
+
+long netfront_connect_queues(struct netfront *qs, unsigned nq, uint32_t devid,
+			     uint64_t timeout_ns)
+{
+	char buf[64];
+	struct netfront *nf = &qs[0];
+	long rc = xenbus_dev_open(&nf->dev, "vif", devid);
+	if (rc < 0) {
+		kprintf("netfront: no device/vif/%u (%ld)\n", devid, rc);
+		return rc;
+	}
+	rc = xenbus_dev_read(&nf->dev, "mac", buf, sizeof(buf));
+	if (rc < 0 || !netfront_parse_mac(buf, nf->mac)) {
+		kprintf("netfront: vif %u has no valid mac\n", devid);
+		return rc < 0 ? rc : -XEN_EINVAL;
+	}
+	/* The backend makes its tap before it listens. */
+	rc = xenbus_dev_wait_other(&nf->dev, backend_waiting, timeout_ns);
+	if (rc < 0) {
+		kprintf("netfront: backend %s never reached InitWait (%ld)\n", nf->dev.otherend, rc);
+		return rc;
+	}
+	if (nq > 1) {
+		uint64_t max = 1;
+		xenbus_dev_read_other_u64(&nf->dev, "multi-queue-max-queues", 1, &max);
+		if (max < nq) {
+			kprintf("netfront: backend offers %lu queues, not %u\n", (unsigned long)max, nq);
+			return -XEN_EOPNOTSUPP;
+		}
+	}
+	for (unsigned i = 0; i < nq; i++) {
+		if (i) {
+			qs[i].dev = nf->dev;
+			memcpy(qs[i].mac, nf->mac, 6);
+		}
+		if ((rc = setup_queue(&qs[i])) < 0)
+			return rc;
+	}
+	struct keys k = {.qs = qs, .nq = nq};
+	rc = xenbus_transact(write_keys, &k, 5);
 	if (rc < 0) {
 		kprintf("netfront: cannot write the ring keys (%ld)\n", rc);
 		return rc;

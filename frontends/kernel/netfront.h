@@ -1,6 +1,6 @@
 /*
  * The guest's netfront (io/netif.h): one vif, its tx and rx rings, one
- * event channel. Receive buffers are whole pages granted to the backend
+ * event channel (a struct netfront per queue when the vif has several). Receive buffers are whole pages granted to the backend
  * once and posted again after each packet (the backend copies into
  * them: request-rx-copy); transmit buffers are pages granted read-only
  * once, the frame copied in. No scatter-gather, no offloads: frames fit
@@ -44,6 +44,13 @@ struct netfront {
  * and waits (timeout_ns) for the backend to be Connected. 0, or a
  * negative XEN_E* value with a reason printed. */
 long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns);
+
+/* The same with nq queues (io/netif.h multi-queue), qs[0..nq-1] each a
+ * queue with its own rings, buffers and event channel, and the device's
+ * dev and mac; the backend must offer as many (multi-queue-max-queues).
+ * A queue's event channel notifies vCPU 0 until evtchn_bind_vcpu. */
+long netfront_connect_queues(struct netfront *qs, unsigned nq, uint32_t devid,
+			     uint64_t timeout_ns);
 
 /* Queues one frame (len <= a page); -XEN_EAGAIN when every tx slot is
  * in flight (call netfront_poll to reap), -XEN_EINVAL when too long. */

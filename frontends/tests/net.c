@@ -10,6 +10,8 @@
  *              net_ping=IP it pings that peer until it answers and prints
  *                net: ping IP: reply
  *   net-blast  the benchmark's sender: blast=IP:PORT, blast_secs= (5),
+ *              blast_queues= (1: with more, each vCPU sends on its own
+ *              queue of the vif),
  *              blast_size= (1400 bytes of UDP payload, at most a page
  *              less the headers); prints what it
  *              sent. Dom0 measures what arrived.
@@ -25,6 +27,7 @@
 #include "kernel/ipstack.h"
 #include "kernel/netfront.h"
 #include "kernel/page_alloc.h"
+#include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/xenbus.h"
 #include "kernel/xenbus_dev.h"
@@ -68,7 +71,13 @@ bool net_prepare(struct test *t)
 
 long net_open_vif(struct test *t, struct netfront *nf, struct ipstack *s, uint32_t devid)
 {
-	long rc = netfront_connect(nf, devid, CONNECT_TIMEOUT_NS);
+	return net_open_vif_queues(t, nf, 1, s, devid);
+}
+
+long net_open_vif_queues(struct test *t, struct netfront *nf, unsigned nq, struct ipstack *s,
+			 uint32_t devid)
+{
+	long rc = netfront_connect_queues(nf, nq, devid, CONNECT_TIMEOUT_NS);
 	if (rc < 0) {
 		test_fail(t, "vif %u did not connect (%ld)", devid, rc);
 		return rc;
@@ -88,8 +97,9 @@ long net_open_vif(struct test *t, struct netfront *nf, struct ipstack *s, uint32
 	ipstack_init(s, nf, ip, (uint16_t)port);
 	char ips[20];
 	format_ip(ips, sizeof(ips), ip);
-	kprintf("net: vif %u connected mac %02x:%02x:%02x:%02x:%02x:%02x ip %s\n", devid,
-		nf->mac[0], nf->mac[1], nf->mac[2], nf->mac[3], nf->mac[4], nf->mac[5], ips);
+	kprintf("net: vif %u connected mac %02x:%02x:%02x:%02x:%02x:%02x ip %s%s\n", devid,
+		nf->mac[0], nf->mac[1], nf->mac[2], nf->mac[3], nf->mac[4], nf->mac[5], ips,
+		nq > 1 ? " (several queues)" : "");
 	return 0;
 }
 
@@ -241,50 +251,20 @@ static bool parse_target(const char *s, uint32_t *ip, uint16_t *port)
 	return true;
 }
 
-void test_net_blast(struct test *t)
+/* One queue's sender (on its own vCPU when there are several). */
+struct blast {
+	struct netfront *nf;
+	size_t flen;
+	uint64_t end, sent, waits;
+};
+
+static void blast_queue(void *arg)
 {
-	uint32_t dst;
-	uint16_t port;
-	if (!parse_target(cmdline_value("blast"), &dst, &port)) {
-		test_fail(t, "blast=IP:PORT is missing or malformed");
-		return;
-	}
-	uint64_t secs = 5, size = 1400;
-	cmdline_u64("blast_secs", &secs);
-	cmdline_u64("blast_size", &size);
-	/* The frame stays within one tx page (the vif's MTU must allow it). */
-	if (size < 16 || size > PAGE_SIZE - IPSTACK_UDP_PAYLOAD) {
-		test_fail(t, "blast_size must be 16 to %lu", PAGE_SIZE - IPSTACK_UDP_PAYLOAD);
-		return;
-	}
-	if (!net_prepare(t) || net_open_vif(t, &nfs[0], &stacks[0], 0) < 0)
-		return;
-	static uint8_t payload[PAGE_SIZE];
-	for (unsigned i = 0; i < size; i++)
-		payload[i] = (uint8_t)i;
-	/* Dom0's address first: the sink is there before we start. */
-	struct netfront *nf = &nfs[0];
-	uint64_t until = time_now() + 30 * NS_PER_SEC;
-	uint8_t mac[6];
-	while (!ipstack_resolve(&stacks[0], dst, mac) && time_now() < until) {
-		netfront_poll(nf, ipstack_input, &stacks[0]);
-		netfront_wait(nf, 200 * NS_PER_MS);
-		netfront_poll(nf, ipstack_input, &stacks[0]);
-	}
-	/*
-	 * Every tx buffer holds the frame once, its UDP checksum left to the
-	 * backend (NETTXF_csum_blank); a datagram then costs a sequence
-	 * number and a ring slot. The guest's instructions are what is
-	 * scarce here (on PVM every one is slow), not the ring.
-	 */
-	size_t flen = 0;
-	for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
-		flen = ipstack_build_udp(&stacks[0], nf->tx_buf[i], mac, dst, port, port, payload,
-					 size, true);
-	kprintf("net-blast: sending\n");
-	uint64_t start = time_now(), end = start + secs * NS_PER_SEC, sent = 0, waits = 0;
+	struct blast *b = arg;
+	struct netfront *nf = b->nf;
+	uint64_t sent = 0, waits = 0;
 	for (;;) {
-		if ((sent & 63) == 0 && time_now() >= end)
+		if ((sent & 63) == 0 && time_now() >= b->end)
 			break;
 		uint16_t id;
 		uint8_t *buf = netfront_tx_claim(nf, &id);
@@ -295,18 +275,102 @@ void test_net_blast(struct test *t)
 		}
 		if (!buf) {
 			waits++;
-			if (time_now() >= end)
+			if (time_now() >= b->end)
 				break;
 			netfront_wait(nf, 10 * NS_PER_MS);
 			continue;
 		}
 		/* The sequence number, big-endian, in one store. */
 		*(uint32_t *)(buf + IPSTACK_UDP_PAYLOAD) = __builtin_bswap32((uint32_t)sent);
-		netfront_tx_queue(nf, id, flen, NETTXF_csum_blank | NETTXF_data_validated);
+		netfront_tx_queue(nf, id, b->flen, NETTXF_csum_blank | NETTXF_data_validated);
 		if ((++sent & 63) == 0)
 			netfront_kick(nf);
 	}
 	netfront_kick(nf);
+	b->sent = sent;
+	b->waits = waits;
+}
+
+#define BLAST_MAX_QUEUES 4
+static struct netfront blast_qs[BLAST_MAX_QUEUES];
+
+void test_net_blast(struct test *t)
+{
+	uint32_t dst;
+	uint16_t port;
+	if (!parse_target(cmdline_value("blast"), &dst, &port)) {
+		test_fail(t, "blast=IP:PORT is missing or malformed");
+		return;
+	}
+	uint64_t secs = 5, size = 1400, nq = 1;
+	cmdline_u64("blast_secs", &secs);
+	cmdline_u64("blast_size", &size);
+	cmdline_u64("blast_queues", &nq);
+	/* The frame stays within one tx page (the vif's MTU must allow it). */
+	if (size < 16 || size > PAGE_SIZE - IPSTACK_UDP_PAYLOAD) {
+		test_fail(t, "blast_size must be 16 to %lu", PAGE_SIZE - IPSTACK_UDP_PAYLOAD);
+		return;
+	}
+	if (nq < 1 || nq > BLAST_MAX_QUEUES) {
+		test_fail(t, "blast_queues must be 1 to %d", BLAST_MAX_QUEUES);
+		return;
+	}
+	if (!net_prepare(t))
+		return;
+	/* A queue per vCPU: each sends on its own ring. */
+	if (nq > 1) {
+		char why[128];
+		unsigned online = smp_start(why, sizeof(why));
+		if (online < nq) {
+			test_fail(t, "blast_queues=%lu needs as many vCPUs; %u online (%s)",
+				  (unsigned long)nq, online, why);
+			return;
+		}
+	}
+	if (net_open_vif_queues(t, blast_qs, (unsigned)nq, &stacks[0], 0) < 0)
+		return;
+	for (unsigned i = 1; i < nq; i++)
+		evtchn_bind_vcpu(blast_qs[i].port, i);
+	static uint8_t payload[PAGE_SIZE];
+	for (unsigned i = 0; i < size; i++)
+		payload[i] = (uint8_t)i;
+	/* Dom0's address first: the sink is there before we start. */
+	struct netfront *nf = &blast_qs[0];
+	uint64_t until = time_now() + 30 * NS_PER_SEC;
+	uint8_t mac[6];
+	while (!ipstack_resolve(&stacks[0], dst, mac) && time_now() < until) {
+		for (unsigned i = 0; i < nq; i++)
+			netfront_poll(&blast_qs[i], ipstack_input, &stacks[0]);
+		netfront_wait(nf, 200 * NS_PER_MS);
+	}
+	/*
+	 * Every tx buffer holds the frame once, its UDP checksum left to the
+	 * backend (NETTXF_csum_blank); a datagram then costs a sequence
+	 * number and a ring slot. The guest's instructions are what is
+	 * scarce here (on PVM every one is slow), not the ring.
+	 */
+	static struct blast b[BLAST_MAX_QUEUES];
+	for (unsigned q = 0; q < nq; q++) {
+		b[q].nf = &blast_qs[q];
+		for (unsigned i = 0; i < NETFRONT_TX_SLOTS; i++)
+			b[q].flen = ipstack_build_udp(&stacks[0], blast_qs[q].tx_buf[i], mac, dst, port,
+						      port, payload, size, true);
+	}
+	kprintf("net-blast: sending on %lu queue%s\n", (unsigned long)nq, nq > 1 ? "s" : "");
+	uint64_t start = time_now();
+	for (unsigned q = 0; q < nq; q++)
+		b[q].end = start + secs * NS_PER_SEC;
+	for (unsigned q = 1; q < nq; q++)
+		if (!smp_call_post(q, blast_queue, &b[q]))
+			test_fail(t, "cannot start the sender on vCPU %u", q);
+	blast_queue(&b[0]);
+	uint64_t sent = b[0].sent, waits = b[0].waits;
+	for (unsigned q = 1; q < nq; q++) {
+		if (!smp_call_wait(q, 30 * NS_PER_SEC))
+			test_fail(t, "the sender on vCPU %u did not finish", q);
+		sent += b[q].sent;
+		waits += b[q].waits;
+	}
 	uint64_t ns = time_now() - start;
 	kprintf("net-blast: sent %lu datagrams of %lu bytes in %lu ms (%lu waits for slots)\n",
 		(unsigned long)sent, (unsigned long)size, (unsigned long)(ns / NS_PER_MS),

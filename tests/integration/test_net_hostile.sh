@@ -7,7 +7,8 @@
 # extra it was not offered; netback
 # answers each with errors (the vif still carries a good packet after),
 # then disconnects that vif alone when the guest's producer index jumps
-# more than a ring ahead. Meanwhile a second guest keeps answering Dom0.
+# more than a ring ahead. Meanwhile a second guest keeps answering Dom0,
+# and a third with two vCPUs sends to Dom0 on two queues of its vif.
 . "$(dirname "$0")/net.bash"
 start_net
 
@@ -31,6 +32,20 @@ grep -qE "vif $H/0: disconnecting: tx producer [0-9]+ is more than a ring ahead"
     fail "netback did not say why it dropped vif $H/0"
 grep -qE "vif $A/0: disconnecting" "$RUNDIR/log/netback.out" && fail "the good guest's vif was dropped too"
 [ "$(xenstore-read "/local/domain/0/backend/vif/$H/0/state")" = 5 ] || fail "the hostile vif is not Closing"
+
+# Multi-queue alongside: a guest with two vCPUs sends on two queues of
+# its vif at once, to a sink in Dom0.
+start_client "$RUNDIR/sink.out" nsenter --net="/run/netns/$NS" "$PROBE" sink 5001 2
+M=$(net_guest mq net-blast 10.99.0.7 'vcpus = 2' \
+    'extra = "test=net-blast blast=10.99.0.1:5001 blast_secs=3 blast_queues=2"')
+expect_end "$M" s poweroff >/dev/null
+expect_console "$M" "guest-test net-blast: ok"
+expect_console "$M" "net-blast: sending on 2 queues"
+grep -qE "vif $M/0: connected \(vif$M\.0, 2 queues" "$RUNDIR/log/netback.out" ||
+    fail "netback did not connect two queues: $(grep "vif $M/" "$RUNDIR/log/netback.out")"
+for _ in $(seq 100); do grep -q "^sink: [0-9]* bytes" "$RUNDIR/sink.out" && break; sleep 0.1; done
+grep -qE "^sink: [1-9][0-9]* bytes" "$RUNDIR/sink.out" || fail "nothing reached Dom0 from the two queues: $(cat "$RUNDIR/sink.out")"
+note "two queues: $(grep "net-blast: sent" "$RUNDIR/log/console-$M.log"); $(grep "^sink: [0-9]" "$RUNDIR/sink.out")"
 
 out=$(in_ns "$PROBE" ping 10.99.0.2 3 10000) || fail "the good guest stopped answering: $out"
 out=$(in_ns "$PROBE" udp 10.99.0.2 7 3 10000) || fail "the good guest's UDP echo stopped: $out"

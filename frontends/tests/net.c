@@ -7,6 +7,7 @@
  *              until the toolstack asks for poweroff or reboot through
  *              control/shutdown. Vifs the toolstack attaches meanwhile
  *              are connected too; one it detaches is closed. With
+ *              net_queues=2 vif 0 has two queues, both served. With
  *              net_ping=IP it pings that peer until it answers and prints
  *                net: ping IP: reply
  *   net-blast  the benchmark's sender: blast=IP:PORT, blast_secs= (5),
@@ -42,7 +43,10 @@
 #define SERVE_LIMIT_NS (600 * NS_PER_SEC)
 #define PING_EVERY_NS (500 * NS_PER_MS)
 
-static struct netfront nfs[NET_VIFS];
+/* vif 0 may have several queues (net_queues=); the others have one. */
+#define NET_QUEUES 2
+static struct netfront nfs[NET_VIFS][NET_QUEUES];
+static unsigned nqs[NET_VIFS];
 static struct ipstack stacks[NET_VIFS];
 static uint32_t vif_ids[NET_VIFS];
 static bool vif_up[NET_VIFS], vif_closed[NET_VIFS];
@@ -114,7 +118,7 @@ static bool has_vif(uint32_t id)
 static void watch_backend(unsigned i)
 {
 	char path[XENBUS_DEV_PATH_MAX + 8];
-	ksnprintf(path, sizeof(path), "%s/state", nfs[i].dev.otherend);
+	ksnprintf(path, sizeof(path), "%s/state", nfs[i][0].dev.otherend);
 	xenbus_watch(path, "vif-backend");
 }
 
@@ -128,7 +132,13 @@ static void find_vifs(struct test *t)
 			continue;
 		unsigned i = nvifs++;
 		vif_ids[i] = ids[k];
-		if (net_open_vif(t, &nfs[i], &stacks[i], ids[k]) == 0) {
+		uint64_t nq = 1;
+		if (i == 0 && cmdline_u64("net_queues", &nq) && (nq < 1 || nq > NET_QUEUES)) {
+			test_fail(t, "net_queues must be 1 to %d", NET_QUEUES);
+			nq = 1;
+		}
+		nqs[i] = (unsigned)nq;
+		if (net_open_vif_queues(t, nfs[i], nqs[i], &stacks[i], ids[k]) == 0) {
 			vif_up[i] = true;
 			watch_backend(i);
 		}
@@ -141,13 +151,25 @@ static void check_backends(void)
 	for (unsigned i = 0; i < nvifs; i++) {
 		if (!vif_up[i] || vif_closed[i])
 			continue;
-		enum xenbus_state s = xenbus_dev_other_state(&nfs[i].dev);
+		enum xenbus_state s = xenbus_dev_other_state(&nfs[i][0].dev);
 		if (s == XenbusStateClosing || s == XenbusStateClosed || s == XenbusStateUnknown) {
-			xenbus_dev_switch_state(&nfs[i].dev, XenbusStateClosing);
-			xenbus_dev_switch_state(&nfs[i].dev, XenbusStateClosed);
+			xenbus_dev_switch_state(&nfs[i][0].dev, XenbusStateClosing);
+			xenbus_dev_switch_state(&nfs[i][0].dev, XenbusStateClosed);
 			vif_closed[i] = true;
 			kprintf("net: vif %u closed (backend state %d)\n", vif_ids[i], (int)s);
 		}
+	}
+}
+
+static void print_stats(void)
+{
+	for (unsigned i = 0; i < nvifs; i++) {
+		kprintf("net: vif %u: %lu ping replies, %lu udp echoes\n", vif_ids[i],
+			(unsigned long)stacks[i].icmp_replies, (unsigned long)stacks[i].udp_echoes);
+		for (unsigned q = 0; q < nqs[i]; q++)
+			kprintf("net: vif %u queue %u: rx %lu tx %lu\n", vif_ids[i], q,
+				(unsigned long)nfs[i][q].rx_packets,
+				(unsigned long)nfs[i][q].tx_packets);
 	}
 }
 
@@ -196,7 +218,8 @@ void test_net(struct test *t)
 	while (time_now() - start < SERVE_LIMIT_NS) {
 		for (unsigned i = 0; i < nvifs; i++)
 			if (vif_up[i] && !vif_closed[i])
-				netfront_poll(&nfs[i], ipstack_input, &stacks[i]);
+				for (unsigned q = 0; q < nqs[i]; q++)
+					netfront_poll(&nfs[i][q], ipstack_input, &stacks[i]);
 		if (peer) {
 			if (stacks[0].pong && stacks[0].pong_from == peer) {
 				char ips[20];
@@ -212,13 +235,7 @@ void test_net(struct test *t)
 		bool changed = false;
 		while (xenbus_wait_event(&ev, 0) == 0) {
 			if (!strcmp(ev.token, "shutdown") && shutdown_requested()) {
-				for (unsigned i = 0; i < nvifs; i++)
-					kprintf("net: vif %u: rx %lu tx %lu, %lu ping replies, "
-						"%lu udp echoes\n", vif_ids[i],
-						(unsigned long)nfs[i].rx_packets,
-						(unsigned long)nfs[i].tx_packets,
-						(unsigned long)stacks[i].icmp_replies,
-						(unsigned long)stacks[i].udp_echoes);
+				print_stats();
 				return;
 			}
 			changed = true;
@@ -227,7 +244,7 @@ void test_net(struct test *t)
 			find_vifs(t);
 			check_backends();
 		}
-		netfront_wait(&nfs[0], peer ? 100 * NS_PER_MS : 500 * NS_PER_MS);
+		netfront_wait(&nfs[0][0], peer ? 100 * NS_PER_MS : 500 * NS_PER_MS);
 	}
 	test_fail(t, "no shutdown request within %lu s",
 		  (unsigned long)(SERVE_LIMIT_NS / NS_PER_SEC));

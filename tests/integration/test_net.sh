@@ -1,6 +1,6 @@
 #!/bin/bash
 # Networking end to end, in a private namespace with a bridge: two guests
-# (test=net) with a vif each; Dom0 pings one and exchanges UDP with its
+# (test=net) with a vif each (the second's with two queues); Dom0 pings one and exchanges UDP with its
 # echo service; the second pings the first across the bridge; a vif
 # attached to the running guest answers and goes again on detach (its tap
 # with it); xenolith-netback killed with SIGKILL is started again and
@@ -10,7 +10,8 @@
 start_net
 
 A=$(net_guest na net 10.99.0.2)
-B=$(net_guest nb net 10.99.0.3 'extra = "test=net net_ping=10.99.0.2"')
+# B's vif has two queues: Dom0's flows to it are spread over both.
+B=$(net_guest nb net 10.99.0.3 'extra = "test=net net_ping=10.99.0.2 net_queues=2"')
 wait_console "$A" "net: serving"
 wait_console "$B" "net: serving"
 expect_console "$A" "net: vif 0 connected mac 00:16:3e:"
@@ -24,6 +25,12 @@ note "$out"
 out=$(in_ns "$PROBE" udp 10.99.0.2 7 3 10000) || fail "UDP echo from guest $A: $out"
 note "$out"
 wait_console "$B" "net: ping 10.99.0.2: reply"
+grep -qE "vif $B/0: connected \(vif$B\.0, 2 queues" "$RUNDIR/log/netback.out" ||
+    fail "netback did not connect B's two queues: $(grep "vif $B/" "$RUNDIR/log/netback.out")"
+for _ in 1 2 3 4; do
+    out=$(in_ns "$PROBE" udp 10.99.0.3 7 1 10000) || fail "UDP echo from guest $B (two queues): $out"
+done
+out=$(in_ns "$PROBE" ping 10.99.0.3 2 10000) || fail "Dom0 ping of guest $B (two queues): $out"
 
 list=$("$XL" network-list na) || fail "xl network-list na failed"
 echo "$list" | head -n 1 | grep -qE '^Idx BE Mac Addr\. +handle state evt-ch +tx-/rx-ring-ref BE-path' ||
@@ -99,6 +106,7 @@ expect_end "$A" s poweroff >/dev/null
 expect_end "$B" s poweroff >/dev/null
 expect_console "$A" "guest-test net: ok"
 expect_console "$B" "guest-test net: ok"
+note "guest $B: $(console_of "$B" | grep -E "^net: vif 0 queue" | tr '\n' ' ')"
 "$XL" destroy na >/dev/null 2>&1
 for _ in $(seq 50); do in_ns test -e "/sys/class/net/vif$A.0" || break; sleep 0.1; done
 in_ns test -e "/sys/class/net/vif$A.0" && fail "tap vif$A.0 outlived its domain"

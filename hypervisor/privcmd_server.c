@@ -205,6 +205,16 @@ static bool body_is(struct conn *c, size_t want)
     return false;
 }
 
+/* body_is, then the body copied into out: handlers read their request
+ * from the copy. */
+static bool body_take(struct conn *c, void *out, size_t len)
+{
+    if (!body_is(c, len))
+        return false;
+    memcpy(out, c->body, len);
+    return true;
+}
+
 static void op_list(struct conn *c)
 {
     if (!body_is(c, 0))
@@ -235,9 +245,8 @@ static void op_evtchn(struct conn *c)
 {
     uint32_t op = c->hdr.op, id = c->hdr.id;
     struct privcmd_evtchn_req r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct privcmd_evtchn_reply out = {0};
     int efd = -1, rc;
     switch (op) {
@@ -292,9 +301,8 @@ static struct domain *live_domain(struct conn *c, uint32_t domid)
 static void op_domain_memory(struct conn *c)
 {
     struct privcmd_domid r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct domain *d = live_domain(c, r.domid);
     if (!d)
         return;
@@ -483,9 +491,8 @@ static void op_param(struct conn *c)
 {
     bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SET_PARAM;
     struct privcmd_param p;
-    if (!body_is(c, sizeof(p)))
+    if (!body_take(c, &p, sizeof(p)))
         return;
-    memcpy(&p, c->body, sizeof(p));
     struct domain *d = live_domain(c, p.domid);
     if (!d)
         return;
@@ -506,9 +513,8 @@ static void op_param(struct conn *c)
 static void op_alloc_unbound(struct conn *c)
 {
     struct privcmd_alloc_unbound a;
-    if (!body_is(c, sizeof(a)))
+    if (!body_take(c, &a, sizeof(a)))
         return;
-    memcpy(&a, c->body, sizeof(a));
     struct domain *d = live_domain(c, a.domid);
     if (!d)
         return;
@@ -523,9 +529,8 @@ static void op_alloc_unbound(struct conn *c)
 static void op_shutdown(struct conn *c)
 {
     struct privcmd_shutdown r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct domain *d = live_domain(c, r.domid);
     if (!d)
         return;
@@ -541,9 +546,8 @@ static void op_sched(struct conn *c)
 {
     bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SCHED_SET;
     struct privcmd_sched r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct domain *d = live_domain(c, r.domid);
     if (!d)
         return;
@@ -563,9 +567,8 @@ static void op_sched(struct conn *c)
 static void op_raw_doorbell(struct conn *c)
 {
     struct privcmd_domid r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct domain *d = live_domain(c, r.domid);
     if (!d)
         return;
@@ -609,9 +612,8 @@ static void op_create(struct conn *c)
 {
     char err[512] = "";
     struct privcmd_create_req req;
-    if (!body_is(c, sizeof(req)))
+    if (!body_take(c, &req, sizeof(req)))
         return;
-    memcpy(&req, c->body, sizeof(req));
     struct privcmd_domid out = {0};
     int rc = hv_domain_create(&req, &out.domid, err, sizeof(err));
     if (rc)
@@ -664,9 +666,8 @@ static void op_domain_control(struct conn *c)
     uint32_t op = c->hdr.op, id = c->hdr.id;
     char err[512] = "";
     struct privcmd_domid r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     if (r.domid == 0) {
         respond_err(c, op, id, -EPERM, "that operation does not apply to Domain-0");
         return;
@@ -680,9 +681,8 @@ static void op_domain_control(struct conn *c)
 static void op_domain_info(struct conn *c)
 {
     struct privcmd_domid r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct privcmd_dominfo info;
     struct domain *d = hv_domain_find(r.domid);
     if (r.domid == 0)
@@ -699,9 +699,8 @@ static void op_domain_info(struct conn *c)
 static void op_domain_wait(struct conn *c)
 {
     struct privcmd_domid r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     if (r.domid == 0) {
         respond_err(c, c->hdr.op, c->hdr.id, -EPERM, "that operation does not apply to Domain-0");
         return;
@@ -723,9 +722,8 @@ static void op_domain_wait(struct conn *c)
 static void op_set_maxmem(struct conn *c)
 {
     struct privcmd_maxmem r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct domain *d = live_domain(c, r.domid);
     if (!d)
         return;
@@ -737,9 +735,8 @@ static void op_set_maxmem(struct conn *c)
 static void op_rename(struct conn *c)
 {
     struct privcmd_rename r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     if (r.domid == 0) {
         respond_err(c, c->hdr.op, c->hdr.id, -EPERM, "Domain-0 keeps its name");
         return;
@@ -757,9 +754,8 @@ static void op_rename(struct conn *c)
 static void op_vcpu_list(struct conn *c)
 {
     struct privcmd_domid r;
-    if (!body_is(c, sizeof(r)))
+    if (!body_take(c, &r, sizeof(r)))
         return;
-    memcpy(&r, c->body, sizeof(r));
     struct domain *d = live_domain(c, r.domid);
     if (!d)
         return;

@@ -232,6 +232,44 @@ static unsigned segs_for(const struct blk_req *r)
 	return (r->nsectors + SECT_PER_PAGE - 1) / SECT_PER_PAGE;
 }
 
+/* The kept grant of the page at gfn, granting it now if there is room;
+ * -1 when there is none. */
+static long zc_ref(struct blkfront *bf, uint64_t gfn)
+{
+	unsigned h = (unsigned)(gfn * 2654435761u) & (BLKFRONT_ZC_HASH - 1);
+	for (unsigned n = 0; n < BLKFRONT_ZC_HASH; n++, h = (h + 1) & (BLKFRONT_ZC_HASH - 1)) {
+		if (bf->zc_key[h] == gfn + 1)
+			return bf->zc_ref[h];
+		if (!bf->zc_key[h])
+			break;
+	}
+	if (bf->zc_used >= BLKFRONT_ZC_PAGES || bf->zc_key[h])
+		return -1;
+	long ref = gnttab_grant_access(bf->dev.otherend_id, gfn, false);
+	if (ref < 0)
+		return -1;
+	bf->zc_key[h] = gfn + 1;
+	bf->zc_ref[h] = (grant_ref_t)ref;
+	bf->zc_used++;
+	return ref;
+}
+
+/* Every page of a page-aligned buffer granted in place into refs; false
+ * (nothing taken) when the buffer is unaligned or the cache is full. */
+static bool in_place(struct blkfront *bf, const struct blk_req *r, unsigned nsegs,
+		     grant_ref_t *refs)
+{
+	if ((uintptr_t)r->buf & (PAGE_SIZE - 1))
+		return false;
+	for (unsigned i = 0; i < nsegs; i++) {
+		long ref = zc_ref(bf, page_gfn((const uint8_t *)r->buf + (size_t)i * PAGE_SIZE));
+		if (ref < 0)
+			return false;
+		refs[i] = (grant_ref_t)ref;
+	}
+	return true;
+}
+
 long blkfront_submit(struct blkfront *bf, struct blk_req *r)
 {
 	bool data = r->op == BLKIF_OP_READ || r->op == BLKIF_OP_WRITE ||
@@ -245,13 +283,22 @@ long blkfront_submit(struct blkfront *bf, struct blk_req *r)
 		return -XEN_EINVAL;
 	unsigned qi = bf->next_queue;
 	struct blkfront_queue *q = &bf->q[qi];
-	if (!q->nfree || RING_FULL(&q->ring) || bf->pool_nfree < nsegs)
+	if (!q->nfree || RING_FULL(&q->ring))
+		return -XEN_EAGAIN;
+	grant_ref_t refs[BLKFRONT_MAX_SEGS];
+	bool zc = nsegs && in_place(bf, r, nsegs, refs);
+	if (!zc && bf->pool_nfree < nsegs)
 		return -XEN_EAGAIN;
 	bf->next_queue = (qi + 1) % bf->nqueues;
 	unsigned slot = q->free_slots[--q->nfree];
 	q->gen[slot]++;
 	q->inflight[slot] = r;
-	q->npages[slot] = nsegs;
+	q->npages[slot] = zc ? 0 : nsegs;
+	q->in_place[slot] = zc;
+	if (zc)
+		bf->zc_requests++;
+	else if (nsegs)
+		bf->copied_requests++;
 	r->queue = qi;
 	r->slot = slot;
 	r->done = false;
@@ -288,13 +335,17 @@ long blkfront_submit(struct blkfront *bf, struct blk_req *r)
 		req->sector_number = r->sector;
 	}
 	for (unsigned i = 0; i < nsegs; i++) {
-		uint16_t p = bf->pool_free[--bf->pool_nfree];
-		q->pages[slot][i] = p;
 		unsigned first = i * SECT_PER_PAGE;
 		unsigned n = umin(SECT_PER_PAGE, r->nsectors - first);
-		segs[i].gref = bf->pool_ref[p];
 		segs[i].first_sect = 0;
 		segs[i].last_sect = (uint8_t)(n - 1);
+		if (zc) {
+			segs[i].gref = refs[i];
+			continue;
+		}
+		uint16_t p = bf->pool_free[--bf->pool_nfree];
+		q->pages[slot][i] = p;
+		segs[i].gref = bf->pool_ref[p];
 		if (r->op != BLKIF_OP_READ)
 			copy_sectors(bf->pool[p], (uint8_t *)r->buf + (size_t)first * 512, n);
 	}

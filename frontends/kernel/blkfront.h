@@ -6,6 +6,10 @@
  * through them) and indirect descriptors for requests of more than
  * BLKIF_MAX_SEGMENTS_PER_REQUEST pages.
  *
+ * A page-aligned buffer is granted to the backend in place (and stays
+ * granted for the device's life, see BLKFRONT_ZC_PAGES); others are
+ * copied through the pool.
+ *
  * Requests are asynchronous: blkfront_submit queues one (many may be in
  * flight, on every queue), blkfront_poll reaps responses, which may come
  * in any order, and marks each request done with its status. The rings
@@ -31,8 +35,15 @@
 #define BLKFRONT_SLOTS 64
 /* The largest request: 32 pages (128 KiB), indirect past 11. */
 #define BLKFRONT_MAX_SEGS 32
-/* Data pages granted for the life of the device. */
+/* Data pages granted for the life of the device, for buffers that are
+ * not page-aligned (their data is copied through them). */
 #define BLKFRONT_POOL_PAGES 256
+/* Page-aligned buffers are granted in place, each page once, and the
+ * grant kept (the backend keeps it mapped too: feature-persistent), so
+ * no data is copied; this many pages at most, then the pool. Copies are
+ * what a request costs most where guest instructions are emulated. */
+#define BLKFRONT_ZC_PAGES 768
+#define BLKFRONT_ZC_HASH 2048
 
 struct blkfront;
 
@@ -54,7 +65,8 @@ struct blkfront_queue {
 	evtchn_port_t port;
 	struct blk_req *inflight[BLKFRONT_SLOTS];
 	uint16_t pages[BLKFRONT_SLOTS][BLKFRONT_MAX_SEGS]; /* pool indices */
-	unsigned npages[BLKFRONT_SLOTS];
+	unsigned npages[BLKFRONT_SLOTS];   /* pool pages the slot holds */
+	bool in_place[BLKFRONT_SLOTS];     /* data granted in place: nothing to copy */
 	void *indirect[BLKFRONT_SLOTS];
 	grant_ref_t indirect_ref[BLKFRONT_SLOTS];
 	uint16_t free_slots[BLKFRONT_SLOTS];
@@ -77,6 +89,10 @@ struct blkfront {
 	uint16_t pool_free[BLKFRONT_POOL_PAGES];
 	unsigned pool_nfree;
 	unsigned next_queue;
+	uint64_t zc_key[BLKFRONT_ZC_HASH]; /* gfn + 1; 0: free */
+	grant_ref_t zc_ref[BLKFRONT_ZC_HASH];
+	unsigned zc_used;
+	uint64_t zc_requests, copied_requests;
 	volatile uint32_t events;
 	uint64_t stale_responses;
 };

@@ -336,8 +336,10 @@ static bool flush_and_barrier(struct test *t, struct blkfront *bf, uint64_t seed
 	long rc = blkfront_io(bf, &f, BLK_TIMEOUT_NS);
 	if (!check(t, rc == BLKIF_RSP_OKAY, "flush: %ld", rc))
 		return false;
-	fill(seed, base, bufs[0], 8);
-	rc = sync_io(bf, BLKIF_OP_WRITE_BARRIER, base, bufs[0], 8);
+	/* From a buffer off a page boundary: the copying path. */
+	uint8_t *odd = bufs[0] + 512;
+	fill(seed, base, odd, 8);
+	rc = sync_io(bf, BLKIF_OP_WRITE_BARRIER, base, odd, 8);
 	return check(t, rc == BLKIF_RSP_OKAY, "barrier write: %ld", rc);
 }
 
@@ -413,6 +415,11 @@ void test_blk(struct test *t)
 	if (!read_back(t, bf, seed, hsect, wsect))
 		return;
 	if (!discard(t, bf, seed, hsect + wsect, dzero))
+		return;
+	test_info("blk: %llu requests granted in place, %llu copied",
+		  (unsigned long long)bf->zc_requests, (unsigned long long)bf->copied_requests);
+	if (!check(t, bf->zc_requests && bf->copied_requests,
+		   "both data paths (in place and copied) should have been used"))
 		return;
 	if (bf->stale_responses)
 		test_fail(t, "%llu responses for no request", (unsigned long long)bf->stale_responses);

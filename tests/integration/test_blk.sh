@@ -40,6 +40,8 @@ expect_out "virtual-device" 51712 xenstore-read "/local/domain/$G/device/vbd/517
 expect_end "$G" s poweroff >/dev/null
 expect_console "$G" "guest-test blk: ok"
 expect_console "$G" "read-only disk refused a write with BLKIF_RSP_ERROR"
+console_of "$G" | grep -qE "blk: [1-9][0-9]* requests granted in place, [1-9][0-9]* copied" ||
+    fail "the guest did not use both data paths: $(console_of "$G" | grep 'granted in place')"
 blk_verify "$disk" 11 0 "$HSECT"
 blk_verify "$disk" 22 "$HSECT" "$WSECT"
 blk_verify_zero "$disk" $((HSECT + WSECT)) 64

@@ -31,7 +31,8 @@ blk_bench_start() {
 }
 
 # blk_guest_bench NAME DISKSPEC MB MS: runs test=blk-bench on the disk and
-# prints its "blk-bench:" line (empty on failure).
+# prints its "blk-bench:" line (empty on failure). BLK_BENCH_ARGS adds
+# words to the guest's command line (blk_queues=, blk_order=, ...).
 blk_guest_bench() {
     local name=$1 spec=$2 mb=$3 ms=$4 cfg="$RUNDIR/$1.cfg" domid
     cat >"$cfg" <<CFG
@@ -39,7 +40,7 @@ name = "$name"
 type = "pvh"
 kernel = "$GUEST"
 memory = 64
-extra = "test=blk-bench blk_bench_mb=$mb blk_bench_ms=$ms"
+extra = "test=blk-bench blk_bench_mb=$mb blk_bench_ms=$ms ${BLK_BENCH_ARGS:-}"
 on_poweroff = "preserve"
 on_crash = "preserve"
 disk = [ '$spec' ]

@@ -18,7 +18,7 @@ static size_t room(const struct out *o)
 	return o->size > o->len + 1 ? o->size - 1 - o->len : 0;
 }
 
-static void put_run(struct out *o, const char *s, size_t n)
+static inline void put_run(struct out *o, const char *s, size_t n)
 {
 	size_t r = room(o);
 
@@ -51,26 +51,29 @@ static void put_padded(struct out *o, const char *s, size_t n, int width,
 		put(o, *s++);
 		n--;
 	}
-	if (!left)
+	if (!left && fill)
 		put_fill(o, pad, fill);
 	put_run(o, s, n);
-	if (left)
+	if (left && fill)
 		put_fill(o, ' ', fill);
 }
 
+/* Digits from the lowest up, stored from the end of a scratch buffer
+ * down, so they come out in order without a reversing pass. */
 static size_t utoa(char *tmp, uint64_t v, unsigned base, bool upper)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char rev[24];
-	size_t n = 0, i = 0;
+	char *p = rev + sizeof(rev);
 
 	do {
-		rev[n++] = digits[v % base];
+		*--p = digits[v % base];
 		v /= base;
 	} while (v);
-	while (n)
-		tmp[i++] = rev[--n];
-	return i;
+	size_t n = (size_t)(rev + sizeof(rev) - p);
+
+	memcpy(tmp, p, n);
+	return n;
 }
 
 int kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)

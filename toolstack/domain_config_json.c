@@ -50,6 +50,32 @@ static yajl_gen_status gen_b_info(yajl_gen g, const struct domain_config *dc)
     return yajl_gen_map_close(g);
 }
 
+/* disk=, as libxl's "disks" (libxl_device_disk). */
+static yajl_gen_status gen_disks(yajl_gen g, const struct domain_config *dc)
+{
+    CHECK(json_str(g, "disks"));
+    CHECK(yajl_gen_array_open(g));
+    for (size_t i = 0; i < dc->ndisks; i++) {
+        const struct disk_spec *d = &dc->disks[i];
+        CHECK(yajl_gen_map_open(g));
+        CHECK(json_key_str(g, "pdev_path", d->target));
+        CHECK(json_key_str(g, "vdev", d->vdev));
+        CHECK(json_key_str(g, "backend", d->backendtype ? d->backendtype : "phy"));
+        CHECK(json_key_str(g, "format", disk_format_name(d->format)));
+        if (d->script)
+            CHECK(json_key_str(g, "script", d->script));
+        CHECK(json_key_int(g, "removable", d->cdrom ? 1 : 0));
+        CHECK(json_key_int(g, "readwrite", d->readonly ? 0 : 1));
+        CHECK(json_key_int(g, "is_cdrom", d->cdrom ? 1 : 0));
+        if (d->direct_io_safe)
+            CHECK(json_key_int(g, "direct_io_safe", 1));
+        if (d->discard >= 0)
+            CHECK(json_key_str(g, "discard_enable", d->discard ? "True" : "False"));
+        CHECK(yajl_gen_map_close(g));
+    }
+    return yajl_gen_array_close(g);
+}
+
 /* vif=, as libxl's "nics" (libxl_device_nic). */
 static yajl_gen_status gen_nics(yajl_gen g, const struct domain_config *dc)
 {
@@ -89,6 +115,8 @@ yajl_gen_status domain_config_gen_json(yajl_gen g, const struct domain_config *d
     CHECK(yajl_gen_map_open(g));
     CHECK(gen_c_info(g, dc));
     CHECK(gen_b_info(g, dc));
+    if (dc->ndisks)
+        CHECK(gen_disks(g, dc));
     if (dc->nvifs)
         CHECK(gen_nics(g, dc));
     CHECK(json_key_str(g, "on_poweroff", dc_action_json_name(dc->on_poweroff)));

@@ -10,6 +10,9 @@
 #include "tests/unit/cfg_helpers.h"
 #include "toolstack/disk_spec.h"
 #include "toolstack/domain_config.h"
+#include "toolstack/domain_config_json.h"
+#include "toolstack/json_util.h"
+#include <yajl/yajl_tree.h>
 
 static char err[1024];
 
@@ -257,6 +260,41 @@ START_TEST(config_disk_errors_name_the_line)
 }
 END_TEST
 
+START_TEST(config_disks_json)
+{
+    xlcfg *cfg = cfg_from(PVH "disk = [ '/a.img,raw,xvda,w', 'vdev=hdc, cdrom, target=/i.iso' ]\n");
+    struct domain_config dc;
+    ck_assert_int_eq(domain_config_from_xlcfg(cfg, &dc, err, sizeof(err)), 0);
+    yajl_gen g = json_gen_new();
+    ck_assert_ptr_nonnull(g);
+    ck_assert_int_eq(domain_config_gen_json(g, &dc), yajl_gen_status_ok);
+    const unsigned char *buf;
+    size_t len;
+    ck_assert_int_eq(yajl_gen_get_buf(g, &buf, &len), yajl_gen_status_ok);
+    char perr[256];
+    yajl_val t = yajl_tree_parse((const char *)buf, perr, sizeof(perr));
+    ck_assert_msg(t != NULL, "bad JSON: %s", perr);
+    static const char *disks[] = {"disks", NULL};
+    yajl_val a = yajl_tree_get(t, disks, yajl_t_array);
+    ck_assert_ptr_nonnull(a);
+    ck_assert_uint_eq(YAJL_GET_ARRAY(a)->len, 2);
+    yajl_val d0 = YAJL_GET_ARRAY(a)->values[0], d1 = YAJL_GET_ARRAY(a)->values[1];
+    static const char *vdev[] = {"vdev", NULL}, *path[] = {"pdev_path", NULL},
+                      *rw[] = {"readwrite", NULL}, *cd[] = {"is_cdrom", NULL},
+                      *fmt[] = {"format", NULL};
+    ck_assert_str_eq(YAJL_GET_STRING(yajl_tree_get(d0, vdev, yajl_t_string)), "xvda");
+    ck_assert_str_eq(YAJL_GET_STRING(yajl_tree_get(d0, path, yajl_t_string)), "/a.img");
+    ck_assert_str_eq(YAJL_GET_STRING(yajl_tree_get(d0, fmt, yajl_t_string)), "raw");
+    ck_assert_int_eq(YAJL_GET_INTEGER(yajl_tree_get(d0, rw, yajl_t_number)), 1);
+    ck_assert_int_eq(YAJL_GET_INTEGER(yajl_tree_get(d1, rw, yajl_t_number)), 0);
+    ck_assert_int_eq(YAJL_GET_INTEGER(yajl_tree_get(d1, cd, yajl_t_number)), 1);
+    yajl_tree_free(t);
+    yajl_gen_free(g);
+    domain_config_free(&dc);
+    xlcfg_free(cfg);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("disk_spec");
@@ -275,6 +313,7 @@ static Suite *suite(void)
     TCase *c = tcase_create("config");
     tcase_add_test(c, config_disks);
     tcase_add_test(c, config_disk_errors_name_the_line);
+    tcase_add_test(c, config_disks_json);
     suite_add_tcase(s, c);
     return s;
 }

@@ -13,36 +13,26 @@
 #include "toolstack/xl_util.h"
 #include "toolstack/xs_domain.h"
 
-#define TXN_ATTEMPTS 5
+struct rename {
+    uint32_t domid;
+    const char *name;
+};
 
-static bool write_names(struct xs_handle *xsh, uint32_t domid, const char *name)
+static bool write_names(struct xs_handle *xsh, xs_transaction_t t, void *arg)
 {
-    char path[96];
-    snprintf(path, sizeof(path), "/local/domain/%u/vm", domid);
-    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xsh);
-        if (t == XBT_NULL)
-            return false;
-        unsigned len;
-        char *vm = xs_read(xsh, t, path, &len);
-        char dom_name[96], vm_name[256];
-        snprintf(dom_name, sizeof(dom_name), "/local/domain/%u/name", domid);
-        bool ok = xs_write(xsh, t, dom_name, name, (unsigned)strlen(name));
-        if (ok && vm && vm[0]) {
-            snprintf(vm_name, sizeof(vm_name), "%s/name", vm);
-            ok = xs_write(xsh, t, vm_name, name, (unsigned)strlen(name));
-        }
-        free(vm);
-        if (!ok) {
-            xs_transaction_end(xsh, t, true);
-            return false;
-        }
-        if (xs_transaction_end(xsh, t, false))
-            return true;
-        if (errno != EAGAIN)
-            return false;
+    const struct rename *r = arg;
+    char path[96], vm_name[256];
+    snprintf(path, sizeof(path), "/local/domain/%u/vm", r->domid);
+    unsigned len;
+    char *vm = xs_read(xsh, t, path, &len);
+    snprintf(path, sizeof(path), "/local/domain/%u/name", r->domid);
+    bool ok = xs_write(xsh, t, path, r->name, (unsigned)strlen(r->name));
+    if (ok && vm && vm[0]) {
+        snprintf(vm_name, sizeof(vm_name), "%s/name", vm);
+        ok = xs_write(xsh, t, vm_name, r->name, (unsigned)strlen(r->name));
     }
-    return false;
+    free(vm);
+    return ok;
 }
 
 int xl_domain_rename(xenctl *xc, uint32_t domid, const char *name, char *err, size_t errlen)
@@ -61,7 +51,8 @@ int xl_domain_rename(xenctl *xc, uint32_t domid, const char *name, char *err, si
     }
     char sock[4200];
     struct xs_handle *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
-    if (xsh && !write_names(xsh, domid, name)) {
+    struct rename r = {.domid = domid, .name = name};
+    if (xsh && !xlxs_transact(xsh, write_names, &r)) {
         rc = errno ? -errno : -EIO;
         snprintf(err, errlen, "its XenStore name could not be updated (%s); name left as it was",
                  strerror(-rc));

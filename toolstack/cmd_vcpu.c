@@ -13,33 +13,24 @@
 #include "toolstack/xl_util.h"
 #include "toolstack/xs_domain.h"
 
-#define TXN_ATTEMPTS 5
+struct availability {
+    uint32_t domid;
+    unsigned max, n;
+};
 
 /* Every availability key in one transaction, so the guest sees the new
  * count at once rather than each step on the way. */
-static bool write_availability(struct xs_handle *xsh, uint32_t domid, unsigned max, unsigned n)
+static bool write_availability(struct xs_handle *xsh, xs_transaction_t t, void *arg)
 {
-    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
-        xs_transaction_t t = xs_transaction_start(xsh);
-        if (t == XBT_NULL)
-            return false;
-        bool ok = true;
-        for (unsigned i = 0; ok && i < max; i++) {
-            char path[96];
-            const char *v = i < n ? "online" : "offline";
-            snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability", domid, i);
-            ok = xs_write(xsh, t, path, v, (unsigned)strlen(v));
-        }
-        if (!ok) {
-            xs_transaction_end(xsh, t, true);
-            return false;
-        }
-        if (xs_transaction_end(xsh, t, false))
-            return true;
-        if (errno != EAGAIN)
+    const struct availability *a = arg;
+    for (unsigned i = 0; i < a->max; i++) {
+        char path[96];
+        const char *v = i < a->n ? "online" : "offline";
+        snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability", a->domid, i);
+        if (!xs_write(xsh, t, path, v, (unsigned)strlen(v)))
             return false;
     }
-    return false;
+    return true;
 }
 
 int main_vcpu_set(int argc, char **argv)
@@ -94,7 +85,8 @@ int main_vcpu_set(int argc, char **argv)
                info.domid, info.name);
         goto out;
     }
-    if (!write_availability(xsh, info.domid, info.vcpus, (unsigned)n)) {
+    struct availability a = {.domid = info.domid, .max = info.vcpus, .n = (unsigned)n};
+    if (!xlxs_transact(xsh, write_availability, &a)) {
         xl_err("cannot set domain %u (%s) to %lu vCPUs: writing cpu/*/availability: %s",
                info.domid, info.name, n, strerror(errno));
         goto out;

@@ -284,3 +284,22 @@ int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log)
     xs_close(h);
     return rc;
 }
+
+bool xlxs_transact(struct xs_handle *xsh,
+                   bool (*body)(struct xs_handle *xsh, xs_transaction_t t, void *arg), void *arg)
+{
+    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
+        xs_transaction_t t = xs_transaction_start(xsh);
+        if (t == XBT_NULL)
+            return false;
+        if (!body(xsh, t, arg)) {
+            xs_transaction_end(xsh, t, true);
+            return false;
+        }
+        if (xs_transaction_end(xsh, t, false))
+            return true;
+        if (errno != EAGAIN)
+            return false;
+    }
+    return false;
+}

@@ -7,6 +7,7 @@
 #ifndef XENOLITH_XL_XS_DOMAIN_H
 #define XENOLITH_XL_XS_DOMAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <xenstore.h>
@@ -45,5 +46,13 @@ int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
  * given. 0 or -1.
  */
 int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log);
+
+/*
+ * Runs body in a transaction and commits it, from the start again while
+ * the commit conflicts (EAGAIN), a few times at most. body returns false
+ * to abandon the transaction. True once committed.
+ */
+bool xlxs_transact(struct xs_handle *xsh,
+                   bool (*body)(struct xs_handle *xsh, xs_transaction_t t, void *arg), void *arg);
 
 #endif

@@ -314,6 +314,8 @@ long blkfront_submit(struct blkfront *bf, struct blk_req *r)
 		d->sector_number = r->sector;
 		d->nr_sectors = r->nsectors;
 		q->ring.req_prod_pvt++;
+		bf->queued |= 1u << qi;
+		bf->busy[qi]++;
 		return 0;
 	}
 	struct blkif_request_segment *segs = req->seg;
@@ -350,12 +352,18 @@ long blkfront_submit(struct blkfront *bf, struct blk_req *r)
 			copy_sectors(bf->pool[p], (uint8_t *)r->buf + (size_t)first * 512, n);
 	}
 	q->ring.req_prod_pvt++;
+	bf->queued |= 1u << qi;
+	bf->busy[qi]++;
 	return 0;
 }
 
+/* Only the queues that were given requests: on PVM each instruction the
+ * guest kernel runs is emulated, so the idle queues are not visited. */
 void blkfront_kick(struct blkfront *bf)
 {
-	for (unsigned i = 0; i < bf->nqueues; i++) {
+	while (bf->queued) {
+		unsigned i = (unsigned)__builtin_ctz(bf->queued);
+		bf->queued &= bf->queued - 1;
 		int notify;
 		RING_PUSH_REQUESTS_AND_CHECK_NOTIFY(&bf->q[i].ring, notify);
 		if (notify)
@@ -378,9 +386,12 @@ static void finish(struct blkfront *bf, struct blkfront_queue *q, unsigned slot,
 	}
 	q->npages[slot] = 0;
 	q->free_slots[q->nfree++] = (uint16_t)slot;
+	bf->busy[q - bf->q]--;
 	r->status = status;
 	barrier();
 	r->done = true;
+	if (r->on_done)
+		r->on_done(r);
 }
 
 unsigned blkfront_poll(struct blkfront *bf)
@@ -388,6 +399,8 @@ unsigned blkfront_poll(struct blkfront *bf)
 	unsigned done = 0;
 	for (unsigned qi = 0; qi < bf->nqueues; qi++) {
 		struct blkfront_queue *q = &bf->q[qi];
+		if (!bf->busy[qi])
+			continue;
 		int more;
 		do {
 			RING_IDX rp = q->ring.sring->rsp_prod;

@@ -54,6 +54,9 @@ struct blk_req {
 	void *buf;           /* read/write: nsectors * 512 bytes, any alignment */
 	volatile bool done;
 	volatile int16_t status; /* BLKIF_RSP_* once done */
+	/* Called (from blkfront_poll) once done, when set. */
+	void (*on_done)(struct blk_req *r);
+	void *arg;
 	/* blkfront's */
 	unsigned queue, slot;
 };
@@ -89,6 +92,8 @@ struct blkfront {
 	uint16_t pool_free[BLKFRONT_POOL_PAGES];
 	unsigned pool_nfree;
 	unsigned next_queue;
+	uint32_t queued;   /* queues with requests not yet pushed (bits) */
+	unsigned busy[BLKFRONT_MAX_QUEUES]; /* requests in flight per queue */
 	uint64_t zc_key[BLKFRONT_ZC_HASH]; /* gfn + 1; 0: free */
 	grant_ref_t zc_ref[BLKFRONT_ZC_HASH];
 	unsigned zc_used;

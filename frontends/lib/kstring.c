@@ -9,6 +9,7 @@
  */
 #include <stdint.h>
 
+#define KSTRING_DEFINE
 #include "lib/kstring.h"
 
 void *memset(void *dst, int c, size_t n)

@@ -21,4 +21,18 @@ int strcmp(const char *a, const char *b);
 int strncmp(const char *a, const char *b, size_t n);
 const char *strstr(const char *haystack, const char *needle);
 
+/*
+ * -ffreestanding turns off GCC's knowledge of these, so a memcpy of 8
+ * bytes was a call and a rep sequence instead of one mov: callers get
+ * the builtins, which GCC expands inline for small constant sizes and
+ * turns into calls to the functions above otherwise. (kstring.c, which
+ * defines them, does not take the macros.)
+ */
+#ifndef KSTRING_DEFINE
+#define memcpy(d, s, n) __builtin_memcpy((d), (s), (n))
+#define memset(d, c, n) __builtin_memset((d), (c), (n))
+#define memcmp(a, b, n) __builtin_memcmp((a), (b), (n))
+#define strlen(s) __builtin_strlen((s))
+#endif
+
 #endif

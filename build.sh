@@ -95,7 +95,7 @@ demo() {
 # The integration tests that also run against build-san: its daemons
 # (xenolithd, xenolith-stored, xenolith-consoled) and xl under ASan+UBSan
 # on real guests, in under a minute.
-SAN_TESTS=(xenstore_abuse xenstore_rings console xl_memory xl_restart xl_shutdown
+SAN_TESTS=(xenstore_abuse xenstore_rings console xl_memory xl_vcpus xl_restart xl_shutdown
     guest_dom0_peer)
 
 # "PASSED FAILED" for SAN_TESTS against build-san. A sanitizer report

@@ -98,33 +98,6 @@ int xl_disks_setup(const char *rundir, uint32_t domid, const struct domain_confi
     return 0;
 }
 
-/* The domain (not Domain-0) and a store handle, or 1 after a message. */
-static int open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh)
-{
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
-    struct privcmd_dominfo info;
-    if (xl_find_domain(xc, arg, &info) < 0) {
-        xenctl_close(xc);
-        return 1;
-    }
-    if (info.domid == 0) {
-        xl_err("Domain-0 has no frontend devices here");
-        xenctl_close(xc);
-        return 1;
-    }
-    char sock[4200];
-    *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
-    xenctl_close(xc);
-    if (!*xsh) {
-        xl_err("xenolith-stored is not running (nothing at %s)", sock);
-        return 1;
-    }
-    *domid = info.domid;
-    return 0;
-}
-
 int main_block_attach(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
@@ -135,19 +108,9 @@ int main_block_attach(int argc, char **argv)
     if ((rc = xl_need_args(argc, argv, 2)) != 0)
         return rc;
     /* xl joins the remaining words with commas: one spec. */
-    size_t len = 1;
-    for (int i = optind + 1; i < argc; i++)
-        len += strlen(argv[i]) + 1;
-    char *spec = calloc(1, len);
-    if (!spec) {
-        xl_err("out of memory");
+    char *spec = xl_join_args(argc, argv, optind + 1);
+    if (!spec)
         return 1;
-    }
-    for (int i = optind + 1; i < argc; i++) {
-        if (i > optind + 1)
-            strcat(spec, ",");
-        strcat(spec, argv[i]);
-    }
     struct disk_spec d;
     char err[1200];
     if (disk_spec_parse(spec, &d, err, sizeof(err)) < 0) {
@@ -158,7 +121,7 @@ int main_block_attach(int argc, char **argv)
     free(spec);
     uint32_t domid;
     struct xs_handle *xsh;
-    if ((rc = open_domain(argv[optind], &domid, &xsh)) != 0) {
+    if ((rc = xldev_open_domain(argv[optind], &domid, &xsh)) != 0) {
         disk_spec_free(&d);
         return rc;
     }
@@ -192,7 +155,7 @@ int main_block_detach(int argc, char **argv)
     }
     uint32_t domid;
     struct xs_handle *xsh;
-    if ((rc = open_domain(argv[optind], &domid, &xsh)) != 0)
+    if ((rc = xldev_open_domain(argv[optind], &domid, &xsh)) != 0)
         return rc;
     char err[1200];
     if (xldev_remove(xsh, "vbd", domid, devid, force, NULL, err, sizeof(err)) < 0) {
@@ -209,17 +172,6 @@ int main_block_detach(int argc, char **argv)
     return rc;
 }
 
-static int read_int(struct xs_handle *xsh, const char *dir, const char *key, int def)
-{
-    char p[512];
-    snprintf(p, sizeof(p), "%s/%s", dir, key);
-    unsigned len;
-    char *v = xs_read(xsh, XBT_NULL, p, &len);
-    int n = v ? atoi(v) : def;
-    free(v);
-    return n;
-}
-
 int main_block_list(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
@@ -234,21 +186,21 @@ int main_block_list(int argc, char **argv)
     for (int a = optind; a < argc; a++) {
         uint32_t domid;
         struct xs_handle *xsh;
-        if (open_domain(argv[a], &domid, &xsh) != 0) {
+        if (xldev_open_domain(argv[a], &domid, &xsh) != 0) {
             rc = 1;
             continue;
         }
         uint32_t ids[256];
         int n = xldev_list(xsh, "vbd", domid, ids, 256);
         for (int i = 0; i < n && i < 256; i++) {
-            char be[256], fe[256];
+            char be[256];
             xldev_backend_path(be, sizeof(be), "vbd", domid, ids[i]);
-            xldev_frontend_path(fe, sizeof(fe), "vbd", domid, ids[i]);
             /* A multi-page or multi-queue frontend has no plain ring-ref
              * or event-channel; xl prints -1 for what it cannot read. */
             printf("%-5u %-3d %-6u %-5d %-6d %-8d %-30s\n", ids[i], 0, domid,
-                   read_int(xsh, fe, "state", -1), read_int(xsh, fe, "event-channel", -1),
-                   read_int(xsh, fe, "ring-ref", -1), be);
+                   xldev_read_int(xsh, "vbd", domid, ids[i], true, "state", -1),
+                   xldev_read_int(xsh, "vbd", domid, ids[i], true, "event-channel", -1),
+                   xldev_read_int(xsh, "vbd", domid, ids[i], true, "ring-ref", -1), be);
         }
         xs_close(xsh);
     }

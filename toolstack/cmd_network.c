@@ -117,28 +117,6 @@ int xl_vifs_setup(const char *rundir, uint32_t domid, const struct domain_config
     return rc;
 }
 
-/* The domain and a store connection, or an exit code. */
-static int open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh)
-{
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
-    struct privcmd_dominfo info;
-    if (xl_find_domain(xc, arg, &info) < 0) {
-        xenctl_close(xc);
-        return 1;
-    }
-    *domid = info.domid;
-    char sock[4200];
-    *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
-    xenctl_close(xc);
-    if (!*xsh) {
-        xl_err("xenolith-stored is not running (nothing at %s)", sock);
-        return 1;
-    }
-    return 0;
-}
-
 int main_network_attach(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
@@ -149,25 +127,20 @@ int main_network_attach(int argc, char **argv)
     if ((rc = xl_need_args(argc, argv, 1)) != 0)
         return rc;
     /* As xl: every argument after the domain is one key=value of the spec. */
-    char spec[2048] = "";
-    for (int i = optind + 1; i < argc; i++) {
-        if (strlen(spec) + strlen(argv[i]) + 2 > sizeof(spec)) {
-            xl_err("the vif spec is too long");
-            return 1;
-        }
-        if (*spec)
-            strcat(spec, ",");
-        strcat(spec, argv[i]);
-    }
+    char *spec = xl_join_args(argc, argv, optind + 1);
+    if (!spec)
+        return 1;
     struct vif_spec v;
     char err[512];
-    if (vif_spec_parse(spec, &v, err, sizeof(err)) < 0) {
+    int parsed = vif_spec_parse(spec, &v, err, sizeof(err));
+    free(spec);
+    if (parsed < 0) {
         xl_err("%s", err);
         return 1;
     }
     uint32_t domid;
     struct xs_handle *xsh;
-    if ((rc = open_domain(argv[optind], &domid, &xsh)) != 0) {
+    if ((rc = xldev_open_domain(argv[optind], &domid, &xsh)) != 0) {
         vif_spec_free(&v);
         return rc;
     }
@@ -202,7 +175,7 @@ int main_network_detach(int argc, char **argv)
     const char *which = argv[optind + 1];
     uint32_t domid;
     struct xs_handle *xsh;
-    if ((rc = open_domain(argv[optind], &domid, &xsh)) != 0)
+    if ((rc = xldev_open_domain(argv[optind], &domid, &xsh)) != 0)
         return rc;
     uint32_t ids[MAX_VIFS];
     int n = xldev_list(xsh, "vif", domid, ids, MAX_VIFS);
@@ -252,22 +225,6 @@ int main_network_detach(int argc, char **argv)
     return rc;
 }
 
-static int read_int(struct xs_handle *xsh, uint32_t domid, uint32_t devid, bool front,
-                    const char *key)
-{
-    char *s = front ? xldev_read_frontend(xsh, "vif", domid, devid, key)
-                    : xldev_read_backend(xsh, "vif", domid, devid, key);
-    int v = -1;
-    if (s && *s) {
-        char *end;
-        long n = strtol(s, &end, 10);
-        if (!*end)
-            v = (int)n;
-    }
-    free(s);
-    return v;
-}
-
 int main_network_list(int argc, char **argv)
 {
     static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
@@ -282,7 +239,7 @@ int main_network_list(int argc, char **argv)
     for (int a = optind; a < argc; a++) {
         uint32_t domid;
         struct xs_handle *xsh;
-        if (open_domain(argv[a], &domid, &xsh) != 0) {
+        if (xldev_open_domain(argv[a], &domid, &xsh) != 0) {
             rc = 1;
             continue;
         }
@@ -293,10 +250,10 @@ int main_network_list(int argc, char **argv)
             char be[256];
             xldev_backend_path(be, sizeof(be), "vif", domid, ids[i]);
             printf("%-3u %-2d %-17s %6u %5d %6d %5d/%-11d %-30s\n", ids[i], 0, mac ? mac : "-",
-                   ids[i], read_int(xsh, domid, ids[i], true, "state"),
-                   read_int(xsh, domid, ids[i], true, "event-channel"),
-                   read_int(xsh, domid, ids[i], true, "tx-ring-ref"),
-                   read_int(xsh, domid, ids[i], true, "rx-ring-ref"), be);
+                   ids[i], xldev_read_int(xsh, "vif", domid, ids[i], true, "state", -1),
+                   xldev_read_int(xsh, "vif", domid, ids[i], true, "event-channel", -1),
+                   xldev_read_int(xsh, "vif", domid, ids[i], true, "tx-ring-ref", -1),
+                   xldev_read_int(xsh, "vif", domid, ids[i], true, "rx-ring-ref", -1), be);
             free(mac);
         }
         xs_close(xsh);

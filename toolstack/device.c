@@ -15,6 +15,8 @@
 
 #include "dom0/hotplug.h"
 #include "toolstack/device.h"
+#include "toolstack/xl_util.h"
+#include "toolstack/xs_domain.h"
 
 #define TXN_ATTEMPTS 10
 
@@ -54,6 +56,48 @@ char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domi
     if (xldev_frontend_path(fe, sizeof(fe), type, domid, devid) < 0)
         return NULL;
     return read_key(xsh, fe, key);
+}
+
+int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
+                   bool front, const char *key, int def)
+{
+    char *s = front ? xldev_read_frontend(xsh, type, domid, devid, key)
+                    : xldev_read_backend(xsh, type, domid, devid, key);
+    int v = def;
+    if (s && *s) {
+        char *end;
+        long n = strtol(s, &end, 10);
+        if (!*end)
+            v = (int)n;
+    }
+    free(s);
+    return v;
+}
+
+int xldev_open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh)
+{
+    xenctl *xc = xl_open();
+    if (!xc)
+        return 1;
+    struct privcmd_dominfo info;
+    if (xl_find_domain(xc, arg, &info) < 0) {
+        xenctl_close(xc);
+        return 1;
+    }
+    if (info.domid == 0) {
+        xl_err("Domain-0 has no frontend devices here");
+        xenctl_close(xc);
+        return 1;
+    }
+    char sock[4200];
+    *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
+    xenctl_close(xc);
+    if (!*xsh) {
+        xl_err("xenolith-stored is not running (nothing at %s)", sock);
+        return 1;
+    }
+    *domid = info.domid;
+    return 0;
 }
 
 /* One transaction's writes; the first failure sticks. */

@@ -81,4 +81,13 @@ char *xldev_read_backend(struct xs_handle *xsh, const char *type, uint32_t domid
 char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domid,
                           uint32_t devid, const char *key);
 
+/* A key as a number; def when it is absent or not one. */
+int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
+                   bool front, const char *key, int def);
+
+/* For the device commands: the domain arg names (not Domain-0, which has
+ * no frontends here) and a store connection. 0, or xl's exit code after
+ * a message. */
+int xldev_open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh);
+
 #endif

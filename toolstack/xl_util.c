@@ -115,3 +115,21 @@ int xl_find_domain(xenctl *xc, const char *arg, struct privcmd_dominfo *out)
     xl_err("domain '%s' does not exist", arg);
     return -ESRCH;
 }
+
+char *xl_join_args(int argc, char **argv, int from)
+{
+    size_t len = 1;
+    for (int i = from; i < argc; i++)
+        len += strlen(argv[i]) + 1;
+    char *s = calloc(1, len);
+    if (!s) {
+        xl_err("out of memory");
+        return NULL;
+    }
+    for (int i = from; i < argc; i++) {
+        if (i > from)
+            strcat(s, ",");
+        strcat(s, argv[i]);
+    }
+    return s;
+}

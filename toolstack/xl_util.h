@@ -34,4 +34,8 @@ bool xl_is_domid(const char *s);
  * "xl: domain 'X' does not exist" or the daemon's message. */
 int xl_find_domain(xenctl *xc, const char *arg, struct privcmd_dominfo *out);
 
+/* argv[from..argc) joined with commas, as xl joins the words of a device
+ * spec; malloc'd, or NULL after a message. */
+char *xl_join_args(int argc, char **argv, int from);
+
 #endif

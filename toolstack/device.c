@@ -18,8 +18,6 @@
 #include "toolstack/xl_util.h"
 #include "toolstack/xs_domain.h"
 
-#define TXN_ATTEMPTS 10
-
 int xldev_backend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid)
 {
     int n = snprintf(buf, len, "/local/domain/0/backend/%s/%u/%u", type, domid, devid);
@@ -125,9 +123,18 @@ static void dir_perms(struct batch *b, const char *dir, struct xs_permissions *p
         snprintf(b->failed, sizeof(b->failed), "creating %s: %s", dir, strerror(errno));
 }
 
-static int write_device(struct xs_handle *h, const struct xldev *d, const char *be,
-                        const char *fe, char *err, size_t errlen)
+/* What one attempt of write_device's transaction needs. */
+struct write_ctx {
+    const struct xldev *d;
+    const char *be, *fe;
+    char failed[1024];
+    bool exists;
+};
+
+static bool write_body(struct xs_handle *h, xs_transaction_t t, void *arg)
 {
+    struct write_ctx *c = arg;
+    const struct xldev *d = c->d;
     char domid[16], zero[] = "0", state[8];
     snprintf(domid, sizeof(domid), "%u", d->domid);
     snprintf(state, sizeof(state), "%d", XenbusStateInitialising);
@@ -138,50 +145,47 @@ static int write_device(struct xs_handle *h, const struct xldev *d, const char *
                                      {.id = d->domid, .perms = XS_PERM_READ}};
     struct xs_permissions front[2] = {{.id = d->domid, .perms = XS_PERM_NONE},
                                       {.id = 0, .perms = XS_PERM_READ}};
-
-    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
-        struct batch b = {.h = h};
-        b.t = xs_transaction_start(h);
-        if (b.t == XBT_NULL) {
-            snprintf(err, errlen, "XenStore transaction: %s", strerror(errno));
-            return -1;
-        }
-        unsigned len;
-        char *exists = xs_read(h, b.t, be, &len);
-        if (exists) {
-            free(exists);
-            xs_transaction_end(h, b.t, true);
-            snprintf(err, errlen, "%s device %u of domain %u exists already", d->type, d->devid,
-                     d->domid);
-            errno = EEXIST;
-            return -1;
-        }
-        dir_perms(&b, be, back, 2);
-        put(&b, be, "frontend", fe);
-        put(&b, be, "frontend-id", domid);
-        put(&b, be, "online", "1");
-        put(&b, be, "state", state);
-        for (unsigned i = 0; i < d->nback; i++)
-            put(&b, be, d->back[i].key, d->back[i].val);
-        dir_perms(&b, fe, front, 2);
-        put(&b, fe, "backend", be);
-        put(&b, fe, "backend-id", zero);
-        put(&b, fe, "state", state);
-        for (unsigned i = 0; i < d->nfront; i++)
-            put(&b, fe, d->front[i].key, d->front[i].val);
-        if (b.failed[0]) {
-            xs_transaction_end(h, b.t, true);
-            snprintf(err, errlen, "%s", b.failed);
-            return -1;
-        }
-        if (xs_transaction_end(h, b.t, false))
-            return 0;
-        if (errno != EAGAIN) {
-            snprintf(err, errlen, "XenStore commit: %s", strerror(errno));
-            return -1;
-        }
+    struct batch b = {.h = h, .t = t};
+    unsigned len;
+    char *exists = xs_read(h, t, c->be, &len);
+    if (exists) {
+        free(exists);
+        c->exists = true;
+        return false;
     }
-    snprintf(err, errlen, "XenStore commit kept conflicting");
+    dir_perms(&b, c->be, back, 2);
+    put(&b, c->be, "frontend", c->fe);
+    put(&b, c->be, "frontend-id", domid);
+    put(&b, c->be, "online", "1");
+    put(&b, c->be, "state", state);
+    for (unsigned i = 0; i < d->nback; i++)
+        put(&b, c->be, d->back[i].key, d->back[i].val);
+    dir_perms(&b, c->fe, front, 2);
+    put(&b, c->fe, "backend", c->be);
+    put(&b, c->fe, "backend-id", zero);
+    put(&b, c->fe, "state", state);
+    for (unsigned i = 0; i < d->nfront; i++)
+        put(&b, c->fe, d->front[i].key, d->front[i].val);
+    snprintf(c->failed, sizeof(c->failed), "%s", b.failed);
+    return !b.failed[0];
+}
+
+static int write_device(struct xs_handle *h, const struct xldev *d, const char *be,
+                        const char *fe, char *err, size_t errlen)
+{
+    struct write_ctx c = {.d = d, .be = be, .fe = fe};
+    if (xlxs_transact(h, write_body, &c))
+        return 0;
+    if (c.exists) {
+        snprintf(err, errlen, "%s device %u of domain %u exists already", d->type, d->devid,
+                 d->domid);
+        errno = EEXIST;
+    } else if (c.failed[0]) {
+        snprintf(err, errlen, "%s", c.failed);
+    } else {
+        snprintf(err, errlen, "XenStore transaction: %s",
+                 errno == EAGAIN ? "kept conflicting" : strerror(errno));
+    }
     return -1;
 }
 
@@ -229,17 +233,23 @@ static int wait_state(struct xs_handle *h, const char *dir, int want_at_least, i
     return done;
 }
 
+struct dirs {
+    const char *be, *fe;
+};
+
+static bool remove_body(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    const struct dirs *d = arg;
+    xs_rm(h, t, d->fe);
+    xs_rm(h, t, d->be);
+    return true;
+}
+
 static void remove_dirs(struct xs_handle *h, const char *be, const char *fe)
 {
-    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
-        xs_transaction_t t = xs_transaction_start(h);
-        if (t == XBT_NULL)
-            break;
-        xs_rm(h, t, fe);
-        xs_rm(h, t, be);
-        if (xs_transaction_end(h, t, false) || errno != EAGAIN)
-            return;
-    }
+    struct dirs d = {be, fe};
+    if (xlxs_transact(h, remove_body, &d))
+        return;
     xs_rm(h, XBT_NULL, fe);
     xs_rm(h, XBT_NULL, be);
 }

@@ -35,7 +35,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/kernel/smp.c frontends/kernel/smp.h \
 	frontends/kernel/gnttab.c frontends/kernel/gnttab.h \
 	frontends/kernel/xenbus.c frontends/kernel/xenbus.h \
-	frontends/kernel/xenbus_dev.c frontends/kernel/xenbus_dev.h \
+	frontends/kernel/xenbus_dev.c frontends/kernel/xenbus_dev.h frontends/kernel/parse.h \
 	frontends/kernel/blkfront.c frontends/kernel/blkfront.h frontends/lib/blkpattern.h \
 	frontends/kernel/netfront.c frontends/kernel/netfront.h frontends/kernel/xen_ring.h \
 	frontends/kernel/ipstack.c frontends/kernel/ipstack.h \

@@ -3,24 +3,11 @@
 
 #include "kernel/xenbus_dev.h"
 
+#include "kernel/parse.h"
 #include "kernel/time.h"
 #include "kernel/xenbus.h"
 #include "lib/format.h"
 #include "lib/kstring.h"
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
 
 long xenbus_dev_list(const char *type, uint32_t *ids, unsigned max)
 {

@@ -16,6 +16,7 @@
 #include "kernel/console.h"
 #include "kernel/hypercall.h"
 #include "kernel/page_alloc.h"
+#include "kernel/parse.h"
 #include "kernel/smp.h"
 #include "kernel/time.h"
 #include "kernel/xenbus.h"
@@ -24,21 +25,6 @@
 #include "tests/registry.h"
 
 #define EVENT_WAIT_NS (60ull * NS_PER_SEC)
-
-static bool parse_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	if (!*s)
-		return false;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9' || v > (UINT64_MAX - 9) / 10)
-			return false;
-		v = v * 10 + (uint64_t)(*s - '0');
-	}
-	*out = v;
-	return true;
-}
 
 static void fill(uint64_t mib)
 {

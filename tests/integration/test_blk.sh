@@ -54,10 +54,10 @@ grep -q "connected: " "$BLKBACK_LOG" || fail "blkback never logged a connection"
 # and their journals.
 "$XL" destroy "$G" || fail "xl destroy"
 for _ in $(seq 50); do
-    ls "$RUNDIR/blkback/" 2>/dev/null | grep -q "ring-$G-" || break
+    compgen -G "$RUNDIR/blkback/ring-$G-*" >/dev/null || break
     sleep 0.1
 done
 xenstore-exists "/local/domain/0/backend/vbd/$G" 2>/dev/null && fail "backend/vbd/$G outlived the domain"
-ls "$RUNDIR/blkback/" 2>/dev/null | grep -q "ring-$G-" && fail "ring journals outlived the domain"
+compgen -G "$RUNDIR/blkback/ring-$G-*" >/dev/null && fail "ring journals outlived the domain"
 blkback_alive || fail "xenolith-blkback died when the domain went"
 exit 0

@@ -9,13 +9,15 @@
 . "$(dirname "$0")/blk.bash"
 . "$(dirname "$0")/storage.bash"
 # Both libraries clean up; blkback first (it has the volumes open), then
-# the guests and daemons, then the volume group and loop devices.
+# the guests and daemons, then the volume group and loop devices. Called
+# by the EXIT trap, which shellcheck does not follow.
+# shellcheck disable=SC2317
 blk_storage_exit() {
     local rc=$?
     stop_blkback
-    (exit $rc)
+    (exit "$rc")
     (xs_cleanup)
-    (exit $rc)
+    (exit "$rc")
     storage_cleanup
 }
 trap blk_storage_exit EXIT

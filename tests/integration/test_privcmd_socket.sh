@@ -18,9 +18,9 @@ cg=$(echo "$out" | sed -n 's/^cgroup //p')
 [ "$(cat "$cg/cpu.shares")" = 2048 ] || fail "weight 512 did not become 2048 shares: $(cat "$cg/cpu.shares")"
 [ "$(cat "$cg/cpu.cfs_quota_us")" = 50000 ] || fail "cap 50 did not become a 50 ms quota: $(cat "$cg/cpu.cfs_quota_us")"
 [ "$(wc -l <"$cg/tasks")" -ge 1 ] || fail "no vCPU thread in $cg/tasks"
-for tid in $(cat "$cg/tasks"); do
-    [ "$(cat /proc/$DAEMON_PID/task/$tid/comm 2>/dev/null)" ] || fail "task $tid in $cg is not one of xenolithd's threads"
-done
+while read -r tid; do
+    [ "$(cat "/proc/$DAEMON_PID/task/$tid/comm" 2>/dev/null)" ] || fail "task $tid in $cg is not one of xenolithd's threads"
+done <"$cg/tasks"
 
 # Anyone but root is turned away by xenolithd itself (SO_PEERCRED), even
 # when the file permissions would let them in.

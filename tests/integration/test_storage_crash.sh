@@ -5,7 +5,7 @@
 # the kill reads back (the one in flight may or may not have landed).
 . "$(dirname "$0")/storage.bash"
 storage_setup
-cd "$WORK"
+cd "$WORK" || fail "cd $WORK"
 
 # crash_rounds IMAGE ROUNDS: kill the writer ROUNDS times, checking after
 # each; seeds and logs accumulate so every earlier round is checked too.

@@ -5,7 +5,7 @@
 # correctly through the library.
 . "$(dirname "$0")/storage.bash"
 storage_setup
-cd "$WORK"
+cd "$WORK" || fail "cd $WORK"
 
 pattern d1 3000000 1
 pattern d2 700000 2
@@ -48,7 +48,7 @@ if [ -c /dev/fuse ] && command -v vhdimount >/dev/null; then
         mkdir "m-$img"
         vhdimount "$img" "m-$img" >/dev/null 2>&1 || fail "vhdimount $img"
         MOUNTS+=("$WORK/m-$img")
-        layer=$(ls "m-$img" | sort -V | tail -n 1)
+        layer=$(find "m-$img" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -V | tail -n 1)
         want="$img.ours.raw"
         [ "$img" = child.vhd ] && want=child.ours.raw
         cmp -s "m-$img/$layer" "$want" || fail "$img reads differently through libvhdi (vhdimount)"
@@ -69,6 +69,8 @@ PY
 
 # --- qemu -> ours --------------------------------------------------------
 for spec in "dynamic 10M" "dynamic 100M" "dynamic 1G" "fixed 10M" "fixed 33M"; do
+    # "kind size": split on purpose.
+    # shellcheck disable=SC2086
     set -- $spec
     f="q-$1-$2.vhd"
     qemu-img create -q -f vpc -o subformat="$1" "$f" "$2" || fail "qemu-img create $f"
@@ -87,8 +89,9 @@ for spec in "dynamic 10M" "dynamic 100M" "dynamic 1G" "fixed 10M" "fixed 33M"; d
     "$IMG" read "$f" | cmp -s - "$f.raw" || fail "$f: qemu-img and we disagree after our writes"
     cmp -s <(tail -c +1000001 "$f.raw" | head -c 700000) d2 || fail "$f: our write not where qemu reads it"
     out=$(qemu-io -f vpc -c "read -P 0xab 512k 464k" "$f" 2>&1)
-    echo "$out" | grep -q "^read " && ! echo "$out" | grep -qi "fail" ||
+    if ! echo "$out" | grep -q "^read " || echo "$out" | grep -qi "fail"; then
         fail "qemu-io no longer reads its own data in $f: $out"
+    fi
     rm -f "$f" "$f.raw"
 done
 note "qemu-made fixed and dynamic images of 10M..1G read and write correctly through us"

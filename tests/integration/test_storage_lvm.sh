@@ -5,7 +5,7 @@
 # volume group made by hand with lvm2 is introduced, scanned and served.
 . "$(dirname "$0")/storage.bash"
 storage_setup
-cd "$WORK"
+cd "$WORK" || fail "cd $WORK"
 
 new_loop 384M
 dev=$LOOP

@@ -5,7 +5,7 @@
 # refused with what is wrong.
 . "$(dirname "$0")/storage.bash"
 storage_setup
-cd "$WORK"
+cd "$WORK" || fail "cd $WORK"
 
 expect_fail() {
     local text=$1 out
@@ -30,7 +30,7 @@ pattern p2 1000000 12
 "$IMG" read "$ta" >disk.v1 || fail "read disk"
 
 # Snapshot: O(1), the original keeps its uuid and name.
-s=$("$XL" vdi-snapshot files disk name=snap1) || fail "vdi-snapshot"
+"$XL" vdi-snapshot files disk name=snap1 >/dev/null || fail "vdi-snapshot"
 [ "$(vdi_field files disk uuid)" = "$a" ] || fail "the snapshotted VDI changed uuid"
 [ "$(vdi_field files snap1 read_only)" = True ] || fail "the snapshot is not read-only"
 base=$(vdi_field files disk parent)
@@ -41,7 +41,7 @@ base=$(vdi_field files disk parent)
 cmp -s disk.v1 disk.v2 && fail "the write after the snapshot did not land"
 
 # Clone: writable, diverges from its origin.
-c=$("$XL" vdi-clone files disk) || fail "vdi-clone"
+"$XL" vdi-clone files disk >/dev/null || fail "vdi-clone"
 tc=$(vdi_field files disk-clone target)
 "$IMG" read "$tc" | cmp -s - disk.v2 || fail "the clone does not start as its origin"
 "$IMG" write "$tc" 0 <p2 || fail "write clone"
@@ -103,7 +103,7 @@ expect_fail "2040 GiB" vdi-create files name=x size=3T
 expect_fail "already exists" sr-create type=file name=files path="$WORK/sr3"
 expect_fail "not empty" sr-create type=file name=new path="$WORK/sr1"
 expect_fail "holds" sr-destroy files
-raw=$("$XL" vdi-create files name=rawdisk size=4M format=raw) || fail "raw vdi-create"
+"$XL" vdi-create files name=rawdisk size=4M format=raw >/dev/null || fail "raw vdi-create"
 expect_fail "need a vhd VDI" vdi-snapshot files rawdisk
 expect_fail "is the base of" vdi-destroy files "$b2"
 "$XL" sr-destroy -f files || fail "sr-destroy -f"

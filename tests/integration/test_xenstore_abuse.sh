@@ -4,6 +4,8 @@
 # clients in transactions all succeed (EAGAIN only on real conflicts, and
 # the client retries); the trace log records requests on demand.
 . "$(dirname "$0")/xenstored.bash"
+# No daemon options here (start_stored passes its own on).
+# shellcheck disable=SC2119
 start_stored
 
 # A bystander watching throughout.

@@ -3,6 +3,8 @@
 # output, and its errors. (The clients wrap each operation in a
 # transaction, so this also drives TRANSACTION_START/END.)
 . "$(dirname "$0")/xenstored.bash"
+# No daemon options here (start_stored passes its own on).
+# shellcheck disable=SC2119
 start_stored
 
 # What a fresh store holds.

@@ -12,7 +12,9 @@ xenstore-watch -n 3 @introduceDomain >"$events.in" 2>&1 &
 CLIENT_PIDS+=($!)
 xenstore-watch -n 2 @releaseDomain >"$events.out" 2>&1 &
 CLIENT_PIDS+=($!)
-wait_lines "$events.in" 1 && wait_lines "$events.out" 1 || fail "special watches did not fire at registration"
+if ! wait_lines "$events.in" 1 || ! wait_lines "$events.out" 1; then
+    fail "special watches did not fire at registration"
+fi
 
 # What a toolstack does for domain 5: its home, owned by Dom0 and readable
 # by the guest, with a writable part; then INTRODUCE.
@@ -65,7 +67,7 @@ xenstore-write /local/domain/5/data/a "$big" || fail "Dom0 is exempt from quotas
 gw="$RUNDIR/guest-watch.out"
 as_domain 5 xenstore-watch control/shutdown >"$gw" 2>&1 &
 GUEST_WATCH=$!
-CLIENT_PIDS+=($GUEST_WATCH)
+CLIENT_PIDS+=("$GUEST_WATCH")
 wait_lines "$gw" 1 || fail "guest watch did not fire at registration"
 xenstore-write /local/domain/5/control/shutdown poweroff || fail "Dom0 write failed"
 wait_lines "$gw" 2 || fail "guest watch did not fire on Dom0's write: $(cat "$gw")"
@@ -90,11 +92,11 @@ control/shutdown' cat "$gw"
 
 # 50 domains come and go; the counters stay right.
 for d in $(seq 10 59); do
-    xenstore-write /local/domain/$d/name "d$d" || fail "write for domain $d"
-    "$XSTOOL" introduce $d $d 1 || fail "introduce $d"
+    xenstore-write "/local/domain/$d/name" "d$d" || fail "write for domain $d"
+    "$XSTOOL" introduce "$d" "$d" 1 || fail "introduce $d"
 done
 wait_lines "$events.in" 3 || fail "@introduceDomain missed"
-for d in $(seq 10 59); do "$XSTOOL" release $d || fail "release $d"; done
+for d in $(seq 10 59); do "$XSTOOL" release "$d" || fail "release $d"; done
 expect_out "check after churn" OK "$XSTOOL" control check
 expect_err "INTRODUCE of domain 0" "xenolith-xs-tool: introduce: Invalid argument" \
     "$XSTOOL" introduce 0 1 1

@@ -5,8 +5,9 @@
 # back; xl block-list shows it; xl block-detach closes it through the
 # XenbusState handshake (the guest closes its side), removes it from
 # XenStore and block-list; the host finds the guest's data in the file.
-# Bad attach requests are refused with xl's messages. A domain with a
-# disk that powers off has its disk removed by its monitor.
+# Bad attach requests are refused with xl's messages, and so is a disk
+# another domain has writable (the block script's sharing check). A
+# domain with a disk that powers off has its disk removed by its monitor.
 . "$(dirname "$0")/blk.bash"
 blk_stack
 
@@ -33,6 +34,13 @@ for _ in $(seq 600); do
 done
 expect_console "$G" "blk-hotplug: attached vbd 51728"
 "$XL" block-list "$G" | grep -qE "^51728 +0 +$G +4 " || fail "block-list: $("$XL" block-list "$G")"
+
+# The file is G's, writable: another domain may not have it, not even
+# read-only, and a refused domain is not left behind.
+cfg=$(write_cfg share cpuid "disk = [ '$disk,raw,xvda,r' ]")
+out=$("$XL" create "$cfg" 2>&1) && fail "a disk attached writable elsewhere was shared: $out"
+echo "$out" | grep -q "already attached writable to domain $G" || fail "the sharing refusal: $out"
+"$XL" domid share >/dev/null 2>&1 && fail "the refused domain share is still there"
 
 "$XL" block-detach "$G" xvdb || fail "xl block-detach"
 expect_end "$G" s poweroff >/dev/null

@@ -8,32 +8,15 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "dom0/hex_text.h"
 #include "toolstack/vif_spec.h"
 
 #define MTU_MIN 68
 #define MTU_MAX 65535
 
-static int hexdigit(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int vif_mac_parse(const char *s, uint8_t mac[6])
 {
-    for (int i = 0; i < 6; i++) {
-        int hi = hexdigit(s[0]), lo = hi < 0 ? -1 : hexdigit(s[1]);
-        if (lo < 0 || (i < 5 && s[2] != ':') || (i == 5 && s[2] != '\0'))
-            return -EINVAL;
-        mac[i] = (uint8_t)(hi << 4 | lo);
-        s += 3;
-    }
-    return 0;
+    return hex_bytes_parse(s, mac, 6, ':', 0x1f);
 }
 
 void vif_mac_format(const uint8_t m[6], char buf[18])

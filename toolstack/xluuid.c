@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "dom0/hex_text.h"
 #include "toolstack/xluuid.h"
 
 int xluuid_generate(uint8_t uuid[16])
@@ -23,44 +24,12 @@ int xluuid_generate(uint8_t uuid[16])
     return 0;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int xluuid_parse(const char *s, uint8_t uuid[16])
 {
-    if (strlen(s) != XLUUID_STRLEN)
-        return -EINVAL;
-    uint8_t out[16];
-    int n = 0;
-    for (int i = 0; i < XLUUID_STRLEN;) {
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (s[i] != '-')
-                return -EINVAL;
-            i++;
-            continue;
-        }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return -EINVAL;
-        out[n++] = (uint8_t)(hi << 4 | lo);
-        i += 2;
-    }
-    memcpy(uuid, out, 16);
-    return 0;
+    return uuid_text_parse(s, uuid);
 }
 
 void xluuid_format(const uint8_t u[16], char buf[XLUUID_STRLEN + 1])
 {
-    snprintf(buf, XLUUID_STRLEN + 1,
-             "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-             u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-             u[12], u[13], u[14], u[15]);
+    uuid_text_format(u, buf);
 }

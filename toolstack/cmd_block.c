@@ -73,39 +73,24 @@ int xl_disk_attach(struct xs_handle *xsh, uint32_t domid, const struct disk_spec
     return 0;
 }
 
+static int attach_nth(struct xs_handle *xsh, uint32_t domid, size_t i, void *arg,
+                      uint32_t *devid, char *err, size_t errlen)
+{
+    const struct domain_config *dc = arg;
+    *devid = dc->disks[i].devid;
+    return xl_disk_attach(xsh, domid, &dc->disks[i], err, errlen);
+}
+
 int xl_disks_setup(const char *rundir, uint32_t domid, const struct domain_config *dc)
 {
-    if (!dc->ndisks)
-        return 0;
-    char sock[4200];
-    struct xs_handle *xsh = xlxs_open(rundir, sock, sizeof(sock));
-    if (!xsh) {
-        xl_err("domain %u (%s) has disks but xenolith-stored is not running (nothing at %s)",
-               domid, dc->name, sock);
-        return -1;
-    }
-    for (size_t i = 0; i < dc->ndisks; i++) {
-        char err[1200];
-        if (xl_disk_attach(xsh, domid, &dc->disks[i], err, sizeof(err)) < 0) {
-            xl_err("domain %u (%s): %s", domid, dc->name, err);
-            for (size_t j = 0; j < i; j++)
-                xldev_remove(xsh, "vbd", domid, dc->disks[j].devid, true, NULL, err, sizeof(err));
-            xs_close(xsh);
-            return -1;
-        }
-    }
-    xs_close(xsh);
-    return 0;
+    return xldev_attach_all(rundir, domid, dc->name, "vbd", dc->ndisks, attach_nth,
+                            (void *)dc);
 }
 
 int main_block_attach(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 2)) != 0)
+    int rc;
+    if (!xl_plain_args(argc, argv, 2, &rc))
         return rc;
     /* xl joins the remaining words with commas: one spec. */
     char *spec = xl_join_args(argc, argv, optind + 1);
@@ -174,12 +159,8 @@ int main_block_detach(int argc, char **argv)
 
 int main_block_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_plain_args(argc, argv, 1, &rc))
         return rc;
     printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state", "evt-ch",
            "ring-ref", "BE-path");

@@ -88,43 +88,29 @@ int xl_vif_attach(struct xs_handle *xsh, uint32_t domid, const struct vif_spec *
     return rc;
 }
 
-int xl_vifs_setup(const char *rundir, uint32_t domid, const struct domain_config *dc)
+static int attach_nth(struct xs_handle *xsh, uint32_t domid, size_t i, void *arg,
+                      uint32_t *devid, char *err, size_t errlen)
 {
-    if (!dc->nvifs)
-        return 0;
-    char sock[4200];
-    struct xs_handle *xsh = xlxs_open(rundir, sock, sizeof(sock));
-    if (!xsh) {
-        xl_err("cannot set up the vifs of domain %u: xenolith-stored is not running "
-               "(nothing at %s)", domid, sock);
+    const struct domain_config *dc = arg;
+    const struct vif_spec *v = &dc->vifs[i];
+    *devid = (uint32_t)v->devid;
+    char why[1024];
+    if (xl_vif_attach(xsh, domid, v, why, sizeof(why)) < 0) {
+        snprintf(err, errlen, "vif %d: %s", v->devid, why);
         return -1;
     }
-    int rc = 0;
-    size_t i;
-    for (i = 0; i < dc->nvifs && rc == 0; i++) {
-        char err[512];
-        if ((rc = xl_vif_attach(xsh, domid, &dc->vifs[i], err, sizeof(err))) < 0)
-            xl_err("cannot set up vif %d of domain %u: %s", dc->vifs[i].devid, domid, err);
-    }
-    if (rc < 0) {
-        for (size_t j = 0; j + 1 < i; j++) {
-            char err[512];
-            xldev_remove(xsh, "vif", domid, (uint32_t)dc->vifs[j].devid, true, NULL, err,
-                         sizeof(err));
-        }
-    }
-    xs_close(xsh);
-    return rc;
+    return 0;
+}
+
+int xl_vifs_setup(const char *rundir, uint32_t domid, const struct domain_config *dc)
+{
+    return xldev_attach_all(rundir, domid, dc->name, "vif", dc->nvifs, attach_nth, (void *)dc);
 }
 
 int main_network_attach(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_plain_args(argc, argv, 1, &rc))
         return rc;
     /* As xl: every argument after the domain is one key=value of the spec. */
     char *spec = xl_join_args(argc, argv, optind + 1);
@@ -165,12 +151,8 @@ int main_network_attach(int argc, char **argv)
 
 int main_network_detach(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 2)) != 0)
+    int rc;
+    if (!xl_plain_args(argc, argv, 2, &rc))
         return rc;
     const char *which = argv[optind + 1];
     uint32_t domid;
@@ -227,12 +209,8 @@ int main_network_detach(int argc, char **argv)
 
 int main_network_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_plain_args(argc, argv, 1, &rc))
         return rc;
     printf("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-", "rx-ring-ref", "BE-path");

@@ -56,6 +56,40 @@ char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domi
     return read_key(xsh, fe, key);
 }
 
+int xldev_attach_all(const char *rundir, uint32_t domid, const char *name, const char *type,
+                     size_t n, xldev_attach_fn *attach, void *arg)
+{
+    if (!n)
+        return 0;
+    char sock[4200];
+    struct xs_handle *xsh = xlxs_open(rundir, sock, sizeof(sock));
+    if (!xsh) {
+        xl_err("domain %u (%s) has %s devices but xenolith-stored is not running (nothing at %s)",
+               domid, name, type, sock);
+        return -1;
+    }
+    uint32_t *devids = calloc(n, sizeof(*devids));
+    if (!devids) {
+        xl_err("out of memory");
+        xs_close(xsh);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        char err[1200];
+        if (attach(xsh, domid, i, arg, &devids[i], err, sizeof(err)) < 0) {
+            xl_err("domain %u (%s): %s", domid, name, err);
+            for (size_t j = 0; j < i; j++)
+                xldev_remove(xsh, type, domid, devids[j], true, NULL, err, sizeof(err));
+            rc = -1;
+            break;
+        }
+    }
+    free(devids);
+    xs_close(xsh);
+    return rc;
+}
+
 int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
                    bool front, const char *key, int def)
 {

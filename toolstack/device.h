@@ -81,6 +81,16 @@ char *xldev_read_backend(struct xs_handle *xsh, const char *type, uint32_t domid
 char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domid,
                           uint32_t devid, const char *key);
 
+/* What xl create does with the devices of one type: attach(i) for each
+ * i below n on one store connection, and when one fails, the ones
+ * before it removed again. attach returns 0 with the device's devid, or
+ * -1 with the reason in err. 0, or -1 after a message naming the
+ * domain (name) and the reason. */
+typedef int xldev_attach_fn(struct xs_handle *xsh, uint32_t domid, size_t i, void *arg,
+                            uint32_t *devid, char *err, size_t errlen);
+int xldev_attach_all(const char *rundir, uint32_t domid, const char *name, const char *type,
+                     size_t n, xldev_attach_fn *attach, void *arg);
+
 /* A key as a number; def when it is absent or not one. */
 int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
                    bool front, const char *key, int def);

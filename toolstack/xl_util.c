@@ -133,3 +133,15 @@ char *xl_join_args(int argc, char **argv, int from)
     }
     return s;
 }
+
+bool xl_plain_args(int argc, char **argv, int n, int *rc)
+{
+    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
+    int opt;
+    *rc = 0;
+    while ((opt = xl_getopt(argc, argv, "h", opts, rc)) != -1)
+        if (opt == XL_OPT_EXIT)
+            return false;
+    *rc = xl_need_args(argc, argv, n);
+    return *rc == 0;
+}

@@ -34,6 +34,10 @@ bool xl_is_domid(const char *s);
  * "xl: domain 'X' does not exist" or the daemon's message. */
 int xl_find_domain(xenctl *xc, const char *arg, struct privcmd_dominfo *out);
 
+/* For a command whose only option is -h/--help: true (and *rc 0) when
+ * at least n arguments follow, else false with the exit code in *rc. */
+bool xl_plain_args(int argc, char **argv, int n, int *rc);
+
 /* argv[from..argc) joined with commas, as xl joins the words of a device
  * spec; malloc'd, or NULL after a message. */
 char *xl_join_args(int argc, char **argv, int from);

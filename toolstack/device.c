@@ -132,36 +132,19 @@ int xldev_open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh)
     return 0;
 }
 
-/* One transaction's writes; the first failure sticks. */
-struct batch {
-    struct xs_handle *h;
-    xs_transaction_t t;
-    char failed[1024];
-};
-
-static void put(struct batch *b, const char *dir, const char *key, const char *val)
+/* dir/key = val, in the batch's transaction. */
+static void put(struct xlxs_batch *b, const char *dir, const char *key, const char *val)
 {
-    if (b->failed[0])
-        return;
     char p[512];
     snprintf(p, sizeof(p), "%s/%s", dir, key);
-    if (!xs_write(b->h, b->t, p, val, strlen(val)))
-        snprintf(b->failed, sizeof(b->failed), "writing %s: %s", p, strerror(errno));
-}
-
-static void dir_perms(struct batch *b, const char *dir, struct xs_permissions *perms, unsigned n)
-{
-    if (b->failed[0])
-        return;
-    if (!xs_mkdir(b->h, b->t, dir) || !xs_set_permissions(b->h, b->t, dir, perms, n))
-        snprintf(b->failed, sizeof(b->failed), "creating %s: %s", dir, strerror(errno));
+    xlxs_put(b, p, "%s", val);
 }
 
 /* What one attempt of write_device's transaction needs. */
 struct write_ctx {
     const struct xldev *d;
     const char *be, *fe;
-    char failed[1024];
+    char failed[512];
     bool exists;
 };
 
@@ -179,7 +162,7 @@ static bool write_body(struct xs_handle *h, xs_transaction_t t, void *arg)
                                      {.id = d->domid, .perms = XS_PERM_READ}};
     struct xs_permissions front[2] = {{.id = d->domid, .perms = XS_PERM_NONE},
                                       {.id = 0, .perms = XS_PERM_READ}};
-    struct batch b = {.h = h, .t = t};
+    struct xlxs_batch b = {.h = h, .t = t};
     unsigned len;
     char *exists = xs_read(h, t, c->be, &len);
     if (exists) {
@@ -187,14 +170,14 @@ static bool write_body(struct xs_handle *h, xs_transaction_t t, void *arg)
         c->exists = true;
         return false;
     }
-    dir_perms(&b, c->be, back, 2);
+    xlxs_node(&b, c->be, back, 2);
     put(&b, c->be, "frontend", c->fe);
     put(&b, c->be, "frontend-id", domid);
     put(&b, c->be, "online", "1");
     put(&b, c->be, "state", state);
     for (unsigned i = 0; i < d->nback; i++)
         put(&b, c->be, d->back[i].key, d->back[i].val);
-    dir_perms(&b, c->fe, front, 2);
+    xlxs_node(&b, c->fe, front, 2);
     put(&b, c->fe, "backend", c->be);
     put(&b, c->fe, "backend-id", zero);
     put(&b, c->fe, "state", state);

@@ -32,25 +32,15 @@ struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen)
     return xs_open(0);
 }
 
-/* One transaction's worth of writes; the first failure sticks. */
-struct batch {
-    struct xs_handle *h;
-    xs_transaction_t t;
-    char failed[512];
-};
-
-static void fail_at(struct batch *b, const char *what, const char *path)
+static void fail_at(struct xlxs_batch *b, const char *what, const char *path)
 {
     if (!b->failed[0])
         snprintf(b->failed, sizeof(b->failed), "%s %s: %s", what, path, strerror(errno));
 }
 
-static void put(struct batch *b, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void put(struct batch *b, const char *path, const char *fmt, ...)
+void xlxs_put(struct xlxs_batch *b, const char *path, const char *fmt, ...)
 {
-    char val[256];
+    char val[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(val, sizeof(val), fmt, ap);
@@ -59,8 +49,8 @@ static void put(struct batch *b, const char *path, const char *fmt, ...)
         fail_at(b, "write", path);
 }
 
-/* An empty node with its own permissions (libxl's mknod). */
-static void node(struct batch *b, const char *path, struct xs_permissions *perms, unsigned n)
+void xlxs_node(struct xlxs_batch *b, const char *path, struct xs_permissions *perms,
+               unsigned n)
 {
     if (b->failed[0])
         return;
@@ -70,7 +60,7 @@ static void node(struct batch *b, const char *path, struct xs_permissions *perms
         fail_at(b, "set permissions of", path);
 }
 
-static void write_entries(struct batch *b, uint32_t domid, const struct domain_config *dc,
+static void write_entries(struct xlxs_batch *b, uint32_t domid, const struct domain_config *dc,
                           const char *vm, uint32_t port, uint32_t console_port)
 {
     /* Read-only for the guest, owned by Dom0 ... */
@@ -87,24 +77,24 @@ static void write_entries(struct batch *b, uint32_t domid, const struct domain_c
     snprintf(p, sizeof(p), "/local/domain/0/backend/console/%u", domid);
     xs_rm(b->h, b->t, p);
     xs_rm(b->h, b->t, vm);
-    node(b, dom, ro, 2);
-    node(b, vm, ro, 2);
+    xlxs_node(b, dom, ro, 2);
+    xlxs_node(b, vm, ro, 2);
     /* Children are created inheriting the parent's permissions. */
     snprintf(p, sizeof(p), "%s/vm", dom);
-    put(b, p, "%s", vm);
+    xlxs_put(b, p, "%s", vm);
     snprintf(p, sizeof(p), "%s/name", dom);
-    put(b, p, "%s", dc->name);
+    xlxs_put(b, p, "%s", dc->name);
     snprintf(p, sizeof(p), "%s/domid", dom);
-    put(b, p, "%u", domid);
+    xlxs_put(b, p, "%u", domid);
     snprintf(p, sizeof(p), "%s/uuid", vm);
-    put(b, p, "%s", uuid);
+    xlxs_put(b, p, "%s", uuid);
     snprintf(p, sizeof(p), "%s/name", vm);
-    put(b, p, "%s", dc->name);
+    xlxs_put(b, p, "%s", dc->name);
 
     static const char *const ro_dirs[] = {"device", "control"};
     for (size_t i = 0; i < sizeof(ro_dirs) / sizeof(ro_dirs[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", dom, ro_dirs[i]);
-        node(b, p, ro, 2);
+        xlxs_node(b, p, ro, 2);
     }
     static const char *const rw_nodes[] = {
         "control/shutdown", "control/feature-poweroff", "control/feature-reboot",
@@ -113,25 +103,25 @@ static void write_entries(struct batch *b, uint32_t domid, const struct domain_c
     };
     for (size_t i = 0; i < sizeof(rw_nodes) / sizeof(rw_nodes[0]); i++) {
         snprintf(p, sizeof(p), "%s/%s", dom, rw_nodes[i]);
-        node(b, p, rw, 1);
+        xlxs_node(b, p, rw, 1);
     }
     snprintf(p, sizeof(p), "%s/control/platform-feature-multiprocessor-suspend", dom);
-    put(b, p, "1");
+    xlxs_put(b, p, "1");
     snprintf(p, sizeof(p), "%s/control/platform-feature-xs_reset_watches", dom);
-    put(b, p, "1");
+    xlxs_put(b, p, "1");
     snprintf(p, sizeof(p), "%s/memory/static-max", dom);
-    put(b, p, "%llu", (unsigned long long)(dc->maxmem_mib ? dc->maxmem_mib : dc->memory_mib) * 1024);
+    xlxs_put(b, p, "%llu", (unsigned long long)(dc->maxmem_mib ? dc->maxmem_mib : dc->memory_mib) * 1024);
     snprintf(p, sizeof(p), "%s/memory/target", dom);
-    put(b, p, "%llu", (unsigned long long)dc->memory_mib * 1024);
+    xlxs_put(b, p, "%llu", (unsigned long long)dc->memory_mib * 1024);
     uint32_t maxv = dc->maxvcpus ? dc->maxvcpus : dc->vcpus;
     for (uint32_t i = 0; i < maxv; i++) {
         snprintf(p, sizeof(p), "%s/cpu/%u/availability", dom, i);
-        put(b, p, "%s", i < dc->vcpus ? "online" : "offline");
+        xlxs_put(b, p, "%s", i < dc->vcpus ? "online" : "offline");
     }
     snprintf(p, sizeof(p), "%s/store/port", dom);
-    put(b, p, "%u", port);
+    xlxs_put(b, p, "%u", port);
     snprintf(p, sizeof(p), "%s/store/ring-ref", dom);
-    put(b, p, "%llu", XLXS_STORE_GFN);
+    xlxs_put(b, p, "%llu", XLXS_STORE_GFN);
     if (console_port) {
         /* As libxl: xenolith-consoled adds console/tty. */
         static const char *const keys[] = {"backend-id", "limit", "type", "output", "tty",
@@ -142,25 +132,42 @@ static void write_entries(struct batch *b, uint32_t domid, const struct domain_c
         snprintf(vals[6], sizeof(vals[6]), "%llu", XLXS_CONSOLE_GFN);
         for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
             snprintf(p, sizeof(p), "%s/console/%s", dom, keys[i]);
-            put(b, p, "%s", vals[i]);
+            xlxs_put(b, p, "%s", vals[i]);
         }
         /* The primary console's backend entries, as libxl writes them for
          * xenconsoled (which leaves state at Initialising). */
         char be[96];
         snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u/0", domid);
         snprintf(p, sizeof(p), "%s/console/backend", dom);
-        put(b, p, "%s", be);
-        node(b, be, ro, 2);
+        xlxs_put(b, p, "%s", be);
+        xlxs_node(b, be, ro, 2);
         static const char *const bkeys[] = {"frontend-id", "online", "state", "protocol"};
         char bvals[4][24] = {"", "1", "1", "vt100"};
         snprintf(bvals[0], sizeof(bvals[0]), "%u", domid);
         for (size_t i = 0; i < sizeof(bkeys) / sizeof(bkeys[0]); i++) {
             snprintf(p, sizeof(p), "%s/%s", be, bkeys[i]);
-            put(b, p, "%s", bvals[i]);
+            xlxs_put(b, p, "%s", bvals[i]);
         }
         snprintf(p, sizeof(p), "%s/frontend", be);
-        put(b, p, "%s/console", dom);
+        xlxs_put(b, p, "%s/console", dom);
     }
+}
+
+struct entries {
+    uint32_t domid;
+    const struct domain_config *dc;
+    const char *vm;
+    uint32_t port, console_port;
+    char failed[512];
+};
+
+static bool entries_body(struct xs_handle *h, xs_transaction_t t, void *arg)
+{
+    struct entries *e = arg;
+    struct xlxs_batch b = {.h = h, .t = t};
+    write_entries(&b, e->domid, e->dc, e->vm, e->port, e->console_port);
+    snprintf(e->failed, sizeof(e->failed), "%s", b.failed);
+    return !b.failed[0];
 }
 
 /* The entries in one transaction, redone when it conflicts. */
@@ -168,28 +175,17 @@ static int write_all(struct xs_handle *h, uint32_t domid, const struct domain_co
                      const char *vm, uint32_t port, uint32_t console_port, char *err,
                      size_t errlen)
 {
-    for (int attempt = 0; attempt < TXN_ATTEMPTS; attempt++) {
-        struct batch b = {.h = h};
-        b.t = xs_transaction_start(h);
-        if (b.t == XBT_NULL) {
-            snprintf(err, errlen, "cannot start a transaction: %s", strerror(errno));
-            return -1;
-        }
-        write_entries(&b, domid, dc, vm, port, console_port);
-        if (b.failed[0]) {
-            xs_transaction_end(h, b.t, true);
-            snprintf(err, errlen, "%s", b.failed);
-            return -1;
-        }
-        if (xs_transaction_end(h, b.t, false))
-            return 0;
-        if (errno != EAGAIN) {
-            snprintf(err, errlen, "cannot commit the entries: %s", strerror(errno));
-            return -1;
-        }
-    }
-    snprintf(err, errlen, "the entries kept conflicting with other writers (%d attempts)",
-             TXN_ATTEMPTS);
+    struct entries e = {.domid = domid, .dc = dc, .vm = vm, .port = port,
+                        .console_port = console_port};
+    if (xlxs_transact(h, entries_body, &e))
+        return 0;
+    if (e.failed[0])
+        snprintf(err, errlen, "%s", e.failed);
+    else if (errno == EAGAIN)
+        snprintf(err, errlen, "the entries kept conflicting with other writers (%d attempts)",
+                 TXN_ATTEMPTS);
+    else
+        snprintf(err, errlen, "cannot write the entries: %s", strerror(errno));
     return -1;
 }
 

@@ -47,6 +47,20 @@ int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
  */
 int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log);
 
+/* Writes made in one transaction (in an xlxs_transact body): the first
+ * failure is kept in failed and the writes after it are skipped. */
+struct xlxs_batch {
+    struct xs_handle *h;
+    xs_transaction_t t;
+    char failed[512];
+};
+/* path = the formatted value. */
+void xlxs_put(struct xlxs_batch *b, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* An empty node with its own permissions (libxl's mknod). */
+void xlxs_node(struct xlxs_batch *b, const char *path, struct xs_permissions *perms,
+               unsigned n);
+
 /*
  * Runs body in a transaction and commits it, from the start again while
  * the commit conflicts (EAGAIN), a few times at most. body returns false

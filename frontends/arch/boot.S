@@ -59,16 +59,11 @@ long_mode_entry:
 	leaq boot_stack_top(%rip), %rsp
 	xorl %ebp, %ebp
 
-	/* Quadwords: on hosts that emulate guest kernel code each rep step
-	 * costs an emulated instruction. The linker script keeps the BSS
-	 * page aligned at both ends. */
-	leaq __bss_start(%rip), %rdi
-	leaq __bss_end(%rip), %rcx
-	subq %rdi, %rcx
-	shrq $3, %rcx
-	xorl %eax, %eax
-	rep stosq
-
+	/* The BSS is not cleared here: it lies inside the data PT_LOAD
+	 * segment, whose bytes past p_filesz an ELF loader must provide as
+	 * zeroes (xenolithd's and Xen's domain builders both do). Clearing
+	 * it again cost ~0.6 us per quadword on hosts that emulate guest
+	 * kernel code, 70 ms of boot for a 900 KiB BSS. */
 	movl boot_start_info_paddr(%rip), %edi
 	call kernel_main
 1:	cli

@@ -320,7 +320,10 @@ int evtchn_send(struct domain *d, uint32_t port)
         }
     } else if (p->state == EVTCHNSTAT_ipi) {
         set_pending_locked(d, port);
-    } else {
+    } else if (p->state != EVTCHNSTAT_unbound) {
+        /* Unbound: dropped with success, as Xen does. A frontend may
+         * notify before its backend has bound (the console's first line
+         * often does); the backend looks at the ring once it binds. */
         rc = -EINVAL;
     }
     pthread_mutex_unlock(&hv.evtchn_lock);

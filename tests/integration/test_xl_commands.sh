@@ -38,7 +38,7 @@ secs=$((10#$h * 3600 + 10#$m * 60 + 10#$s))
 [ "$secs" -le 120 ] || fail "idler, created moments ago, has uptime $up"
 host=$(cut -d. -f1 /proc/uptime)
 echo "$out" | grep -qE "^Domain-0 +0 " || fail "xl uptime lacks Domain-0: $out"
-dom0_up=$(echo "$out" | sed -n 's/^Domain-0 *0 //p')
+dom0_up=$(echo "$out" | sed -n 's/^Domain-0 *0 *//p')
 [ "$host" -ge 86400 ] || {
     IFS=: read -r h m s <<<"$dom0_up"
     d0=$((10#$h * 3600 + 10#$m * 60 + 10#$s))

@@ -71,6 +71,10 @@ enum privcmd_op {
     PRIVCMD_OP_DOMAIN_VCPU_LIST = 27,
     /* A new name for a domain (xl rename); refused when taken. */
     PRIVCMD_OP_DOMAIN_RENAME = 28,
+    /* The domain with a name (privcmd_name), as DOMAIN_INFO answers for
+     * an id: what xl needs to resolve a name without listing every
+     * domain, which costs per domain on a host with hundreds. */
+    PRIVCMD_OP_DOMAIN_FIND = 29,
 };
 
 struct privcmd_hdr {
@@ -201,6 +205,10 @@ struct privcmd_maxmem {
     uint32_t domid;
     uint32_t pad;
     uint64_t max_kib;
+};
+
+struct privcmd_name {
+    char name[PRIVCMD_NAME_LEN];
 };
 
 struct privcmd_rename {

@@ -237,6 +237,15 @@ int xenctl_domain_info(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out)
     return call_exact(xc, PRIVCMD_OP_DOMAIN_INFO, &d, sizeof(d), out, sizeof(*out));
 }
 
+int xenctl_domain_find(xenctl *xc, const char *name, struct privcmd_dominfo *out)
+{
+    struct privcmd_name n = {{0}};
+    if (strlen(name) >= sizeof(n.name))
+        return fail(xc, -ESRCH, "no domain named '%s' (longer than a domain name can be)", name);
+    memcpy(n.name, name, strlen(name));
+    return call_exact(xc, PRIVCMD_OP_DOMAIN_FIND, &n, sizeof(n), out, sizeof(*out));
+}
+
 int xenctl_domain_wait(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out)
 {
     struct privcmd_domid d = {.domid = domid};
@@ -245,7 +254,7 @@ int xenctl_domain_wait(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out)
 
 int xenctl_domain_list(xenctl *xc, struct privcmd_dominfo **out, size_t *count)
 {
-    size_t cap = sizeof(struct privcmd_domlist) + 64 * sizeof(struct privcmd_dominfo);
+    size_t cap = sizeof(struct privcmd_domlist) + 1024 * sizeof(struct privcmd_dominfo);
     for (;;) {
         char *buf = malloc(cap);
         if (!buf)

@@ -33,6 +33,8 @@ int xenctl_domain_unpause(xenctl *xc, uint32_t domid);
 int xenctl_domain_pause(xenctl *xc, uint32_t domid);
 int xenctl_domain_destroy(xenctl *xc, uint32_t domid);
 int xenctl_domain_info(xenctl *xc, uint32_t domid, struct privcmd_dominfo *out);
+/* The domain called name (Domain-0 included); -ESRCH when none is. */
+int xenctl_domain_find(xenctl *xc, const char *name, struct privcmd_dominfo *out);
 /* Domain-0 first, then guests by domid; *out is malloc'd, free() it. */
 int xenctl_domain_list(xenctl *xc, struct privcmd_dominfo **out, size_t *count);
 /* Blocks until the domain is shut down, crashed or gone (then -ESRCH);

@@ -424,14 +424,17 @@ static int start_event_machinery(struct domain *d, char *err, size_t errlen)
     return 0;
 }
 
-static bool name_taken(const char *name)
+struct domain *hv_domain_find_name(const char *name)
 {
-    if (strcmp(name, "Domain-0") == 0)
-        return true;
     for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
         if (hv.domains[i] && !hv.domains[i]->dying && strcmp(hv.domains[i]->name, name) == 0)
-            return true;
-    return false;
+            return hv.domains[i];
+    return NULL;
+}
+
+static bool name_taken(const char *name)
+{
+    return strcmp(name, "Domain-0") == 0 || hv_domain_find_name(name);
 }
 
 /* What a new domain may have: no more than the host has free now, and

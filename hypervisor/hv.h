@@ -61,6 +61,8 @@ int hv_domain_destroy(uint32_t domid, char *err, size_t errlen);
 int hv_domain_rename(uint32_t domid, const char *name, char *err, size_t errlen);
 /* NULL when there is no such guest domain. */
 struct domain *hv_domain_find(uint32_t domid);
+/* The live (not dying) domain called name, or NULL. */
+struct domain *hv_domain_find_name(const char *name);
 void hv_destroy_all(void);
 
 void hv_dom0_info(struct privcmd_dominfo *out);

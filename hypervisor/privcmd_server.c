@@ -696,6 +696,25 @@ static void op_domain_info(struct conn *c)
     respond(c, c->hdr.op, c->hdr.id, 0, &info, sizeof(info));
 }
 
+static void op_domain_find(struct conn *c)
+{
+    struct privcmd_name r;
+    if (!body_take(c, &r, sizeof(r)))
+        return;
+    r.name[sizeof(r.name) - 1] = '\0';
+    struct privcmd_dominfo info;
+    struct domain *d = hv_domain_find_name(r.name);
+    if (strcmp(r.name, "Domain-0") == 0)
+        hv_dom0_info(&info);
+    else if (d)
+        domain_info(d, &info);
+    else {
+        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain named '%s'", r.name);
+        return;
+    }
+    respond(c, c->hdr.op, c->hdr.id, 0, &info, sizeof(info));
+}
+
 static void op_domain_wait(struct conn *c)
 {
     struct privcmd_domid r;
@@ -786,6 +805,7 @@ static const op_handler handlers[] = {
     [PRIVCMD_OP_DOMAIN_PAUSE] = op_domain_control,
     [PRIVCMD_OP_DOMAIN_DESTROY] = op_domain_control,
     [PRIVCMD_OP_DOMAIN_INFO] = op_domain_info,
+    [PRIVCMD_OP_DOMAIN_FIND] = op_domain_find,
     [PRIVCMD_OP_DOMAIN_LIST] = op_list,
     [PRIVCMD_OP_DOMAIN_WAIT] = op_domain_wait,
     [PRIVCMD_OP_EVTCHN_BIND_INTERDOMAIN] = op_evtchn,

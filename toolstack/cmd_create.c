@@ -142,21 +142,15 @@ static int open_image(const char *what, const char *path, const char *name)
     return fd;
 }
 
+/* Any failure but "no such domain" is left to the daemon, which refuses
+ * a taken name at create too. */
 static bool name_in_use(xenctl *xc, const char *name, uint32_t *domid)
 {
-    struct privcmd_dominfo *list;
-    size_t n;
-    if (xenctl_domain_list(xc, &list, &n) < 0)
-        return false; /* the daemon will have its say at create */
-    bool found = false;
-    for (size_t i = 0; i < n && !found; i++) {
-        if (strncmp(list[i].name, name, sizeof(list[i].name)) == 0) {
-            found = true;
-            *domid = list[i].domid;
-        }
-    }
-    free(list);
-    return found;
+    struct privcmd_dominfo info;
+    if (xenctl_domain_find(xc, name, &info) < 0)
+        return false;
+    *domid = info.domid;
+    return true;
 }
 
 static void undo(xenctl *xc, uint32_t domid)

@@ -90,30 +90,28 @@ bool xl_is_domid(const char *s)
     return *s && strspn(s, "0123456789") == strlen(s);
 }
 
+/* One question to xenolithd, by id or by name: listing every domain
+ * would cost per domain on a host running hundreds. */
 int xl_find_domain(xenctl *xc, const char *arg, struct privcmd_dominfo *out)
 {
-    struct privcmd_dominfo *list;
-    size_t n;
-    int rc = xenctl_domain_list(xc, &list, &n);
-    if (rc < 0) {
-        xl_err("cannot list domains: %s", xenctl_error(xc));
+    int rc;
+    if (xl_is_domid(arg)) {
+        errno = 0;
+        unsigned long id = strtoul(arg, NULL, 10);
+        rc = errno || id > UINT32_MAX ? -ESRCH : xenctl_domain_info(xc, (uint32_t)id, out);
+    } else {
+        rc = xenctl_domain_find(xc, arg, out);
+    }
+    if (rc == -ESRCH) {
+        xl_err("domain '%s' does not exist", arg);
         return rc;
     }
-    bool by_id = xl_is_domid(arg);
-    unsigned long id = by_id ? strtoul(arg, NULL, 10) : 0;
-    for (size_t i = 0; i < n; i++) {
-        bool match = by_id ? list[i].domid == id
-                           : strncmp(list[i].name, arg, sizeof(list[i].name)) == 0;
-        if (match) {
-            *out = list[i];
-            out->name[sizeof(out->name) - 1] = '\0';
-            free(list);
-            return 0;
-        }
+    if (rc < 0) {
+        xl_err("cannot look up domain '%s': %s", arg, xenctl_error(xc));
+        return rc;
     }
-    free(list);
-    xl_err("domain '%s' does not exist", arg);
-    return -ESRCH;
+    out->name[sizeof(out->name) - 1] = '\0';
+    return 0;
 }
 
 char *xl_join_args(int argc, char **argv, int from)

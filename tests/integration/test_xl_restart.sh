@@ -22,9 +22,16 @@ state_of() {
 }
 
 # on_crash=restart with a guest that crashes at once (an unknown test).
-c0=$(create_guest crasher no-such-test 'on_crash = "restart"')
+# The ids come from the monitor's log: the guest crashes within
+# milliseconds, so by the time `xl domid` could ask, it has been restarted.
+"$XL" create "$(write_cfg crasher no-such-test 'on_crash = "restart"')" >"$RUNDIR/create-crasher.out" 2>&1 ||
+    fail "xl create crasher failed: $(cat "$RUNDIR/create-crasher.out")"
 wait_log crasher "restarted domain crasher as domain" 1
-c1=$("$XL" domid crasher) || fail "no domain crasher after its first restart"
+c0=$(sed -n 's/.*Waiting for domain crasher (domid \([0-9]*\)).*/\1/p' "$RUNDIR/log/xl-crasher.log" | head -n 1)
+c1=$(sed -n 's/.*restarted domain crasher as domain \([0-9]*\).*/\1/p' "$RUNDIR/log/xl-crasher.log" | head -n 1)
+if [ -z "$c0" ] || [ -z "$c1" ]; then
+    fail "no domids in the monitor's log: $(cat "$RUNDIR/log/xl-crasher.log")"
+fi
 [ "$c1" != "$c0" ] || fail "the restarted crasher kept domid $c0"
 # The rate limit: after 5 restarts within 60 s the monitor gives up and
 # the last one is left crashed, under the same name.

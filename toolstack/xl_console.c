@@ -215,15 +215,24 @@ static int relay(int tty, const char *rundir, uint32_t domid, int escape)
     }
 }
 
-int xl_console_attach(const char *rundir, uint32_t domid, const char *name, int escape)
+/* ENDED: the pty went away with a domain that has already stopped. */
+#define ATTACH_ENDED 2
+
+static int attach(const char *rundir, uint32_t domid, const char *name, int escape,
+                  bool quiet_if_ended)
 {
     char *path = find_tty(rundir, domid, name);
     if (!path)
         return 1;
     int tty = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
     if (tty < 0) {
+        int e = errno;
+        if (quiet_if_ended && !domain_running(rundir, domid)) {
+            free(path);
+            return ATTACH_ENDED;
+        }
         xl_err("cannot open %s, the console of domain %u (%s): %s", path, domid, name,
-               strerror(errno));
+               strerror(e));
         free(path);
         return 1;
     }
@@ -240,6 +249,11 @@ int xl_console_attach(const char *rundir, uint32_t domid, const char *name, int 
     return 0;
 }
 
+int xl_console_attach(const char *rundir, uint32_t domid, const char *name, int escape)
+{
+    return attach(rundir, domid, name, escape, false);
+}
+
 int xl_console_after_create(const char *rundir, uint32_t domid, const char *name)
 {
     char sock[4200];
@@ -249,7 +263,11 @@ int xl_console_after_create(const char *rundir, uint32_t domid, const char *name
         xs_close(xs);
     if (ring) {
         free(ring);
-        return xl_console_attach(rundir, domid, name, XL_CONSOLE_ESCAPE);
+        int rc = attach(rundir, domid, name, XL_CONSOLE_ESCAPE, true);
+        if (rc != ATTACH_ENDED)
+            return rc;
+        /* A guest quicker than us: its whole output is still in the
+         * hypervisor's log of the domain, shown from there instead. */
     }
     int e = console_follow(rundir, domid, STDOUT_FILENO);
     if (e < 0) {

@@ -76,6 +76,8 @@ demo() {
     export XENOLITH_RUNDIR="$rundir" XENOLITHD="$TOP/build/hypervisor/xenolithd"
     export XENOLITH_STORED="$TOP/build/xenstore-like/xenolith-stored"
     export XENOLITH_CONSOLED="$TOP/build/backends/xenolith-consoled"
+    export XENOLITH_NETBACK="$TOP/build/backends/xenolith-netback"
+    export XENOLITH_BLKBACK="$TOP/build/backends/xenolith-blkback"
     if ! build/dom0/xenolith-commons status >/dev/null; then
         say "xenolith-commons start (rundir $rundir)"
         build/dom0/xenolith-commons start || return 1

@@ -678,22 +678,30 @@ static void op_domain_control(struct conn *c)
     respond_rc(c, op, id, rc, err);
 }
 
+/* DOMAIN_INFO and DOMAIN_FIND answer alike once they know whom: Domain-0,
+ * a domain, or nobody (-ESRCH with what was asked for). */
+static void respond_dominfo(struct conn *c, bool dom0, struct domain *d, const char *asked)
+{
+    struct privcmd_dominfo info;
+    if (dom0)
+        hv_dom0_info(&info);
+    else if (d)
+        domain_info(d, &info);
+    else {
+        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %s", asked);
+        return;
+    }
+    respond(c, c->hdr.op, c->hdr.id, 0, &info, sizeof(info));
+}
+
 static void op_domain_info(struct conn *c)
 {
     struct privcmd_domid r;
     if (!body_take(c, &r, sizeof(r)))
         return;
-    struct privcmd_dominfo info;
-    struct domain *d = hv_domain_find(r.domid);
-    if (r.domid == 0)
-        hv_dom0_info(&info);
-    else if (d)
-        domain_info(d, &info);
-    else {
-        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %u", r.domid);
-        return;
-    }
-    respond(c, c->hdr.op, c->hdr.id, 0, &info, sizeof(info));
+    char asked[16];
+    snprintf(asked, sizeof(asked), "%u", r.domid);
+    respond_dominfo(c, r.domid == 0, hv_domain_find(r.domid), asked);
 }
 
 static void op_domain_find(struct conn *c)
@@ -702,17 +710,9 @@ static void op_domain_find(struct conn *c)
     if (!body_take(c, &r, sizeof(r)))
         return;
     r.name[sizeof(r.name) - 1] = '\0';
-    struct privcmd_dominfo info;
-    struct domain *d = hv_domain_find_name(r.name);
-    if (strcmp(r.name, "Domain-0") == 0)
-        hv_dom0_info(&info);
-    else if (d)
-        domain_info(d, &info);
-    else {
-        respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain named '%s'", r.name);
-        return;
-    }
-    respond(c, c->hdr.op, c->hdr.id, 0, &info, sizeof(info));
+    char asked[sizeof(r.name) + 16];
+    snprintf(asked, sizeof(asked), "named '%s'", r.name);
+    respond_dominfo(c, strcmp(r.name, "Domain-0") == 0, hv_domain_find_name(r.name), asked);
 }
 
 static void op_domain_wait(struct conn *c)

@@ -22,6 +22,15 @@ out=$("$XL" pause nosuch 2>&1)
 [ $? -eq 1 ] || fail "xl pause of an unknown domain did not exit 1"
 echo "$out" | grep -q "domain 'nosuch' does not exist" || fail "unknown domain not named: $out"
 "$XL" pause 2>/dev/null; [ $? -eq 2 ] || fail "xl pause without a domain is not a usage error (2)"
+# Names and ids are looked up one at a time (DOMAIN_FIND, DOMAIN_INFO).
+[ "$("$XL" domid idler)" = "$domid" ] || fail "xl domid idler is not $domid"
+[ "$("$XL" domid Domain-0)" = 0 ] || fail "xl domid Domain-0 is not 0"
+[ "$("$XL" domname "$domid")" = idler ] || fail "xl domname $domid is not idler"
+out=$("$XL" domname 4000 2>&1) && fail "xl domname of an unused id succeeded"
+echo "$out" | grep -q "domain '4000' does not exist" || fail "unused id not named: $out"
+long=$(printf 'x%.0s' $(seq 80))
+out=$("$XL" domid "$long" 2>&1) && fail "xl domid of an over-long name succeeded"
+echo "$out" | grep -q "does not exist" || fail "over-long name not refused as unknown: $out"
 
 # uptime: xl's header and columns; the guest is seconds old, Domain-0 is
 # as old as the host.

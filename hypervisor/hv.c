@@ -14,8 +14,10 @@
 #include <unistd.h>
 
 #include "dom0/rundir.h"
+#include "hypervisor/bzimage.h"
 #include "hypervisor/cpuid.h"
 #include "hypervisor/evtchn.h"
+#include "hypervisor/fail_msg.h"
 #include "hypervisor/gnttab.h"
 #include "hypervisor/host_mem.h"
 #include "hypervisor/hv.h"
@@ -49,15 +51,6 @@ uint64_t now_real_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 static struct kvm_cpuid2 *get_supported_cpuid(int kvm)
@@ -631,6 +624,19 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
     int rc = read_whole(kernel_fd, "kernel", KERNEL_MAX_BYTES, &kernel, &klen, err, errlen);
     if (rc == 0 && ramdisk_fd >= 0)
         rc = read_whole(ramdisk_fd, "ramdisk", d->boot_ram.size, &ramdisk, &rlen, err, errlen);
+    if (rc == 0 && bzimage_detect(kernel, klen)) {
+        /* A distribution's vmlinuz: the ELF inside is what we load. */
+        struct bzimage_payload bz;
+        rc = bzimage_extract(kernel, klen, KERNEL_MAX_BYTES, &bz, err, errlen);
+        if (rc == 0) {
+            hv_log("domain %u: the kernel is a bzImage (boot protocol %u.%02u), its %s "
+                   "payload a %zu-byte ELF image", domid, bz.protocol >> 8,
+                   bz.protocol & 0xff, bz.codec, bz.size);
+            free(kernel);
+            kernel = bz.elf;
+            klen = bz.size;
+        }
+    }
     struct pvh_image img;
     struct pvh_boot boot;
     if (rc == 0)

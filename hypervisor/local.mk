@@ -1,13 +1,15 @@
-# xenolithd, the thin hypervisor. The pure parts (ELF/PVH loading, page
+# xenolithd, the thin hypervisor. The pure parts (bzImage/ELF/PVH loading, page
 # walks, CPUID, the hypercall page, console limits) form a library the
 # unit tests link as well.
 noinst_LIBRARIES += hypervisor/libhvcore.a
 hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/balloon.c hypervisor/balloon.h \
+	hypervisor/bzimage.c hypervisor/bzimage.h \
 	hypervisor/cgroup_cpu.c hypervisor/cgroup_cpu.h \
 	hypervisor/console_log.c hypervisor/console_log.h \
 	hypervisor/cpuid.c hypervisor/cpuid.h \
 	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \
+	hypervisor/fail_msg.h \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
 	hypervisor/pagewalk.c hypervisor/pagewalk.h \
@@ -35,4 +37,5 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/upcall.c hypervisor/upcall.h \
 	hypervisor/vcpu.c hypervisor/vcpu.h
 hypervisor_xenolithd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) -pthread
-hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) -lpthread
+hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) \
+	$(KERNEL_CODEC_LIBS) -lpthread

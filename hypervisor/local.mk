@@ -3,6 +3,7 @@
 # unit tests link as well.
 noinst_LIBRARIES += hypervisor/libhvcore.a
 hypervisor_libhvcore_a_SOURCES = \
+	hypervisor/acpi_tables.c hypervisor/acpi_tables.h \
 	hypervisor/balloon.c hypervisor/balloon.h \
 	hypervisor/bzimage.c hypervisor/bzimage.h \
 	hypervisor/cgroup_cpu.c hypervisor/cgroup_cpu.h \
@@ -12,6 +13,7 @@ hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/fail_msg.h \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
+	hypervisor/hypercall_patch.c hypervisor/hypercall_patch.h \
 	hypervisor/pagewalk.c hypervisor/pagewalk.h \
 	hypervisor/pvclock.c hypervisor/pvclock.h \
 	hypervisor/pvh_loader.c hypervisor/pvh_loader.h

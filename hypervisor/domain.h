@@ -46,6 +46,8 @@ struct vcpu {
     int timer_fd[2];          /* singleshot, periodic (timerfds) */
     /* under hv.evtchn_lock: */
     uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector, 0 = none */
+    uint8_t auto_eoi_vector;  /* the vector KVM delivers without EOI here (auto_eoi.h) */
+    bool auto_eoi_stale;      /* the vCPU thread must bring it up to date */
     uint16_t virq_port[NR_VIRQS];
     /* under d->lock: */
     bool initialised;         /* has registers to start from */
@@ -143,6 +145,8 @@ __attribute__((format(printf, 2, 3))) void domain_crash(struct domain *d, const 
 
 /* Make every vCPU leave KVM_RUN and re-check its state. d->lock held. */
 void domain_kick_locked(struct domain *d);
+/* The same for one vCPU. d->lock held. */
+void vcpu_kick_locked(struct vcpu *v);
 
 void domain_info(struct domain *d, struct privcmd_dominfo *out);
 /* vCPU i (below nr_vcpus) as xl vcpu-list shows it. */

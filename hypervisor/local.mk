@@ -23,6 +23,7 @@ dist_man_MANS += man/xenolithd.8
 sbin_PROGRAMS += hypervisor/xenolithd
 hypervisor_xenolithd_SOURCES = \
 	hypervisor/main.c \
+	hypervisor/auto_eoi.c hypervisor/auto_eoi.h \
 	hypervisor/domain.c hypervisor/domain.h \
 	hypervisor/evtchn.c hypervisor/evtchn.h \
 	hypervisor/gnttab.c hypervisor/gnttab.h \

@@ -14,6 +14,7 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/sched_cgroup.h"
+#include "hypervisor/upcall.h"
 #include "hypervisor/vcpu.h"
 #include "include/guest_abi.h"
 
@@ -287,6 +288,9 @@ void *vcpu_thread(void *arg)
         }
         v->run->immediate_exit = 0;
         pthread_mutex_unlock(&d->lock);
+        /* After immediate_exit is cleared, so a later request kicks. */
+        if (__atomic_load_n(&v->auto_eoi_stale, __ATOMIC_ACQUIRE))
+            upcall_apply_auto_eoi(v);
 
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)

@@ -181,6 +181,14 @@ static int read_state(struct xbb *be, const char *dir)
 }
 
 /* The walk for one device after anything about it changed. */
+static bool hotplug_done(struct xbb_dev *d)
+{
+    char *st = xbb_read_back(d, "hotplug-status");
+    bool done = st && !strcmp(st, "connected");
+    free(st);
+    return done;
+}
+
 static void step(struct xbb_dev *d)
 {
     struct xbb *be = d->be;
@@ -236,6 +244,8 @@ static void step(struct xbb_dev *d)
     case XenbusStateInitialised:
     case XenbusStateConnected:
         if (!d->connected && d->state == XenbusStateInitWait) {
+            if (be->ops->wait_hotplug && !hotplug_done(d))
+                break; /* the write of hotplug-status brings us back here */
             if (be->ops->connect(d, false) < 0) {
                 if (d->state != XenbusStateClosing)
                     xbb_fail(d, "cannot connect to the frontend");

@@ -62,6 +62,12 @@ struct xbb_ops {
     void (*disconnect)(struct xbb_dev *d);
     /* The device is going away: free priv. */
     void (*remove)(struct xbb_dev *d);
+    /* Connect only once the hotplug script has said hotplug-status
+     * "connected", as Linux's netback does: a device whose script fails
+     * (a missing bridge) is taken away by the toolstack, and a frontend
+     * that had already connected to it would have served traffic into a
+     * tap on no bridge. */
+    bool wait_hotplug;
 };
 
 /* Connects to the store ($XENSTORED_PATH, else the rundir's socket),

@@ -170,7 +170,6 @@ void bb_grants_flush(struct bb_ring *r);
 
 /* io.c */
 struct bb_io *bb_io_open(uv_loop_t *loop);
-void bb_io_close(struct bb_io *io);
 /* Polls the engine's completions in the loop (after the ctx is set up). */
 void bb_io_start(struct bb_ctx *c);
 bool bb_io_uring_ok(struct bb_ctx *c);

@@ -142,7 +142,7 @@ struct bb_ctx {
     xenevtchn_handle *xce;
     uv_poll_t evtchn_poll;
     xengnttab_handle *xgt;
-    struct bb_ring *by_port[16384]; /* the Dom0 port table's size */
+    struct bb_ring *by_port[DOM0_EVTCHN_PORTS];
     struct bb_io *io;
     uint64_t missed_events;
 };

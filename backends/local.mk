@@ -43,7 +43,8 @@ EXTRA_DIST += tests/integration/storage.bash bench/storage-lib.sh
 noinst_LIBRARIES += backends/libxnbackend.a
 backends_libxnbackend_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
 backends_libxnbackend_a_SOURCES = \
-	backends/common/xenbus_backend.c backends/common/xenbus_backend.h
+	backends/common/xenbus_backend.c backends/common/xenbus_backend.h \
+	backends/common/ring_barrier.h
 BACKEND_LIBS = backends/libxnbackend.a dom0/libxenctl.a $(XENSTORE_LIBS) $(UV_LIBS)
 
 # xenolith-consoled: guest console rings to ptys and size-capped logs.
@@ -70,7 +71,6 @@ sbin_PROGRAMS += backends/xenolith-netback
 backends_xenolith_netback_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
 backends_xenolith_netback_SOURCES = \
 	backends/netback/main.c backends/netback/netback.h \
-	backends/netback/ring_barrier.h \
 	backends/netback/xs.c backends/netback/vif.c \
 	backends/netback/tap.c backends/netback/tap.h \
 	backends/netback/csum.c backends/netback/csum.h \

@@ -21,15 +21,7 @@
 #include <sys/uio.h>
 #include <uv.h>
 
-#include "include/xen_public.h"
-/* io/ring.h leaves the barriers to its includer; x86 orders stores and
- * loads except store-load, so these are fences for the compiler and mb
- * a real one. */
-#ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
+#include "backends/common/ring_barrier.h"
 #include <xen/io/blkif.h>
 #include <xen/io/protocols.h>
 #include <xen/io/ring.h>

@@ -1,8 +1,8 @@
 # Backends and the storage library (backends/).
 
 # The storage library: raw, VHD and LVM targets behind one handle; the
-# repositories (file and LVM) built on it. blkback, the device model and
-# xl link it.
+# repositories (file and LVM) built on it. blkback, xl and xenolith-img
+# link it.
 noinst_LIBRARIES += backends/libxnstorage.a
 backends_libxnstorage_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) -pthread
 backends_libxnstorage_a_SOURCES = \

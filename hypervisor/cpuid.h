@@ -1,6 +1,7 @@
 /*
  * The CPUID a Xenolith guest sees: what KVM supports, with KVM's own
- * paravirt leaves replaced by Xen's so guests find Xen (DESIGN §3).
+ * paravirt leaves replaced by Xen's so guests find Xen (doc/hypercalls.md,
+ * "Finding the hypervisor").
  */
 #ifndef XENOLITH_CPUID_H
 #define XENOLITH_CPUID_H

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,7 +34,25 @@ struct vcpu_info *vcpu_info_of(struct vcpu *v)
 
 uint64_t domain_system_time(struct domain *d)
 {
+    if (d->tsc_unstable)
+        return now_mono_ns() - d->base_mono_ns;
     return pvclock_cycles_to_ns(__builtin_ia32_rdtsc() - d->base_tsc, d->scale);
+}
+
+/* The TSC the guest resumes with, as KVM gives it; only the vCPU's own
+ * thread may ask (KVM holds the vCPU while it runs). */
+static bool own_guest_tsc(struct vcpu *v, uint64_t *tsc)
+{
+    if (!pthread_equal(pthread_self(), v->thread))
+        return false;
+    struct {
+        struct kvm_msrs hdr;
+        struct kvm_msr_entry e;
+    } m = {.hdr = {.nmsrs = 1}, .e = {.index = 0x10 /* IA32_TIME_STAMP_COUNTER */}};
+    if (ioctl(v->fd, KVM_GET_MSRS, &m) != 1)
+        return false;
+    *tsc = m.e.data;
+    return true;
 }
 
 void vcpu_update_time(struct vcpu *v)
@@ -44,12 +63,23 @@ void vcpu_update_time(struct vcpu *v)
         return;
     struct vcpu_time_info *t = &vi->time;
     uint64_t host_tsc = __builtin_ia32_rdtsc();
+    uint64_t guest_tsc = host_tsc + (uint64_t)v->tsc_offset;
+    uint64_t system_time = pvclock_cycles_to_ns(host_tsc - d->base_tsc, d->scale);
+    if (d->tsc_unstable) {
+        /* host TSC + offset may be ahead of what the guest reads, and a
+         * guest that sees its TSC behind tsc_timestamp jumps by 2^64
+         * cycles. Other threads leave the update to the vCPU's next exit;
+         * the guest extrapolates meanwhile. */
+        if (!own_guest_tsc(v, &guest_tsc))
+            return;
+        system_time = domain_system_time(d);
+    }
     /* Odd version while the fields change, as the guest's reader expects. */
     uint32_t ver = (__atomic_load_n(&t->version, __ATOMIC_RELAXED) + 1) & ~1u;
     __atomic_store_n(&t->version, ver + 1, __ATOMIC_RELEASE);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    t->tsc_timestamp = host_tsc + (uint64_t)v->tsc_offset;
-    t->system_time = pvclock_cycles_to_ns(host_tsc - d->base_tsc, d->scale);
+    t->tsc_timestamp = guest_tsc;
+    t->system_time = system_time;
     t->tsc_to_system_mul = d->scale.mul;
     t->tsc_shift = d->scale.shift;
     t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;

@@ -104,6 +104,7 @@ struct domain {
     uint64_t base_tsc;        /* host TSC at creation */
     uint64_t base_mono_ns;    /* CLOCK_MONOTONIC at creation */
     struct pvclock_scale scale;
+    bool tsc_unstable;        /* KVM moves guest TSC offsets (host TSCs unsynchronized) */
     pthread_t timer_thread;
     bool timer_thread_started;
     int timer_epfd;

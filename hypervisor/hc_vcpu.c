@@ -45,6 +45,25 @@ static int64_t register_vcpu_info(struct vcpu *v, struct vcpu *target, uint64_t 
     return rc;
 }
 
+/* Xen keeps the area current at every context switch; we write it once,
+ * when it is registered: the vCPU has been running since it was created
+ * and was never runnable-but-waiting, so the guest sees no steal time. */
+static int64_t register_runstate(struct vcpu *v, uint64_t arg)
+{
+    struct vcpu_register_runstate_memory_area r;
+    if (copy_from_guest(v, &r, arg, sizeof(r)))
+        return -EFAULT;
+    if (r.addr.p == 0)
+        return 0; /* 0 unregisters */
+    uint64_t now = domain_system_time(v->d);
+    struct vcpu_runstate_info info = {
+        .state = RUNSTATE_running,
+        .state_entry_time = 0,
+    };
+    info.time[RUNSTATE_running] = now;
+    return copy_to_guest(v, r.addr.p, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
 static int64_t initialise(struct vcpu *v, struct vcpu *target, uint64_t arg)
 {
     struct vcpu_hvm_context ctx;
@@ -116,6 +135,8 @@ int64_t hc_vcpu_op(struct vcpu *v, const uint64_t a[5])
     }
     case VCPUOP_register_vcpu_info:
         return register_vcpu_info(v, target, a[2]);
+    case VCPUOP_register_runstate_memory_area:
+        return register_runstate(v, a[2]);
     case VCPUOP_initialise:
         return initialise(v, target, a[2]);
     case VCPUOP_up:

@@ -14,10 +14,14 @@
 #include <unistd.h>
 
 #include "dom0/rundir.h"
+#include "hypervisor/acpi_tables.h"
+#include "hypervisor/bzimage.h"
 #include "hypervisor/cpuid.h"
 #include "hypervisor/evtchn.h"
+#include "hypervisor/fail_msg.h"
 #include "hypervisor/gnttab.h"
 #include "hypervisor/host_mem.h"
+#include "hypervisor/hypercall_patch.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/pvh_loader.h"
@@ -49,15 +53,6 @@ uint64_t now_real_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
 }
 
 static struct kvm_cpuid2 *get_supported_cpuid(int kvm)
@@ -305,6 +300,17 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
     if (ioctl(d->vm_fd, KVM_CREATE_IRQCHIP, 0) < 0)
         return fail(err, errlen, -errno, "cannot create the in-kernel irqchip: %s",
                     strerror(errno));
+
+    /* KVM keeps a guest's TSC at host TSC + a fixed offset only when the
+     * host's TSCs are synchronized; else it moves the offset at every
+     * vCPU load, and the PV clock must follow what the guest reads. */
+    struct kvm_clock_data clk;
+    memset(&clk, 0, sizeof(clk));
+    d->tsc_unstable = ioctl(d->vm_fd, KVM_GET_CLOCK, &clk) < 0 ||
+                      !(clk.flags & KVM_CLOCK_TSC_STABLE);
+    if (d->tsc_unstable)
+        hv_log("domain %u: the host TSC is not stable; the PV clock follows each vCPU's "
+               "own TSC and the host's monotonic clock", d->domid);
 
     if (enable_hypercall_msr_exit(d->vm_fd, hv.msr_via_filter) < 0)
         return fail(err, errlen, -errno, "cannot route the hypercall MSR to xenolithd: %s",
@@ -618,6 +624,40 @@ static int read_whole(int fd, const char *what, uint64_t limit, uint8_t **out, s
     return 0;
 }
 
+/* The tables go in the reserved BIOS area; start info points at them. */
+static int place_acpi_tables(struct domain *d, uint64_t start_info)
+{
+    uint8_t *buf = guest_ram_ptr(&d->boot_ram, ACPI_TABLES_GPA, ACPI_TABLES_MAX);
+    struct hvm_start_info *si = guest_ram_ptr(&d->boot_ram, start_info, sizeof(*si));
+    if (!buf || !si)
+        return -ENOMEM;
+    uint64_t rsdp = acpi_tables_build(buf, ACPI_TABLES_MAX, ACPI_TABLES_GPA, d->nr_vcpus);
+    if (!rsdp)
+        return -E2BIG;
+    si->rsdp_paddr = rsdp;
+    return 0;
+}
+
+/* Says in the log which way the loaded kernel reaches us: its own
+ * vmcall/vmmcall rewritten to our port exit, or the hypercall page. */
+static void patch_hypercalls(struct domain *d, const struct pvh_image *img)
+{
+    struct hcpatch_result res;
+    uint64_t len = img->load_hi - img->load_lo;
+    uint8_t *image = guest_ram_ptr(&d->boot_ram, img->load_lo, len);
+    int n = image ? hcpatch_apply(image, len, &res) : 0;
+    if (n < 0)
+        hv_log("domain %u: more vmcall/vmmcall pairs than a Linux kernel has; none "
+               "rewritten, so the kernel's own hypercalls would go to KVM", d->domid);
+    else if (n == 0)
+        hv_log("domain %u: hypercalls through the hypercall page (the kernel has no "
+               "vmcall/vmmcall hypercall functions)", d->domid);
+    else
+        hv_log("domain %u: hypercalls through the kernel's own functions: %d vmcall/vmmcall "
+               "instructions rewritten to port exits, the first at 0x%llx", d->domid, n,
+               (unsigned long long)(img->load_lo + res.sites[0]));
+}
+
 int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char *cmdline,
                        char *err, size_t errlen)
 {
@@ -631,6 +671,19 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
     int rc = read_whole(kernel_fd, "kernel", KERNEL_MAX_BYTES, &kernel, &klen, err, errlen);
     if (rc == 0 && ramdisk_fd >= 0)
         rc = read_whole(ramdisk_fd, "ramdisk", d->boot_ram.size, &ramdisk, &rlen, err, errlen);
+    if (rc == 0 && bzimage_detect(kernel, klen)) {
+        /* A distribution's vmlinuz: the ELF inside is what we load. */
+        struct bzimage_payload bz;
+        rc = bzimage_extract(kernel, klen, KERNEL_MAX_BYTES, &bz, err, errlen);
+        if (rc == 0) {
+            hv_log("domain %u: the kernel is a bzImage (boot protocol %u.%02u), its %s "
+                   "payload a %zu-byte ELF image", domid, bz.protocol >> 8,
+                   bz.protocol & 0xff, bz.codec, bz.size);
+            free(kernel);
+            kernel = bz.elf;
+            klen = bz.size;
+        }
+    }
     struct pvh_image img;
     struct pvh_boot boot;
     if (rc == 0)
@@ -642,6 +695,10 @@ int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char
     free(ramdisk);
     if (rc)
         return rc;
+    patch_hypercalls(d, &img);
+    rc = place_acpi_tables(d, boot.start_info);
+    if (rc)
+        return fail(err, errlen, rc, "domain %u: no room for the ACPI tables", domid);
     /* vCPU 0 is parked (the domain is paused), so its registers are ours. */
     rc = vcpu_set_pvh_entry(&d->vcpus[0], boot.entry, boot.start_info);
     if (rc)

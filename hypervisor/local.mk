@@ -1,15 +1,19 @@
-# xenolithd, the thin hypervisor. The pure parts (ELF/PVH loading, page
+# xenolithd, the thin hypervisor. The pure parts (bzImage/ELF/PVH loading, page
 # walks, CPUID, the hypercall page, console limits) form a library the
 # unit tests link as well.
 noinst_LIBRARIES += hypervisor/libhvcore.a
 hypervisor_libhvcore_a_SOURCES = \
+	hypervisor/acpi_tables.c hypervisor/acpi_tables.h \
 	hypervisor/balloon.c hypervisor/balloon.h \
+	hypervisor/bzimage.c hypervisor/bzimage.h \
 	hypervisor/cgroup_cpu.c hypervisor/cgroup_cpu.h \
 	hypervisor/console_log.c hypervisor/console_log.h \
 	hypervisor/cpuid.c hypervisor/cpuid.h \
 	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \
+	hypervisor/fail_msg.h \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
+	hypervisor/hypercall_patch.c hypervisor/hypercall_patch.h \
 	hypervisor/insn_complete.c hypervisor/insn_complete.h \
 	hypervisor/insn_decode.c hypervisor/insn_decode.h \
 	hypervisor/insn_xsave.c hypervisor/insn_xsave.h \
@@ -39,4 +43,5 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/vcpu.c hypervisor/vcpu.h \
 	hypervisor/vcpu_insn.c hypervisor/vcpu_insn.h
 hypervisor_xenolithd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) -pthread
-hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) -lpthread
+hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) \
+	$(KERNEL_CODEC_LIBS) -lpthread

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hypervisor/fail_msg.h"
 #include "hypervisor/pvh_loader.h"
 
 /* The fields of a program or section header we use, whatever the class. */
@@ -22,15 +23,6 @@ struct elf_view {
     uint64_t phoff, shoff;
     unsigned phnum, shnum, phentsize, shentsize;
 };
-
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return rc;
-}
 
 static bool in_file(const struct elf_view *v, uint64_t off, uint64_t len)
 {
@@ -118,8 +110,8 @@ static int open_view(const uint8_t *file, size_t size, struct elf_view *v, char 
         /* A bzImage carries "HdrS" at 0x202: say what the user has. */
         if (size >= 0x206 && memcmp(file + 0x202, "HdrS", 4) == 0)
             return fail(err, errlen, -ENOEXEC,
-                        "not an ELF file: it is a bzImage; a PVH domain needs the "
-                        "uncompressed ELF kernel (vmlinux) with a PVH entry note");
+                        "not an ELF file: it is a bzImage, whose ELF payload must be "
+                        "extracted first (bzimage_extract)");
         return fail(err, errlen, -ENOEXEC, "not an ELF file");
     }
     if (file[EI_DATA] != ELFDATA2LSB)

@@ -107,6 +107,8 @@ static void handle_io(struct vcpu *v)
         uint32_t nr;
         memcpy(&nr, data, 4);
         hypercall_dispatch(v, nr);
+        if (v->d->tsc_unstable)
+            vcpu_update_time(v); /* the only safe moment (domain.c) */
         return;
     }
     if (run->io.port == XENOLITH_NULL_PORT)

@@ -5,10 +5,12 @@
 EXTRA_DIST += tests/unit/check_main.h
 check_PROGRAMS += tests/unit/test_hv_pagewalk tests/unit/test_hv_cpuid \
 	tests/unit/test_hv_hypercall_page tests/unit/test_hv_guest_ram \
-	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log
+	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log \
+	tests/unit/test_hv_bzimage tests/unit/test_hv_linux_platform
 TESTS += tests/unit/test_hv_pagewalk tests/unit/test_hv_cpuid \
 	tests/unit/test_hv_hypercall_page tests/unit/test_hv_guest_ram \
-	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log
+	tests/unit/test_hv_pvh_loader tests/unit/test_hv_console_log \
+	tests/unit/test_hv_bzimage tests/unit/test_hv_linux_platform
 tests_unit_test_hv_pagewalk_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_pagewalk_SOURCES = tests/unit/test_hv_pagewalk.c
 tests_unit_test_hv_pagewalk_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
@@ -25,6 +27,13 @@ tests_unit_test_hv_pvh_loader_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_pvh_loader_SOURCES = tests/unit/test_hv_pvh_loader.c \
 	tests/unit/elf_builder.c tests/unit/elf_builder.h
 tests_unit_test_hv_pvh_loader_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
+tests_unit_test_hv_bzimage_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_bzimage_SOURCES = tests/unit/test_hv_bzimage.c \
+	tests/unit/elf_builder.c tests/unit/elf_builder.h
+tests_unit_test_hv_bzimage_LDADD = hypervisor/libhvcore.a $(KERNEL_CODEC_LIBS) $(CHECK_LIBS)
+tests_unit_test_hv_linux_platform_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_linux_platform_SOURCES = tests/unit/test_hv_linux_platform.c
+tests_unit_test_hv_linux_platform_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
 tests_unit_test_hv_console_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_console_log_SOURCES = tests/unit/test_hv_console_log.c
 tests_unit_test_hv_console_log_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread

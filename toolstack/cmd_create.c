@@ -201,7 +201,8 @@ static int build(xenctl *xc, const struct create_opts *o, const struct domain_co
         return -1;
     }
     if (xenctl_domain_load_pvh(xc, domid, kernel_fd, ramdisk_fd, dc->cmdline) < 0) {
-        xl_err("cannot load kernel for domain %u (%s): %s", domid, dc->name, xenctl_error(xc));
+        xl_err("cannot load kernel %s for domain %u (%s): %s", dc->kernel, domid, dc->name,
+               xenctl_error(xc));
         undo(xc, domid);
         return -1;
     }

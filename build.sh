@@ -10,9 +10,14 @@ JOBS=$(nproc)
 
 DEPS=(build-essential autoconf automake libtool pkg-config
       libxen-dev libuv1-dev libyajl-dev check procps liburing-dev
-      xenstore-utils qemu-utils libvhdi-utils lvm2 python3 fuse3 fio)
+      xenstore-utils qemu-utils libvhdi-utils lvm2 python3 fuse3 fio
+      qemu-system-x86 busybox-static cpio kmod
+      zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev linux-libc-dev
+      gzip xz-utils lz4 zstd bzip2)
 
 say() { printf '\n== %s\n' "$*"; }
+# shellcheck source=tests/host_kind.sh
+. tests/host_kind.sh
 
 install_deps() {
     local missing=()
@@ -121,31 +126,76 @@ san_integration() {
     echo "${p:-0} $((${f:-1} + n))"
 }
 
+# Runs the unit tests of build DIR afresh: the previous run's logs go
+# first, so a test program that no longer builds cannot be counted from
+# them, and the test programs are built as a step of their own.
+unit_tests() {
+    local dir=$1 want have
+    rm -f "$dir"/tests/unit/*.log "$dir"/tests/unit/*.trs "$dir"/test-suite.log
+    make -C "$dir" -j"$JOBS" check TESTS= >/dev/null || echo "build.sh: the unit tests of $dir do not build" >&2
+    make -C "$dir" -j"$JOBS" check || true
+    want=$(make -s -C "$dir" print-tests | wc -w)
+    have=$(find "$dir"/tests/unit -name '*.trs' | wc -l)
+    if [ "$have" -ne "$want" ]; then
+        echo "build.sh: $dir ran $have of its $want unit test programs" >&2
+        echo "0 1"
+        return
+    fi
+    unit_counts "$dir"
+}
+
+# "PASSED FAILED" of the integration tests (and SAN_TESTS against
+# build-san) on this machine's /dev/kvm, with their output on stderr.
+integration_tier() {
+    local out ipass ifail sipass sifail
+    out=$(mktemp)
+    tests/integration/run build 2>&1 | tee "$out" >&2 || true
+    read -r ipass ifail < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+    rm -f "$out"
+    say "integration tests under ASan+UBSan (build-san: ${SAN_TESTS[*]})" >&2
+    read -r sipass sifail < <(san_integration)
+    echo "$((${ipass:-0} + sipass)) $((${ifail:-1} + sifail))"
+}
+
+# The integration tiers: this machine's /dev/kvm where it has one, and the
+# SVM test host (tests/svmhost/run: QEMU TCG emulating AMD SVM, Debian's
+# kernel with kvm_amd) on every machine, so that both host kinds are
+# tested and a machine without /dev/kvm still runs every integration
+# test on a real KVM. Prints "PASSED FAILED".
+integration_tiers() {
+    local p=0 f=0 tp tf out reason
+    if [ -c /dev/kvm ]; then
+        say "integration tests on this machine's /dev/kvm ($(host_kvm_kind))" >&2
+        read -r tp tf < <(integration_tier)
+        p=$((p + tp)) f=$((f + tf))
+    else
+        reason=$(dmesg 2>/dev/null | grep -m1 -oE 'kvm[-_a-z]*: [^[]*not binding.*|kvm: .*disabled.*' || true)
+        say "no /dev/kvm on this machine${reason:+ ($reason)}: the integration tests run on the SVM test host only" >&2
+    fi
+    say "integration tests on the SVM test host (tests/svmhost/run)" >&2
+    out=$(mktemp)
+    tests/svmhost/run -t 1500 -- ./build.sh integration-tier 2>&1 | tee "$out" >&2 || true
+    read -r tp tf < <(sed -n 's/^integration-tier: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+    rm -f "$out"
+    echo "$((p + ${tp:-0})) $((f + ${tf:-1}))"
+}
+
+
 run_tests() {
     install_deps
-    local start=$SECONDS upass ufail spass sfail ipass=0 ifail=0 sipass sifail
+    local start=$SECONDS upass ufail spass sfail ipass ifail
     build build
     say "unit tests"
-    make -C build -j"$JOBS" check || true
-    read -r upass ufail < <(unit_counts build)
+    read -r upass ufail < <(unit_tests build)
 
     build build-san --enable-sanitizers
     say "unit tests under ASan+UBSan"
-    make -C build-san -j"$JOBS" check || true
-    read -r spass sfail < <(unit_counts build-san)
+    read -r spass sfail < <(unit_tests build-san)
 
-    say "integration tests (real guests on /dev/kvm)"
-    local out
-    out=$(mktemp)
-    tests/integration/run build | tee "$out" || true
-    read -r ipass ifail < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
-    rm -f "$out"
+    read -r ipass ifail < <(integration_tiers)
 
-    say "integration tests under ASan+UBSan (build-san: ${SAN_TESTS[*]})"
-    read -r sipass sifail < <(san_integration)
-
-    local passed=$((upass + spass + ${ipass:-0} + sipass)) failed=$((ufail + sfail + ${ifail:-1} + sifail))
-    say "unit: $upass passed, $ufail failed; sanitizer unit: $spass passed, $sfail failed; integration: ${ipass:-0} passed, ${ifail:-?} failed; sanitizer integration: $sipass passed, $sifail failed ($((SECONDS - start)) s)"
+    local passed=$((upass + spass + ipass)) failed=$((ufail + sfail + ifail))
+    say "unit: $upass passed, $ufail failed; sanitizer unit: $spass passed, $sfail failed; integration (all tiers, with build-san's): $ipass passed, $ifail failed ($((SECONDS - start)) s)"
     echo "xenolith-tests: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }
@@ -153,6 +203,13 @@ run_tests() {
 case "${1:-}" in
 demo) demo ;;
 test) run_tests ;;
+integration-tier)
+    # Run by integration_tiers inside the SVM test host, on an existing build.
+    say "integration tests on /dev/kvm ($(host_kvm_kind))" >&2
+    read -r tp tf < <(integration_tier)
+    echo "integration-tier: $tp passed, $tf failed"
+    [ "$tf" -eq 0 ]
+    ;;
 *)
     echo "usage: $0 demo|test" >&2
     exit 2

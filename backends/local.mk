@@ -1,8 +1,8 @@
 # Backends and the storage library (backends/).
 
 # The storage library: raw, VHD and LVM targets behind one handle; the
-# repositories (file and LVM) built on it. blkback, the device model and
-# xl link it.
+# repositories (file and LVM) built on it. blkback, xl and xenolith-img
+# link it.
 noinst_LIBRARIES += backends/libxnstorage.a
 backends_libxnstorage_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) -pthread
 backends_libxnstorage_a_SOURCES = \
@@ -43,7 +43,8 @@ EXTRA_DIST += tests/integration/storage.bash bench/storage-lib.sh
 noinst_LIBRARIES += backends/libxnbackend.a
 backends_libxnbackend_a_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
 backends_libxnbackend_a_SOURCES = \
-	backends/common/xenbus_backend.c backends/common/xenbus_backend.h
+	backends/common/xenbus_backend.c backends/common/xenbus_backend.h \
+	backends/common/ring_barrier.h
 BACKEND_LIBS = backends/libxnbackend.a dom0/libxenctl.a $(XENSTORE_LIBS) $(UV_LIBS)
 
 # xenolith-consoled: guest console rings to ptys and size-capped logs.
@@ -70,7 +71,6 @@ sbin_PROGRAMS += backends/xenolith-netback
 backends_xenolith_netback_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
 backends_xenolith_netback_SOURCES = \
 	backends/netback/main.c backends/netback/netback.h \
-	backends/netback/ring_barrier.h \
 	backends/netback/xs.c backends/netback/vif.c \
 	backends/netback/tap.c backends/netback/tap.h \
 	backends/netback/csum.c backends/netback/csum.h \

@@ -55,14 +55,9 @@ bench_tsc_khz() {
     sed -n 's/.*TSC \([0-9]*\) kHz.*/\1/p' "$RUNDIR/daemon.log" | head -n 1
 }
 
-# Which KVM backs /dev/kvm: the figures mean different things on
-# hardware virtualization and on PVM (software, guest kernel emulated).
-bench_kvm_kind() {
-    if [ -d /sys/module/kvm_pvm ]; then echo pvm
-    elif [ -d /sys/module/kvm_intel ]; then echo vmx
-    elif [ -d /sys/module/kvm_amd ]; then echo svm
-    else echo unknown; fi
-}
+# shellcheck source=../tests/host_kind.sh
+. "$TOP/tests/host_kind.sh"
+bench_kvm_kind() { host_kvm_kind; }
 
 # xenolith-stored beside bench_start_daemon's xenolithd, so that xl writes
 # each domain's XenStore layout as it would on a real host.

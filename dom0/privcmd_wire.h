@@ -175,8 +175,12 @@ struct privcmd_evtchn_req {
     uint32_t pad;
 };
 
+/* The size of xenolithd's Dom0 port table: every Dom0 port it hands out
+ * is below it, so a Dom0 program may index a table by port. */
+#define DOM0_EVTCHN_PORTS 16384
+
 struct privcmd_evtchn_reply {
-    uint32_t port;        /* the Dom0 port */
+    uint32_t port;        /* the Dom0 port, below DOM0_EVTCHN_PORTS */
     uint32_t peer_domid;  /* the guest at the other end */
     uint32_t peer_port;   /* its port, 0 while the guest has not bound */
     uint32_t pad;

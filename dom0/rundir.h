@@ -1,4 +1,5 @@
-/* Where the daemons keep their sockets, pid files and logs (DESIGN §10). */
+/* Where the daemons keep their sockets, pid files and logs (doc/design.md,
+ * "Daemons and the runtime directory"). */
 #ifndef XENOLITH_RUNDIR_H
 #define XENOLITH_RUNDIR_H
 

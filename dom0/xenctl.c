@@ -384,11 +384,6 @@ int xenctl_vcpu_list(xenctl *xc, uint32_t domid, struct privcmd_vcpuinfo **out, 
     return 0;
 }
 
-int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf, size_t len)
-{
-    return rundir_console_log_path(xc->rundir, domid, buf, len);
-}
-
 char xenctl_state_letter(uint32_t state)
 {
     static const char letters[] = "rbpscd";

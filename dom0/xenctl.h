@@ -64,10 +64,6 @@ int xenctl_domain_rename(xenctl *xc, uint32_t domid, const char *name);
 /* Every vCPU of the domain; *out is malloc'd, free() it. */
 int xenctl_vcpu_list(xenctl *xc, uint32_t domid, struct privcmd_vcpuinfo **out, size_t *count);
 
-/* Where xenolithd writes the domain's console_io output. */
-int xenctl_console_log_path(const xenctl *xc, uint32_t domid, char *buf,
-                            size_t len);
-
 /* The one-letter state xl prints ('r','b','p','s','c','d'). */
 char xenctl_state_letter(uint32_t state);
 /* "poweroff", "reboot", "suspend", "crash", "watchdog", "soft_reset". */

@@ -11,8 +11,6 @@
 #include "dom0/xenctl_call.h"
 #include "dom0/xenevtchn.h"
 
-#define MAX_PORTS 16384 /* xenolithd's Dom0 port table */
-
 struct port {
     int efd;             /* -1: not ours */
     uint32_t domid;
@@ -42,7 +40,7 @@ xenevtchn_handle *xenevtchn_open(void *logger, unsigned open_flags)
     if (!h)
         return NULL;
     guest_memory_cache_init(&h->guests);
-    h->ports = malloc(MAX_PORTS * sizeof(*h->ports));
+    h->ports = malloc(DOM0_EVTCHN_PORTS * sizeof(*h->ports));
     h->xc = xenctl_open(NULL, h->err, sizeof(h->err));
     h->epfd = epoll_create1(EPOLL_CLOEXEC);
     if (!h->ports || !h->xc || h->epfd < 0) {
@@ -51,7 +49,7 @@ xenevtchn_handle *xenevtchn_open(void *logger, unsigned open_flags)
         errno = e;
         return NULL;
     }
-    for (unsigned i = 0; i < MAX_PORTS; i++)
+    for (unsigned i = 0; i < DOM0_EVTCHN_PORTS; i++)
         h->ports[i] = (struct port){.efd = -1};
     return h;
 }
@@ -60,7 +58,7 @@ int xenevtchn_close(xenevtchn_handle *h)
 {
     if (!h)
         return 0;
-    for (unsigned i = 0; h->ports && i < MAX_PORTS; i++)
+    for (unsigned i = 0; h->ports && i < DOM0_EVTCHN_PORTS; i++)
         if (h->ports[i].efd >= 0)
             close(h->ports[i].efd);
     guest_memory_cache_close(&h->guests);
@@ -92,7 +90,7 @@ static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *h, uint32_t op,
                              1, &n);
     if (rc)
         return fail(h, rc);
-    if (n != 1 || out.port == 0 || out.port >= MAX_PORTS) {
+    if (n != 1 || out.port == 0 || out.port >= DOM0_EVTCHN_PORTS) {
         if (n == 1)
             close(efd);
         snprintf(h->err, sizeof(h->err), "xenolithd answered a bind without its eventfd");
@@ -127,7 +125,7 @@ xenevtchn_port_or_error_t xenevtchn_bind_virq(xenevtchn_handle *h, unsigned int 
 
 static struct port *ours(xenevtchn_handle *h, evtchn_port_t port)
 {
-    if (port == 0 || port >= MAX_PORTS || h->ports[port].efd < 0) {
+    if (port == 0 || port >= DOM0_EVTCHN_PORTS || h->ports[port].efd < 0) {
         snprintf(h->err, sizeof(h->err), "port %u is not bound on this handle", port);
         errno = EINVAL;
         return NULL;
@@ -185,7 +183,7 @@ xenevtchn_port_or_error_t xenevtchn_pending(xenevtchn_handle *h)
         }
         uint64_t count;
         uint32_t port = ev.data.u32;
-        if (port < MAX_PORTS && h->ports[port].efd >= 0 &&
+        if (port < DOM0_EVTCHN_PORTS && h->ports[port].efd >= 0 &&
             read(h->ports[port].efd, &count, sizeof(count)) == sizeof(count))
             return (int)port;
     }

@@ -3,13 +3,15 @@
  * backend written for Xen's library reads the same here. Each port is an
  * eventfd under the handle's epoll fd; a notify to a guest sets the
  * guest's pending bits and signals its vCPU's irqfd from this process.
- * Errors: -1 with errno; xenevtchn_error() says more.
+ * Errors: -1 with errno; xenevtchn_error() says more. Every port is
+ * below DOM0_EVTCHN_PORTS, so a backend may index a table by port.
  */
 #ifndef XENOLITH_XENEVTCHN_H
 #define XENOLITH_XENEVTCHN_H
 
 #include <stdint.h>
 
+#include "dom0/privcmd_wire.h" /* DOM0_EVTCHN_PORTS */
 #include "include/xen_public.h"
 
 typedef struct xenevtchn_handle xenevtchn_handle;

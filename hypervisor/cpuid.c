@@ -80,3 +80,33 @@ const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *t, uint32_t f
     }
     return NULL;
 }
+
+void cpuid_insn_features(const struct kvm_cpuid2 *t, uint32_t mxcsr_mask, struct insn_features *ft)
+{
+    memset(ft, 0, sizeof(*ft));
+    ft->mxcsr_mask = mxcsr_mask;
+    const struct kvm_cpuid_entry2 *e = cpuid_find(t, 1, 0);
+    if (e) {
+        ft->fxsr = e->edx & (1u << 24);
+        ft->sse = e->edx & (1u << 25);
+        ft->cx16 = e->ecx & (1u << 13);
+        ft->xsave = e->ecx & (1u << 26);
+    }
+    if (!ft->xsave)
+        return;
+    e = cpuid_find(t, 0xd, 1);
+    if (e) {
+        ft->xsaveopt = e->eax & (1u << 0);
+        ft->xsavec = e->eax & (1u << 1);
+    }
+    for (uint32_t c = 2; c < 63; c++) {
+        e = cpuid_find(t, 0xd, c);
+        /* ECX bit 0: a supervisor (IA32_XSS) component, not XCR0's. */
+        if (!e || !e->eax || (e->ecx & 1))
+            continue;
+        ft->comp_size[c] = e->eax;
+        ft->comp_offset[c] = e->ebx;
+        if (e->ecx & 2)
+            ft->comp_align64 |= 1ull << c;
+    }
+}

@@ -1,6 +1,7 @@
 /*
  * The CPUID a Xenolith guest sees: what KVM supports, with KVM's own
- * paravirt leaves replaced by Xen's so guests find Xen (DESIGN §3).
+ * paravirt leaves replaced by Xen's so guests find Xen (doc/hypercalls.md,
+ * "Finding the hypervisor").
  */
 #ifndef XENOLITH_CPUID_H
 #define XENOLITH_CPUID_H
@@ -8,6 +9,8 @@
 #include <stdint.h>
 
 #include <linux/kvm.h>
+
+#include "hypervisor/insn_complete.h"
 
 /* The Xen a guest is told it runs on (CPUID, xen_version, xl info). */
 #define XENOLITH_XEN_MAJOR 4
@@ -24,5 +27,11 @@ struct kvm_cpuid2 *cpuid_build(const struct kvm_cpuid2 *supported,
 /* Looks up a leaf in a table; NULL when absent. */
 const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *t,
                                           uint32_t function, uint32_t index);
+
+/* What the instructions xenolithd completes (insn_complete.h) may use:
+ * the features table t offers; mxcsr_mask is the CPU's (FXSAVE bytes
+ * 28-31, which CPUID does not give). */
+void cpuid_insn_features(const struct kvm_cpuid2 *t, uint32_t mxcsr_mask,
+                         struct insn_features *ft);
 
 #endif

@@ -23,6 +23,7 @@
 #include "hypervisor/console_log.h"
 #include "hypervisor/evtchn_table.h"
 #include "hypervisor/guest_ram.h"
+#include "hypervisor/insn_complete.h"
 #include "hypervisor/pvclock.h"
 #include "include/xen_public.h"
 
@@ -57,6 +58,10 @@ struct vcpu {
     bool exited;
     uint64_t vcpu_info_gpa;   /* registered vcpu_info, 0 when not */
     uint64_t final_cpu_ns;    /* CPU time when the thread ended */
+    /* The vCPU thread's own: what its CPUID offers to the instructions
+     * xenolithd completes (vcpu_insn.c), read on first use. */
+    bool insn_ft_ready;
+    struct insn_features insn_ft;
 };
 
 struct domain {
@@ -89,6 +94,8 @@ struct domain {
     char crash_reason[128];
     uint64_t shared_info_gpa; /* 0 until XENMAPSPACE_shared_info */
     uint64_t hvm_params[HVM_NR_PARAMS];
+    /* Instructions completed for KVM (vcpu_insn.c), per op; atomic. */
+    uint64_t insn_completed[INSN_OP_COUNT];
 
     /* After RAM in the memory file: the private shared_info page and the
      * evtchn_ctl that Dom0 programs read (dom0/evtchn_ctl.h). */

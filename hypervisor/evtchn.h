@@ -9,9 +9,8 @@
 
 #include <stdint.h>
 
+#include "dom0/privcmd_wire.h" /* DOM0_EVTCHN_PORTS */
 #include "hypervisor/domain.h"
-
-#define DOM0_EVTCHN_PORTS 16384
 
 /* Setting up and tearing down a domain's ports and evtchn_ctl. */
 int evtchn_domain_init(struct domain *d);

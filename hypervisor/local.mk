@@ -14,6 +14,9 @@ hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
 	hypervisor/hypercall_patch.c hypervisor/hypercall_patch.h \
+	hypervisor/insn_complete.c hypervisor/insn_complete.h \
+	hypervisor/insn_decode.c hypervisor/insn_decode.h \
+	hypervisor/insn_xsave.c hypervisor/insn_xsave.h \
 	hypervisor/pagewalk.c hypervisor/pagewalk.h \
 	hypervisor/pvclock.c hypervisor/pvclock.h \
 	hypervisor/pvh_loader.c hypervisor/pvh_loader.h
@@ -38,7 +41,8 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/sched_cgroup.c hypervisor/sched_cgroup.h \
 	hypervisor/timers.c hypervisor/timers.h \
 	hypervisor/upcall.c hypervisor/upcall.h \
-	hypervisor/vcpu.c hypervisor/vcpu.h
+	hypervisor/vcpu.c hypervisor/vcpu.h \
+	hypervisor/vcpu_insn.c hypervisor/vcpu_insn.h
 hypervisor_xenolithd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) -pthread
 hypervisor_xenolithd_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(UV_LIBS) \
 	$(KERNEL_CODEC_LIBS) -lpthread

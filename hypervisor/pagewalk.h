@@ -23,4 +23,22 @@ typedef int (*phys_read_fn)(void *ctx, uint64_t gpa, void *buf, unsigned len);
 int pagewalk(const struct paging_mode *m, uint64_t gva, bool write,
              phys_read_fn read, void *ctx, uint64_t *gpa);
 
+/* An access the hypervisor makes on the guest's behalf, as the guest's
+ * CPU would make it; the bits are those of the #PF error code. */
+#define PAGEWALK_PRESENT (1u << 0) /* in pf_error: a present entry refused it */
+#define PAGEWALK_WRITE (1u << 1)
+#define PAGEWALK_USER (1u << 2)    /* CPL 3: U/S is checked, RW always */
+#define PAGEWALK_RSVD (1u << 3)    /* in pf_error: a reserved bit was set */
+#define PAGEWALK_FETCH (1u << 4)
+
+/* Host pointer to len bytes of guest physical memory, NULL outside RAM. */
+typedef void *(*phys_ptr_fn)(void *ctx, uint64_t gpa, unsigned len);
+
+/* Translates gva for an access (PAGEWALK_WRITE/USER/FETCH) and, as the
+ * CPU does, sets the accessed bit of every entry used and the dirty bit
+ * of the last one on a write (locked, in place). Returns 0; -EFAULT with
+ * *pf_error the #PF error code; -ERANGE for a non-canonical gva (a #GP). */
+int pagewalk_access(const struct paging_mode *m, uint64_t gva, unsigned access,
+                    phys_ptr_fn ptr, void *ctx, uint64_t *gpa, uint32_t *pf_error);
+
 #endif

@@ -143,7 +143,7 @@ static int open_view(const uint8_t *file, size_t size, struct elf_view *v, char 
         if (size < sizeof(eh))
             return fail(err, errlen, -ENOEXEC, "truncated ELF header");
         memcpy(&eh, file, sizeof(eh));
-        /* An ELF32 container may carry x86-64 code (DESIGN §3). */
+        /* An ELF32 container may carry x86-64 code (doc/design.md, "PVH boot"). */
         if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
             return fail(err, errlen, -ENOEXEC, "ELF file for machine %u, not x86",
                         eh.e_machine);

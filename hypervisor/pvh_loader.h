@@ -33,8 +33,8 @@ int pvh_parse(const uint8_t *file, size_t size, struct pvh_image *img, char *err
               size_t errlen);
 
 /* Copies the image into RAM and builds the start info, memory map, command
- * line and ramdisk module just above it (DESIGN §3: a kernel may map only
- * its first GiB). 0, or -errno with a message (e.g. not enough memory). */
+ * line and ramdisk module just above it (doc/design.md, "PVH boot": a kernel
+ * may map little beyond itself at entry). 0, or -errno with a message (e.g. not enough memory). */
 int pvh_load(const uint8_t *file, size_t size, const struct pvh_image *img,
              const struct guest_ram *ram, const char *cmdline, const uint8_t *ramdisk,
              size_t ramdisk_size, struct pvh_boot *boot, char *err, size_t errlen);

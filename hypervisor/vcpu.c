@@ -16,6 +16,7 @@
 #include "hypervisor/sched_cgroup.h"
 #include "hypervisor/upcall.h"
 #include "hypervisor/vcpu.h"
+#include "hypervisor/vcpu_insn.h"
 #include "include/guest_abi.h"
 
 static void on_kick(int sig)
@@ -158,6 +159,11 @@ static void handle_exit(struct vcpu *v)
                      (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
         break;
     case KVM_EXIT_INTERNAL_ERROR:
+        /* Only PVM hosts' emulator gives up on instructions kernels use. */
+        if (run->internal.suberror == KVM_INTERNAL_ERROR_EMULATION) {
+            vcpu_insn_emulation_failure(v);
+            break;
+        }
         domain_crash(d, "vCPU %u: KVM internal error %u at rip 0x%llx", v->id,
                      run->internal.suberror, (unsigned long long)run->s.regs.regs.rip);
         break;

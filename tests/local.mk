@@ -52,6 +52,12 @@ tests_unit_test_hv_cgroup_cpu_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_cgroup_cpu_SOURCES = tests/unit/test_hv_cgroup_cpu.c
 tests_unit_test_hv_cgroup_cpu_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)
 
+check_PROGRAMS += tests/unit/test_hv_insn_complete
+TESTS += tests/unit/test_hv_insn_complete
+tests_unit_test_hv_insn_complete_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+tests_unit_test_hv_insn_complete_SOURCES = tests/unit/test_hv_insn_complete.c
+tests_unit_test_hv_insn_complete_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
+
 check_PROGRAMS += tests/unit/test_hv_balloon
 TESTS += tests/unit/test_hv_balloon
 tests_unit_test_hv_balloon_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)

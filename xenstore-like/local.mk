@@ -8,7 +8,7 @@ xenstore_like_libxscore_a_SOURCES = \
 	xenstore-like/xs_wire.c xenstore-like/xs_wire.h \
 	xenstore-like/path.c xenstore-like/path.h \
 	xenstore-like/perms.c xenstore-like/perms.h \
-	xenstore-like/tree.c xenstore-like/tree.h \
+	xenstore-like/tree.c xenstore-like/tree.h xenstore-like/sorted_kids.h \
 	xenstore-like/watch.c xenstore-like/watch.h \
 	xenstore-like/domain.c xenstore-like/domain.h \
 	xenstore-like/domain_ops.c \

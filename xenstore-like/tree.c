@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xenstore-like/sorted_kids.h"
 #include "xenstore-like/tree.h"
 
 static struct xs_node *node_alloc(const char *name, size_t namelen)
@@ -41,30 +42,17 @@ void xs_node_unref(struct xs_node *n)
     free(n);
 }
 
-static int name_cmp(const struct xs_node *n, const char *name, size_t len)
+static const char *kid_name(const void *kids, size_t i, size_t *len)
 {
-    size_t m = n->namelen < len ? n->namelen : len;
-    int c = memcmp(n->name, name, m);
-    if (c)
-        return c;
-    return n->namelen < len ? -1 : n->namelen > len;
+    const struct xs_node *k = ((struct xs_node *const *)kids)[i];
+    *len = k->namelen;
+    return k->name;
 }
 
 /* Index of the child called name, or -(insertion point) - 1. */
 static long find_kid(const struct xs_node *n, const char *name, size_t len)
 {
-    long lo = 0, hi = (long)n->nkids - 1;
-    while (lo <= hi) {
-        long mid = (lo + hi) / 2;
-        int c = name_cmp(n->kids[mid], name, len);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -lo - 1;
+    return xs_sorted_kids_find(n->kids, n->nkids, name, len, kid_name);
 }
 
 /* The next component of *p (skipping its leading '/'); its length. */

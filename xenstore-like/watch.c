@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "xenstore-like/sorted_kids.h"
 #include "xenstore-like/watch.h"
 
 struct wtrie {
@@ -26,27 +27,17 @@ static struct wtrie *trie_new(struct wtrie *parent, const char *name, size_t len
     return t;
 }
 
-static int tcmp(const struct wtrie *t, const char *name, size_t len)
+static const char *trie_kid_name(const void *kids, size_t i, size_t *len)
 {
-    size_t m = t->namelen < len ? t->namelen : len;
-    int c = memcmp(t->name, name, m);
-    return c ? c : (t->namelen < len ? -1 : t->namelen > len);
+    const struct wtrie *k = ((struct wtrie *const *)kids)[i];
+    *len = k->namelen;
+    return k->name;
 }
 
+/* Index of the child called name, or -(insertion point) - 1. */
 static long tfind(const struct wtrie *t, const char *name, size_t len)
 {
-    long lo = 0, hi = (long)t->nkids - 1;
-    while (lo <= hi) {
-        long mid = (lo + hi) / 2;
-        int c = tcmp(t->kids[mid], name, len);
-        if (c == 0)
-            return mid;
-        if (c < 0)
-            lo = mid + 1;
-        else
-            hi = mid - 1;
-    }
-    return -lo - 1;
+    return xs_sorted_kids_find(t->kids, t->nkids, name, len, trie_kid_name);
 }
 
 int xs_watches_init(struct xs_watches *ws)

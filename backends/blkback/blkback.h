@@ -21,15 +21,7 @@
 #include <sys/uio.h>
 #include <uv.h>
 
-#include "include/xen_public.h"
-/* io/ring.h leaves the barriers to its includer; x86 orders stores and
- * loads except store-load, so these are fences for the compiler and mb
- * a real one. */
-#ifndef xen_mb
-#define xen_mb() __atomic_thread_fence(__ATOMIC_SEQ_CST)
-#define xen_rmb() __atomic_thread_fence(__ATOMIC_ACQUIRE)
-#define xen_wmb() __atomic_thread_fence(__ATOMIC_RELEASE)
-#endif
+#include "backends/common/ring_barrier.h"
 #include <xen/io/blkif.h>
 #include <xen/io/protocols.h>
 #include <xen/io/ring.h>
@@ -142,7 +134,7 @@ struct bb_ctx {
     xenevtchn_handle *xce;
     uv_poll_t evtchn_poll;
     xengnttab_handle *xgt;
-    struct bb_ring *by_port[16384]; /* the Dom0 port table's size */
+    struct bb_ring *by_port[DOM0_EVTCHN_PORTS];
     struct bb_io *io;
     uint64_t missed_events;
 };
@@ -170,7 +162,6 @@ void bb_grants_flush(struct bb_ring *r);
 
 /* io.c */
 struct bb_io *bb_io_open(uv_loop_t *loop);
-void bb_io_close(struct bb_io *io);
 /* Polls the engine's completions in the loop (after the ctx is set up). */
 void bb_io_start(struct bb_ctx *c);
 bool bb_io_uring_ok(struct bb_ctx *c);

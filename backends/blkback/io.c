@@ -268,17 +268,6 @@ bool bb_io_uring_ok(struct bb_ctx *c)
     return c->io && c->io->ok;
 }
 
-void bb_io_close(struct bb_io *io)
-{
-    if (!io)
-        return;
-    if (io->ok) {
-        uv_poll_stop(&io->poll);
-        io_uring_queue_exit(&io->ring);
-        close(io->efd);
-    }
-}
-
 void bb_io_submit(struct bb_ctx *c, struct bb_req *q)
 {
     struct bb_vbd *v = q->ring->vbd;

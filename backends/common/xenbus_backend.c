@@ -26,14 +26,6 @@ struct xbb {
     unsigned ndevs;
 };
 
-static const char *state_name(int s)
-{
-    static const char *const names[] = {"Unknown", "Initialising", "InitWait", "Initialised",
-                                        "Connected", "Closing", "Closed", "Reconfiguring",
-                                        "Reconfigured"};
-    return s >= 0 && s < (int)(sizeof(names) / sizeof(names[0])) ? names[s] : "?";
-}
-
 void xbb_log(struct xbb_dev *d, const char *fmt, ...)
 {
     char msg[512];
@@ -47,11 +39,6 @@ void xbb_log(struct xbb_dev *d, const char *fmt, ...)
 void *xbb_ctx(struct xbb *be)
 {
     return be->ctx;
-}
-
-struct xs_handle *xbb_xs(struct xbb *be)
-{
-    return be->xs;
 }
 
 static char *read_at(struct xbb *be, const char *dir, const char *key)
@@ -181,6 +168,14 @@ static int read_state(struct xbb *be, const char *dir)
 }
 
 /* The walk for one device after anything about it changed. */
+static bool hotplug_done(struct xbb_dev *d)
+{
+    char *st = xbb_read_back(d, "hotplug-status");
+    bool done = st && !strcmp(st, "connected");
+    free(st);
+    return done;
+}
+
 static void step(struct xbb_dev *d)
 {
     struct xbb *be = d->be;
@@ -236,6 +231,8 @@ static void step(struct xbb_dev *d)
     case XenbusStateInitialised:
     case XenbusStateConnected:
         if (!d->connected && d->state == XenbusStateInitWait) {
+            if (be->ops->wait_hotplug && !hotplug_done(d))
+                break; /* the write of hotplug-status brings us back here */
             if (be->ops->connect(d, false) < 0) {
                 if (d->state != XenbusStateClosing)
                     xbb_fail(d, "cannot connect to the frontend");
@@ -439,31 +436,4 @@ struct xbb *xbb_open(uv_loop_t *loop, const struct xbb_ops *ops, void *ctx)
      * well serves a restart's devices without waiting for the loop. */
     scan(be);
     return be;
-}
-
-static void on_poll_closed(uv_handle_t *h)
-{
-    struct xbb *be = h->data;
-    xs_close(be->xs);
-    free(be);
-}
-
-void xbb_close(struct xbb *be)
-{
-    if (!be)
-        return;
-    while (be->ndevs) {
-        struct xbb_dev *d = be->devs[be->ndevs - 1];
-        do_disconnect(d);
-        be->ops->remove(d);
-        be->ndevs--;
-        free(d);
-    }
-    uv_poll_stop(&be->poll);
-    uv_close((uv_handle_t *)&be->poll, on_poll_closed);
-}
-
-const char *xbb_state_name(int s)
-{
-    return state_name(s);
 }

@@ -62,17 +62,19 @@ struct xbb_ops {
     void (*disconnect)(struct xbb_dev *d);
     /* The device is going away: free priv. */
     void (*remove)(struct xbb_dev *d);
+    /* Connect only once the hotplug script has said hotplug-status
+     * "connected", as Linux's netback does: a device whose script fails
+     * (a missing bridge) is taken away by the toolstack, and a frontend
+     * that had already connected to it would have served traffic into a
+     * tap on no bridge. */
+    bool wait_hotplug;
 };
 
 /* Connects to the store ($XENSTORED_PATH, else the rundir's socket),
  * watches backend/<type> and adds the poll to loop. NULL on failure
  * (message on stderr). */
 struct xbb *xbb_open(uv_loop_t *loop, const struct xbb_ops *ops, void *ctx);
-/* Disconnects and removes every device, closes the store handle. The
- * backend's XenStore state is left as it is, so a new daemon resumes. */
-void xbb_close(struct xbb *be);
 void *xbb_ctx(struct xbb *be);
-struct xs_handle *xbb_xs(struct xbb *be);
 
 /* Values from the device's backend or frontend dir: malloc'd strings
  * (NULL when absent), or numbers (0, or -1 when absent or not a number
@@ -90,9 +92,6 @@ int xbb_set_state(struct xbb_dev *d, enum xenbus_state s);
 /* Logs the reason, writes it to the backend's "error" key, disconnects
  * the device and sets it Closing. Safe from any callback. */
 void xbb_fail(struct xbb_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* "Connected", "Closing", ... for messages. */
-const char *xbb_state_name(int s);
 
 /* A message on stderr prefixed with the device ("vbd 3/51712: "). */
 void xbb_log(struct xbb_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -46,7 +46,6 @@ void consoled_unwatch(struct consoled *cd);
  * but does nothing. */
 struct cons_dom *cons_dom_open(struct consoled *cd, uint32_t domid, const char *name,
                                uint64_t gfn, uint32_t port);
-uint32_t cons_dom_id(const struct cons_dom *d);
 /* Closes the pty (an attached `xl console` sees it end) and the log. */
 void cons_dom_close(struct cons_dom *d);
 

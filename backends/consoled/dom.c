@@ -46,11 +46,6 @@ struct cons_dom {
     uint64_t pty_dropped;
 };
 
-uint32_t cons_dom_id(const struct cons_dom *d)
-{
-    return d->domid;
-}
-
 /* The guest broke the protocol: stop reading its console, say so once. */
 static void corrupt(struct cons_dom *d)
 {

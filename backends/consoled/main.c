@@ -2,7 +2,8 @@
  * xenolith-consoled: guest console rings (HVM_PARAM_CONSOLE_PFN/_EVTCHN,
  * found through console/ring-ref and console/port in XenStore) to a pty
  * per domain, for `xl console`, and a size-capped log file per domain.
- * Xen's xenconsoled, with the daemon conventions of DESIGN §10.
+ * Xen's xenconsoled, with every daemon's conventions (doc/design.md,
+ * "Daemons and the runtime directory").
  */
 #include "config.h"
 

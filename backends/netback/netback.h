@@ -12,9 +12,11 @@
 #include <uv.h>
 #include <xenstore.h>
 
+#include "backends/common/ring_barrier.h"
+#include <xen/io/netif.h>
+
 #include "backends/common/xenbus_backend.h"
 #include "backends/netback/rate.h"
-#include "backends/netback/ring_barrier.h"
 #include "dom0/xenevtchn.h"
 #include "dom0/xengnttab.h"
 

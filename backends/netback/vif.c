@@ -384,7 +384,7 @@ void vif_tx_work(struct vq *q)
         size_t bytes = 0;
         bool stop = false;
         RING_IDX prod = q->tx.sring->req_prod;
-        rmb();
+        xen_rmb();
         if (prod - q->tx.req_cons > RING_SIZE(&q->tx)) {
             vif_fail(v, "tx producer %u is more than a ring ahead of our consumer %u", prod,
                      q->tx.req_cons);
@@ -522,7 +522,7 @@ static unsigned pick_queue(const struct vif *v, const uint8_t *f, size_t len)
 static bool rx_sane(struct vq *q)
 {
     RING_IDX prod = q->rx.sring->req_prod;
-    rmb();
+    xen_rmb();
     if (prod - q->rx.req_cons > RING_SIZE(&q->rx)) {
         vif_fail(q->v, "queue %u: rx producer %u is more than a ring ahead of our consumer %u",
                  q->idx, prod, q->rx.req_cons);

@@ -183,6 +183,7 @@ static const struct xbb_ops vif_ops = {
     .connect = nb_connect,
     .disconnect = nb_disconnect,
     .remove = nb_remove,
+    .wait_hotplug = true,
 };
 
 int nb_xs_start(struct netback *nb)

@@ -1,4 +1,4 @@
-/* The handle blkback and the device model use: one of raw or VHD. */
+/* The disk handle of xnstorage.h: one of raw or VHD behind the same calls. */
 #include "config.h"
 
 #include <errno.h>

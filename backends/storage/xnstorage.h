@@ -1,7 +1,8 @@
 /*
- * xnstorage: the one storage library blkback and the HVM device model read
- * and write guest disks through. Raw files and block devices, VHD images
- * (fixed, dynamic, differencing) and LVM logical volumes holding either.
+ * xnstorage: the one storage library that blkback, and xl's repository
+ * commands, read and write guest disks through. Raw files and block
+ * devices, VHD images (fixed, dynamic, differencing) and LVM logical
+ * volumes holding either.
  *
  * Disk handles
  *   xns_open(target, format, flags) gives a handle; xns_read / xns_write

@@ -161,11 +161,6 @@ static long setup_queue(struct netfront *nf)
 	return 0;
 }
 
-long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns)
-{
-	return netfront_connect_queues(nf, 1, devid, timeout_ns);
-}
-
 long netfront_connect_queues(struct netfront *qs, unsigned nq, uint32_t devid,
 			     uint64_t timeout_ns)
 {

@@ -40,15 +40,13 @@ struct netfront {
 	uint64_t tx_packets, tx_errors, rx_packets, rx_errors;
 };
 
-/* Connects device/vif/<devid>: rings, grants, keys, state Connected,
- * and waits (timeout_ns) for the backend to be Connected. 0, or a
+/* Connects device/vif/<devid> with nq queues (io/netif.h multi-queue):
+ * rings, grants, keys, state Connected, and waits (timeout_ns) for the
+ * backend to be Connected. qs[0..nq-1] are each a queue with its own
+ * rings, buffers and event channel, and qs[0] holds the device's dev and
+ * mac; the backend must offer as many (multi-queue-max-queues). A
+ * queue's event channel notifies vCPU 0 until evtchn_bind_vcpu. 0, or a
  * negative XEN_E* value with a reason printed. */
-long netfront_connect(struct netfront *nf, uint32_t devid, uint64_t timeout_ns);
-
-/* The same with nq queues (io/netif.h multi-queue), qs[0..nq-1] each a
- * queue with its own rings, buffers and event channel, and the device's
- * dev and mac; the backend must offer as many (multi-queue-max-queues).
- * A queue's event channel notifies vCPU 0 until evtchn_bind_vcpu. */
 long netfront_connect_queues(struct netfront *qs, unsigned nq, uint32_t devid,
 			     uint64_t timeout_ns);
 

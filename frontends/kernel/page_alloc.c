@@ -15,7 +15,6 @@ static struct spinlock lock;
 static bool ready;
 static uint64_t bump, bump_end;
 static struct free_page *free_list;
-static uint64_t free_listed;
 
 static uint64_t max_u64(uint64_t a, uint64_t b)
 {
@@ -90,7 +89,6 @@ void *page_alloc(void)
 	if (free_list) {
 		p = free_list;
 		free_list = free_list->next;
-		free_listed--;
 	} else if (bump < bump_end) {
 		p = (void *)(uintptr_t)bump;
 		bump += PAGE_SIZE;
@@ -117,14 +115,5 @@ void page_free(void *page)
 	spin_lock(&lock);
 	f->next = free_list;
 	free_list = f;
-	free_listed++;
 	spin_unlock(&lock);
-}
-
-uint64_t page_alloc_free_pages(void)
-{
-	spin_lock(&lock);
-	uint64_t n = free_listed + (bump_end - bump) / PAGE_SIZE;
-	spin_unlock(&lock);
-	return n;
 }

@@ -26,9 +26,6 @@ void *page_alloc(void);
 void *page_alloc_zeroed(void);
 void page_free(void *page);
 
-/* Pages that were never handed out, plus those freed. */
-uint64_t page_alloc_free_pages(void);
-
 static inline uint64_t page_gfn(const void *page)
 {
 	return (uint64_t)(uintptr_t)page >> PAGE_SHIFT;

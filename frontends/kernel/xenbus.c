@@ -394,13 +394,6 @@ long xenbus_write(uint32_t tx, const char *path, const char *value)
 	return rc < 0 ? rc : 0;
 }
 
-long xenbus_mkdir(uint32_t tx, const char *path)
-{
-	long rc = simple(XS_MKDIR, tx, path, NULL, false, NULL, 0);
-
-	return rc < 0 ? rc : 0;
-}
-
 long xenbus_rm(uint32_t tx, const char *path)
 {
 	long rc = simple(XS_RM, tx, path, NULL, false, NULL, 0);

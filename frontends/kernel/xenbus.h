@@ -74,7 +74,6 @@ long xenbus_request(enum xsd_sockmsg_type type, uint32_t tx,
  * when it does not fit. */
 long xenbus_read(uint32_t tx, const char *path, char *buf, size_t size);
 long xenbus_write(uint32_t tx, const char *path, const char *value);
-long xenbus_mkdir(uint32_t tx, const char *path);
 long xenbus_rm(uint32_t tx, const char *path);
 
 /* The children of path into buf, each NUL-terminated, one after the

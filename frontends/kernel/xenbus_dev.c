@@ -117,6 +117,12 @@ enum xenbus_state xenbus_dev_other_state(const struct xenbus_dev *dev)
 	return (enum xenbus_state)v;
 }
 
+static bool device_gone(const struct xenbus_dev *dev)
+{
+	char buf[XENBUS_DEV_PATH_MAX];
+	return xenbus_dev_read(dev, "backend", buf, sizeof(buf)) == -XEN_ENOENT;
+}
+
 long xenbus_dev_wait_other(const struct xenbus_dev *dev, bool (*ok)(enum xenbus_state),
 			   uint64_t timeout_ns)
 {
@@ -132,6 +138,12 @@ long xenbus_dev_wait_other(const struct xenbus_dev *dev, bool (*ok)(enum xenbus_
 		enum xenbus_state s = xenbus_dev_other_state(dev);
 		if (ok(s)) {
 			result = s;
+			break;
+		}
+		/* The toolstack took the device away (an attach whose hotplug
+		 * script failed is rolled back): nothing will ever answer. */
+		if (s == XenbusStateUnknown && device_gone(dev)) {
+			result = -XEN_ENODEV;
 			break;
 		}
 		uint64_t now = time_now();

@@ -52,8 +52,8 @@ long xenbus_dev_switch_state(const struct xenbus_dev *dev, enum xenbus_state s);
 enum xenbus_state xenbus_dev_other_state(const struct xenbus_dev *dev);
 
 /* Waits until the backend's state satisfies ok(state) (a watch on its
- * state node), at most timeout_ns; the state it reached, or
- * -XEN_ETIMEDOUT. */
+ * state node), at most timeout_ns; the state it reached, -XEN_ETIMEDOUT,
+ * or -XEN_ENODEV once our device node and the backend's are gone. */
 long xenbus_dev_wait_other(const struct xenbus_dev *dev, bool (*ok)(enum xenbus_state),
 			   uint64_t timeout_ns);
 

@@ -82,6 +82,10 @@ long net_open_vif_queues(struct test *t, struct netfront *nf, unsigned nq, struc
 			 uint32_t devid)
 {
 	long rc = netfront_connect_queues(nf, nq, devid, CONNECT_TIMEOUT_NS);
+	if (rc == -XEN_ENODEV) {
+		kprintf("net: vif %u went away before it connected\n", devid);
+		return rc;
+	}
 	if (rc < 0) {
 		test_fail(t, "vif %u did not connect (%ld)", devid, rc);
 		return rc;
@@ -138,9 +142,12 @@ static void find_vifs(struct test *t)
 			nq = 1;
 		}
 		nqs[i] = (unsigned)nq;
-		if (net_open_vif_queues(t, nfs[i], nqs[i], &stacks[i], ids[k]) == 0) {
+		long rc = net_open_vif_queues(t, nfs[i], nqs[i], &stacks[i], ids[k]);
+		if (rc == 0) {
 			vif_up[i] = true;
 			watch_backend(i);
+		} else if (rc == -XEN_ENODEV) {
+			nvifs--; /* a device of that id that comes back is a new one */
 		}
 	}
 }

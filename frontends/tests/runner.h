@@ -1,5 +1,5 @@
 /*
- * In-guest tests (DESIGN §10). A test reports problems through the
+ * In-guest tests (doc/design.md, "In-guest tests"). A test reports problems through the
  * check helpers; the runner prints exactly one result line per test:
  *   guest-test NAME: ok
  *   guest-test NAME: FAILED: <first failure> (and N more)

@@ -3,6 +3,11 @@ noinst_PROGRAMS += tests/integration/xenolith-domwait
 tests_integration_xenolith_domwait_SOURCES = tests/integration/domwait.c
 tests_integration_xenolith_domwait_LDADD = dom0/libxenctl.a
 
+# Instruction completion on a real vCPU, the emulation-failure exit staged.
+noinst_PROGRAMS += tests/integration/xenolith-insn-kvm
+tests_integration_xenolith_insn_kvm_SOURCES = tests/integration/insn_kvm.c hypervisor/vcpu_insn.c
+tests_integration_xenolith_insn_kvm_LDADD = hypervisor/libhvcore.a
+
 noinst_PROGRAMS += tests/integration/xenolith-privcmd-abuse
 tests_integration_xenolith_privcmd_abuse_SOURCES = tests/integration/privcmd_abuse.c
 tests_integration_xenolith_privcmd_abuse_LDADD = dom0/libxenctl.a

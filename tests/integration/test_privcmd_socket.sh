@@ -6,7 +6,7 @@ start_daemon
 ABUSE="$BUILD/tests/integration/xenolith-privcmd-abuse"
 
 # A guest runs throughout, to show the daemon keeps serving domains.
-domid=$(create_guest bystander bench-hcall)
+domid=$(create_guest bystander "bench-hcall iterations=20000")
 
 out=$("$ABUSE" "$domid" 2>&1) || fail "privcmd abuse: $out"
 note "$(echo "$out" | tail -n 1)"

@@ -546,6 +546,113 @@ START_TEST(legacy_table_outside_ram)
 }
 END_TEST
 
+/* ---- accesses made for the guest (pagewalk_access) ---- */
+
+#define A (1ull << 5)
+#define D (1ull << 6)
+#define PF_P (1u << 0)
+#define PF_W (1u << 1)
+#define PF_U (1u << 2)
+#define PF_RSVD (1u << 3)
+
+static void *ram_ptr(void *ctx, uint64_t gpa, unsigned len)
+{
+    struct gmem *m = ctx;
+    if (gpa >= RAM_SIZE || len > RAM_SIZE - gpa)
+        return NULL;
+    return m->buf + gpa;
+}
+
+static int access_rc(struct paging_mode m, uint64_t cr3, uint64_t gva, unsigned access,
+                     uint64_t *gpa, uint32_t *err)
+{
+    m.cr3 = cr3;
+    *err = 0xdead;
+    return pagewalk_access(&m, gva, access, ram_ptr, &g, gpa, err);
+}
+
+START_TEST(access_sets_accessed_and_dirty)
+{
+    uint64_t cr3 = new_table();
+    uint64_t gva = 0x00007f0000001000ull, gpa;
+    uint32_t err;
+    map(cr3, 4, gva, 0x345000, 1, P | RW);
+    uint64_t pte = entry_gpa(cr3, 4, gva, 1), pde = entry_gpa(cr3, 4, gva, 2);
+    uint64_t pml4e = entry_gpa(cr3, 4, gva, 4);
+    /* Looking does not mark. */
+    ck_assert_uint_eq(xlate(long4, cr3, gva, true), 0x345000);
+    ck_assert_uint_eq(get64(pte) & (A | D), 0);
+    /* A read marks every level accessed, nothing dirty. */
+    ck_assert_int_eq(access_rc(long4, cr3, gva + 8, 0, &gpa, &err), 0);
+    ck_assert_uint_eq(gpa, 0x345008);
+    ck_assert_uint_eq(err, 0);
+    ck_assert_uint_eq(get64(pte) & (A | D), A);
+    ck_assert_uint_eq(get64(pde) & (A | D), A);
+    ck_assert_uint_eq(get64(pml4e) & (A | D), A);
+    /* A write marks the leaf dirty, only the leaf. */
+    ck_assert_int_eq(access_rc(long4, cr3, gva, PAGEWALK_WRITE, &gpa, &err), 0);
+    ck_assert_uint_eq(get64(pte) & (A | D), A | D);
+    ck_assert_uint_eq(get64(pde) & D, 0);
+    ck_assert_uint_eq(get64(pte) & ~(A | D), 0x345000 | P | RW);
+}
+END_TEST
+
+START_TEST(access_dirty_on_large_and_legacy_pages)
+{
+    uint64_t cr3 = new_table(), gpa;
+    uint32_t err;
+    map(cr3, 4, 0x80200000ull, 0x600000, 2, P | RW);
+    ck_assert_int_eq(access_rc(long4, cr3, 0x80200010ull, PAGEWALK_WRITE, &gpa, &err), 0);
+    ck_assert_uint_eq(get64(entry_gpa(cr3, 4, 0x80200000ull, 2)) & (A | D), A | D);
+    uint64_t pd = new_table(), pt = new_table();
+    put32(pd + (0x00400000u >> 22) * 4, (uint32_t)pt | P | RW);
+    put32(pt + ((0x00401000u >> 12) & 0x3ff) * 4, 0x00789000u | P | RW);
+    ck_assert_int_eq(access_rc(legacy, pd, 0x00401004u, PAGEWALK_WRITE, &gpa, &err), 0);
+    ck_assert_uint_eq(gpa, 0x789004);
+    uint32_t pde32, pte32;
+    memcpy(&pde32, g.buf + pd + (0x00400000u >> 22) * 4, 4);
+    memcpy(&pte32, g.buf + pt + ((0x00401000u >> 12) & 0x3ff) * 4, 4);
+    ck_assert_uint_eq(pde32 & (A | D), A);
+    ck_assert_uint_eq(pte32 & (A | D), A | D);
+}
+END_TEST
+
+START_TEST(access_error_codes)
+{
+    uint64_t cr3 = new_table(), gpa;
+    uint32_t err;
+    map(cr3, 4, 0x00400000ull, 0x800000, 1, P); /* read-only, supervisor */
+    /* Not present: P clear, W as asked. */
+    ck_assert_int_eq(access_rc(long4, cr3, 0x00500000ull, PAGEWALK_WRITE, &gpa, &err), -EFAULT);
+    ck_assert_uint_eq(err, PF_W);
+    ck_assert_int_eq(access_rc(long4, cr3, 0x00500000ull, 0, &gpa, &err), -EFAULT);
+    ck_assert_uint_eq(err, 0);
+    /* Present but read-only: a protection fault. */
+    ck_assert_int_eq(access_rc(long4, cr3, 0x00400000ull, PAGEWALK_WRITE, &gpa, &err), -EFAULT);
+    ck_assert_uint_eq(err, PF_P | PF_W);
+    /* User access to a supervisor page, and a user write ignores CR0.WP. */
+    ck_assert_int_eq(access_rc(long4, cr3, 0x00400000ull, PAGEWALK_USER, &gpa, &err), -EFAULT);
+    ck_assert_uint_eq(err, PF_P | PF_U);
+    map(cr3, 4, 0x00401000ull, 0x801000, 1, P | US);
+    ck_assert_int_eq(access_rc(long4, cr3, 0x00401000ull, PAGEWALK_USER, &gpa, &err), 0);
+    struct paging_mode no_wp = long4;
+    no_wp.cr0 &= ~CR0_WP;
+    ck_assert_int_eq(access_rc(no_wp, cr3, 0x00401000ull, PAGEWALK_USER | PAGEWALK_WRITE, &gpa,
+                               &err),
+                     -EFAULT);
+    ck_assert_uint_eq(err, PF_P | PF_W | PF_U);
+    /* A fault marks nothing. */
+    ck_assert_uint_eq(get64(entry_gpa(cr3, 4, 0x00400000ull, 1)) & D, 0);
+    /* Non-canonical is not a page fault at all. */
+    ck_assert_int_eq(access_rc(long4, cr3, 0x0000800000000000ull, 0, &gpa, &err), -ERANGE);
+    /* PS at the PML4 is a reserved bit. */
+    uint64_t gva = 0x0000008000000000ull;
+    put64(entry_gpa(cr3, 4, gva, 4), new_table() | P | RW | PS);
+    ck_assert_int_eq(access_rc(long4, cr3, gva, 0, &gpa, &err), -EFAULT);
+    ck_assert_uint_eq(err, PF_P | PF_RSVD);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("pagewalk");
@@ -601,6 +708,13 @@ static Suite *suite(void)
     tcase_add_test(l, legacy_read_only);
     tcase_add_test(l, legacy_table_outside_ram);
     suite_add_tcase(s, l);
+
+    TCase *a = tcase_create("accesses for the guest");
+    tcase_add_checked_fixture(a, gmem_setup, gmem_teardown);
+    tcase_add_test(a, access_sets_accessed_and_dirty);
+    tcase_add_test(a, access_dirty_on_large_and_legacy_pages);
+    tcase_add_test(a, access_error_codes);
+    suite_add_tcase(s, a);
     return s;
 }
 

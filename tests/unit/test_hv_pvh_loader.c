@@ -355,7 +355,7 @@ END_TEST
 
 START_TEST(elf32_carrying_x86_64)
 {
-    /* How some kernels ship their 64-bit code (DESIGN §3). */
+    /* How some kernels ship their 64-bit code (doc/design.md, "PVH boot"). */
     struct elf_builder b;
     struct pvh_image img;
     base_kernel(&b, false);
@@ -523,7 +523,7 @@ START_TEST(load_start_info)
     struct loaded l = load(&b, &ram, cmdline, NULL, 0);
     ck_assert_msg(l.rc == 0, "%s", err);
 
-    /* The page after the image (DESIGN §3: the kernel may map little). */
+    /* The page after the image (doc/design.md, "PVH boot": the kernel may map little). */
     uint64_t image_end = DATA_PADDR + DATA_MEMSZ;
     uint64_t next_page = (image_end + 4095) & ~4095ull;
     ck_assert_uint_eq(l.boot.start_info, next_page);

@@ -129,6 +129,8 @@ struct domain {
     /* under hv.gnttab_lock: */
     unsigned gnt_nr_frames;
     uint64_t gnt_frame_gpa[GNTTAB_MAX_FRAMES];
+    uint8_t gnt_frame_where[GNTTAB_MAX_FRAMES]; /* enum gnttab_frame_where */
+    uint8_t *gnt_own;         /* every frame's own page, for frames not in RAM */
     uint16_t *gnt_ro_maps;    /* Dom0 mappings per entry, read-only and */
     uint16_t *gnt_rw_maps;    /* writable (GNTTAB_MAX_ENTRIES each) */
 };

@@ -222,6 +222,8 @@ int hv_init(const char *rundir, char *err, size_t errlen)
     hv.tsc_khz = probe_tsc_khz(hv.kvm_fd);
     hv.msr_via_filter = !refused_msr_reaches_us(hv.kvm_fd, hv.vcpu_mmap_size);
     hv.auto_eoi = auto_eoi_supported(hv.kvm_fd);
+    const struct kvm_cpuid_entry2 *sizes = cpuid_find(hv.supported_cpuid, 0x80000008u, 0);
+    hv.guest_phys_bits = sizes ? sizes->eax & 0xff : 36; /* 36: what CPUs without the leaf have */
     vcpu_install_kick_handler();
     return 0;
 }

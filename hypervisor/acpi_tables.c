@@ -22,6 +22,9 @@
 #define FADT_LENGTH 276
 #define FADT_REVISION 6
 #define FADT_DSDT 40
+#define FADT_IAPC_BOOT_ARCH 109
+#define FADT_NO_VGA (1u << 2)
+#define FADT_NO_CMOS_RTC (1u << 5)
 #define FADT_FLAGS 112
 #define FADT_MINOR 131
 #define FADT_X_DSDT 140
@@ -115,6 +118,10 @@ uint64_t acpi_tables_build(uint8_t *buf, size_t len, uint64_t gpa, unsigned nr_v
     put32(t + FADT_DSDT, (uint32_t)(gpa + dsdt));
     put64(t + FADT_X_DSDT, gpa + dsdt);
     put32(t + FADT_FLAGS, FADT_HW_REDUCED_ACPI);
+    /* No VGA, no CMOS clock, no 8042: else Linux probes them, the RTC
+     * alone for about 10 s of all-ones reads. */
+    uint16_t boot_arch = FADT_NO_VGA | FADT_NO_CMOS_RTC;
+    memcpy(t + FADT_IAPC_BOOT_ARCH, &boot_arch, 2);
     gas_port8(t + FADT_SLEEP_CONTROL, XENOLITH_SLEEP_CONTROL_PORT);
     gas_port8(t + FADT_SLEEP_STATUS, XENOLITH_SLEEP_STATUS_PORT);
     t[FADT_MINOR] = 0;

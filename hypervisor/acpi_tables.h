@@ -5,7 +5,8 @@
  * the DSDT's \_S5, and a MADT with one local APIC per vCPU. Linux needs the
  * MADT to set up its per-CPU timer at all (without one it takes the
  * machine for a PIC-only uniprocessor and never installs the Xen timer).
- * There is no I/O APIC and no legacy hardware.
+ * There is no I/O APIC and no legacy hardware (the FADT's boot flags say
+ * no VGA, no CMOS clock, no 8042).
  */
 #ifndef XENOLITH_ACPI_TABLES_H
 #define XENOLITH_ACPI_TABLES_H

@@ -143,6 +143,8 @@ START_TEST(acpi_tables_walk)
     ck_assert_mem_eq(dsdt + 36, s5, sizeof(s5));
     static const uint8_t ctl[12] = {1, 8, 0, 1, 0xe8}, sts[12] = {1, 8, 0, 1, 0xea};
     ck_assert_mem_eq(f + 244, ctl, 12);
+    ck_assert_uint_eq(f[109], (1u << 2) | (1u << 5)); /* no VGA, no CMOS RTC, no 8042 */
+    ck_assert_uint_eq(f[110], 0);
     ck_assert_mem_eq(f + 256, sts, 12);
     ck_assert_mem_eq(m, "APIC", 4);
     ck_assert_uint_eq(u32_at(m + 4), 44 + 3 * 8);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # Crash consistency: a writer doing allocating writes through the library
 # is killed with SIGKILL at many points. After each kill the image opens,
 # our check and qemu-img are clean, and every write acknowledged before

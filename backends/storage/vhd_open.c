@@ -133,7 +133,10 @@ static int load_dynamic(struct vhd *v)
     v->block_size = v->hdr.block_size;
     v->spb = v->block_size / 512;
     v->bm_bytes = vhd_bitmap_bytes(v->block_size);
-    uint64_t need = (v->ft.curr_size + v->block_size - 1) / v->block_size;
+    /* Rounded up without adding first: a size near 2^64 would wrap to a
+     * count of a block or two, and every block index read or written past
+     * the BAT would then lie outside it. */
+    uint64_t need = v->ft.curr_size / v->block_size + (v->ft.curr_size % v->block_size != 0);
     if (v->hdr.max_entries < need)
         return xns_fail(-EINVAL, "%s: BAT has %u entries; a disk of %llu bytes in %u-byte "
                         "blocks needs %llu", name, v->hdr.max_entries,

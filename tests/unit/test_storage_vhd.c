@@ -374,6 +374,58 @@ START_TEST(refuse_bad_bat_and_block_size)
 }
 END_TEST
 
+/* A dynamic image written field by field, with valid checksums: footer
+ * copy at 0, header at 512, BAT at 1536, footer at file_size - 512. */
+static void handmade(const char *name, uint64_t curr_size, uint32_t max_entries,
+                     uint32_t block_size, uint64_t file_size)
+{
+    struct vhd_footer f = {0};
+    memcpy(f.cookie, "conectix", 8);
+    f.features = VHD_FEATURES_RESERVED;
+    f.version = VHD_VERSION;
+    f.data_offset = 512;
+    f.curr_size = f.orig_size = curr_size;
+    f.type = XNS_VHD_DYNAMIC;
+    struct vhd_header h = {0};
+    memcpy(h.cookie, "cxsparse", 8);
+    h.data_offset = VHD_NO_OFFSET;
+    h.table_offset = 1536;
+    h.version = VHD_HEADER_VERSION;
+    h.max_entries = max_entries;
+    h.block_size = block_size;
+    uint8_t fb[VHD_FOOTER_SIZE], hb[VHD_HEADER_SIZE], bat[512];
+    vhd_footer_encode(&f, fb);
+    vhd_header_encode(&h, hb);
+    memset(bat, 0xff, sizeof(bat));
+    int fd = open(path(name), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)file_size), 0);
+    ck_assert_int_eq(pwrite(fd, fb, sizeof(fb), 0), (ssize_t)sizeof(fb));
+    ck_assert_int_eq(pwrite(fd, hb, sizeof(hb), 512), (ssize_t)sizeof(hb));
+    ck_assert_int_eq(pwrite(fd, bat, sizeof(bat), 1536), (ssize_t)sizeof(bat));
+    ck_assert_int_eq(pwrite(fd, fb, sizeof(fb), (off_t)file_size - 512), (ssize_t)sizeof(fb));
+    close(fd);
+}
+
+/* A size near 2^64 must not wrap the count of blocks it needs: one BAT
+ * entry would otherwise pass for a disk of 2^55 sectors, and sector 4096
+ * (block 1) would index past the BAT. */
+START_TEST(refuse_size_that_wraps_the_block_count)
+{
+    handmade("huge.vhd", 0xFFFFFFFFFFFFFE00ull, 1, 2u << 20, 2560);
+    struct xns_disk *d = NULL;
+    int rc = xns_open(path("huge.vhd"), XNS_FMT_VHD, XNS_RDWR, &d);
+    if (rc == 0) {
+        char buf[512] = "x";
+        xns_write(d, buf, sizeof(buf), 4096ull * 512);
+        xns_close(d);
+        ck_abort_msg("an image of %llu bytes with one 2 MiB block was opened",
+                     0xFFFFFFFFFFFFFE00ull);
+    }
+    expect_refusal("huge.vhd", "BAT has 1 entries");
+}
+END_TEST
+
 START_TEST(differencing_chain)
 {
     make("base.vhd", XNS_VHD_DYNAMIC, 16 << 20, NULL);
@@ -627,6 +679,7 @@ static Suite *suite(void)
     tcase_add_test(t, fixed_and_raw);
     tcase_add_test(t, refuse_bad_cookie_and_checksum);
     tcase_add_test(t, refuse_bad_bat_and_block_size);
+    tcase_add_test(t, refuse_size_that_wraps_the_block_count);
     tcase_add_test(t, differencing_chain);
     tcase_add_test(t, refuse_missing_wrong_and_looping_parents);
     tcase_add_test(t, grow_in_place_and_by_moving_blocks);

@@ -426,6 +426,40 @@ START_TEST(refuse_size_that_wraps_the_block_count)
 }
 END_TEST
 
+static uint64_t vm_peak_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmPeak: %llu kB", &kib) == 1)
+            break;
+    fclose(f);
+    ck_assert_uint_gt(kib, 0);
+    return kib << 10;
+}
+
+/* A BAT of 2^27 entries (512 MiB) in a sparse file: its holes read as
+ * zeros, entries that point into the metadata. The first sector of them
+ * is enough to refuse it; the opener must not first allocate memory for
+ * the whole BAT (and a bitmap pointer per entry) and read it all. */
+START_TEST(refuse_sparse_bat_before_allocating_it)
+{
+    uint32_t entries = 1u << 27;
+    handmade("sparse.vhd", 8 << 20, entries, 2u << 20, 1536 + (uint64_t)entries * 4 + 512);
+    uint64_t before = vm_peak_bytes();
+    struct xns_disk *d = NULL;
+    ck_assert_int_lt(xns_open(path("sparse.vhd"), XNS_FMT_VHD, XNS_RDONLY, &d), 0);
+    ck_assert_msg(strstr(xns_strerror(), "BAT entry 128 points at offset 0, into the image's "
+                                         "metadata") != NULL,
+                  "unexpected refusal: %s", xns_strerror());
+    uint64_t grown = vm_peak_bytes() - before;
+    ck_assert_msg(grown < (64ull << 20), "opening took %llu MiB of address space",
+                  (unsigned long long)(grown >> 20));
+}
+END_TEST
+
 START_TEST(differencing_chain)
 {
     make("base.vhd", XNS_VHD_DYNAMIC, 16 << 20, NULL);
@@ -680,6 +714,7 @@ static Suite *suite(void)
     tcase_add_test(t, refuse_bad_cookie_and_checksum);
     tcase_add_test(t, refuse_bad_bat_and_block_size);
     tcase_add_test(t, refuse_size_that_wraps_the_block_count);
+    tcase_add_test(t, refuse_sparse_bat_before_allocating_it);
     tcase_add_test(t, differencing_chain);
     tcase_add_test(t, refuse_missing_wrong_and_looping_parents);
     tcase_add_test(t, grow_in_place_and_by_moving_blocks);

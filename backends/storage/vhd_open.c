@@ -269,6 +269,20 @@ void vhd_relative_path(const char *from, const char *to, char *out, size_t len)
     snprintf(out + o, len - o, "%s", b + common + 1);
 }
 
+bool vhd_parent_beside(const char *child, const char *parent)
+{
+    const char *slash = strrchr(parent, '/');
+    const char *base = slash ? slash + 1 : parent;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return false;
+    /* Only the directories are resolved: an LV's /dev/VG/LV is a link to
+     * a dm-N node elsewhere, and stays a parent beside its child. */
+    char c[PATH_MAX], p[PATH_MAX], cdir[PATH_MAX], pdir[PATH_MAX];
+    snprintf(c, sizeof(c), "%s", child);
+    snprintf(p, sizeof(p), "%s", parent);
+    return realpath(dirname(c), cdir) && realpath(dirname(p), pdir) && strcmp(cdir, pdir) == 0;
+}
+
 /* Relative locators resolve against the child's directory. */
 static void resolve(const char *child, const char *loc, char *out, size_t len)
 {
@@ -299,6 +313,13 @@ int vhd_find_parent(struct vhd *v, char *path, size_t len)
                 vhd_locator_decode(l->code, data, n, loc, sizeof(loc)) < 0 || !loc[0])
                 continue;
             resolve(v->b->name, loc, path, len);
+            if (!vhd_parent_beside(v->b->name, path)) {
+                char d[PATH_MAX];
+                snprintf(d, sizeof(d), "%s", v->b->name);
+                return xns_fail(-EPERM, "%s: its parent locator names %s, outside the image's "
+                                "directory %s: a parent must sit beside its child", v->b->name,
+                                path, dirname(d));
+            }
             struct blob *pb;
             if (blob_open(path, false, &pb) == 0) {
                 blob_close(pb);
@@ -341,11 +362,11 @@ static int open_parent(struct vhd *v, struct chain *ch)
     if (rc < 0)
         return rc;
     if (memcmp(v->parent->ft.uuid, v->hdr.parent_uuid, 16) != 0) {
-        char want[37], have[37];
+        /* The parent's own UUID is not told: it is another file's content. */
+        char want[37];
         xns_uuid_format(v->hdr.parent_uuid, want);
-        xns_uuid_format(v->parent->ft.uuid, have);
-        return xns_fail(-EINVAL, "%s: its parent %s has UUID %s, the image expects %s",
-                        v->b->name, v->parent_path, have, want);
+        return xns_fail(-EINVAL, "%s: its parent %s is not the image it was made from (the "
+                        "image expects UUID %s)", v->b->name, v->parent_path, want);
     }
     /* A child grown after the snapshot reads zeros past its parent's end. */
     return 0;

@@ -505,13 +505,52 @@ START_TEST(refuse_missing_wrong_and_looping_parents)
     ck_assert_int_eq(rename(path("p.vhd"), path("gone.vhd")), 0);
     expect_refusal("c.vhd", "is missing");
     make("p.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL); /* same name, another image */
-    expect_refusal("c.vhd", "has UUID");
+    expect_refusal("c.vhd", "is not the image");
+    /* Nothing of the file found there is told: not its UUID. */
+    struct xns_disk *pd;
+    struct xns_info pi;
+    char pu[37];
+    ck_assert_int_eq(xns_open(path("p.vhd"), XNS_FMT_VHD, XNS_RDONLY, &pd), 0);
+    ck_assert_int_eq(xns_info(pd, &pi), 0);
+    xns_close(pd);
+    xns_uuid_format(pi.uuid, pu);
+    ck_assert_int_lt(xns_open(path("c.vhd"), XNS_FMT_VHD, XNS_RDONLY, &pd), 0);
+    ck_assert_msg(strstr(xns_strerror(), pu) == NULL, "the message tells the UUID of %s: %s",
+                  path("p.vhd"), xns_strerror());
     /* a <- b, then a made the child of b: a loop. */
     make("x.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
     make("y.vhd", XNS_VHD_DIFF, 0, path("x.vhd"));
     make("z.vhd", XNS_VHD_DIFF, 0, path("y.vhd"));
     ck_assert_int_eq(xns_vhd_set_parent(path("y.vhd"), path("z.vhd")), 0);
     expect_refusal("z.vhd", "loops");
+}
+END_TEST
+
+/* A locator is the child's content, so whoever made the child chose it:
+ * it may only name an image beside the child, never one elsewhere (an
+ * absolute path, ../) that the child's owner may not read. */
+START_TEST(refuse_parent_outside_the_directory)
+{
+    ck_assert_int_eq(mkdir(path("sub"), 0700), 0);
+    make("sub/p.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
+    struct xns_create_opts o = {
+        .format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DIFF, .parent = path("sub/p.vhd")};
+    ck_assert_int_lt(xns_create(path("up.vhd"), &o), 0);
+    ck_assert_msg(strstr(xns_strerror(), "beside") != NULL, "%s", xns_strerror());
+    ck_assert_int_ne(access(path("up.vhd"), F_OK), 0);
+    /* Made beside its parent, then moved up: the absolute locator still
+     * finds sub/p.vhd, which is no longer beside it. */
+    make("sub/c.vhd", XNS_VHD_DIFF, 0, path("sub/p.vhd"));
+    ck_assert_int_eq(rename(path("sub/c.vhd"), path("c.vhd")), 0);
+    expect_refusal("c.vhd", "outside");
+    /* Moved back, it opens again. */
+    ck_assert_int_eq(rename(path("c.vhd"), path("sub/c.vhd")), 0);
+    struct xns_disk *d = open_rw("sub/c.vhd");
+    xns_close(d);
+    /* Nor may a parent be swapped for one elsewhere. */
+    make("q.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
+    ck_assert_int_lt(xns_vhd_set_parent(path("sub/c.vhd"), path("q.vhd")), 0);
+    ck_assert_msg(strstr(xns_strerror(), "beside") != NULL, "%s", xns_strerror());
 }
 END_TEST
 
@@ -717,6 +756,7 @@ static Suite *suite(void)
     tcase_add_test(t, refuse_sparse_bat_before_allocating_it);
     tcase_add_test(t, differencing_chain);
     tcase_add_test(t, refuse_missing_wrong_and_looping_parents);
+    tcase_add_test(t, refuse_parent_outside_the_directory);
     tcase_add_test(t, grow_in_place_and_by_moving_blocks);
     tcase_add_test(t, check_and_repair);
     tcase_add_test(t, discard_reads_zeros);

@@ -326,11 +326,6 @@ static void op_domain_memory(struct conn *c)
     respond_fds(c, c->hdr.op, c->hdr.id, &m, sizeof(m), fds, n);
 }
 
-static uint64_t file_offset_of(struct domain *d, uint64_t gpa)
-{
-    return gpa < d->ram.low_size ? gpa : gpa - GUEST_RAM_HIGH_BASE + d->ram.low_size;
-}
-
 static bool hold_add(struct conn *c, const struct domain *d, uint32_t ref, bool ro)
 {
     if (c->nholds == c->holds_cap) {
@@ -415,7 +410,12 @@ static void op_gnttab_map(struct conn *c)
         if (!d || d->dying) {
             res[i].status = GNTST_bad_domain;
         } else if ((res[i].status = gnttab_map(d, g.ref, 0, r.readonly, &gpa)) == GNTST_okay) {
-            res[i].file_offset = file_offset_of(d, gpa);
+            if (!guest_ram_file_offset(&d->ram, gpa, &res[i].file_offset)) {
+                /* gnttab_map only hands out frames the guest has. */
+                gnttab_unmap(d, g.ref, r.readonly);
+                res[i].status = GNTST_bad_gntref;
+                continue;
+            }
             res[i].generation = d->generation;
             if (!hold_add(c, d, g.ref, r.readonly)) {
                 gnttab_unmap(d, g.ref, r.readonly);

@@ -184,12 +184,10 @@ int main(int argc, char **argv)
     char sockdir[512], path[600], logpath[600], pidpath[600], tracepath[600];
     snprintf(sockdir, sizeof(sockdir), "%s/xenstored", rundir);
     snprintf(logpath, sizeof(logpath), "%s/log", rundir);
-    int r = rundir_mkdirs(logpath, 0755);
-    if (r == 0)
-        r = rundir_mkdirs(sockdir, 0700);
-    if (r < 0) {
-        fprintf(stderr, "xenolith-stored: cannot create directories under %s: %s\n", rundir,
-                strerror(-r));
+    char why[1200];
+    if (rundir_prepare(logpath, 0755, why, sizeof(why)) < 0 ||
+        rundir_prepare(sockdir, 0700, why, sizeof(why)) < 0) {
+        fprintf(stderr, "xenolith-stored: %s\n", why);
         return 1;
     }
     snprintf(path, sizeof(path), "%s/socket", sockdir);

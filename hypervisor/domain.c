@@ -181,6 +181,7 @@ void domain_info(struct domain *d, struct privcmd_dominfo *out)
     out->vcpus = d->nr_vcpus;
     out->max_memory_kib = d->max_memory_kib;
     out->create_time_ns = d->create_realtime_ns;
+    out->generation = d->generation;
     memcpy(out->uuid, d->uuid, sizeof(out->uuid));
     memcpy(out->name, d->name, sizeof(out->name));
 

@@ -374,6 +374,92 @@ START_TEST(refuse_bad_bat_and_block_size)
 }
 END_TEST
 
+/* A dynamic image written field by field, with valid checksums: footer
+ * copy at 0, header at 512, BAT at 1536, footer at file_size - 512. */
+static void handmade(const char *name, uint64_t curr_size, uint32_t max_entries,
+                     uint32_t block_size, uint64_t file_size)
+{
+    struct vhd_footer f = {0};
+    memcpy(f.cookie, "conectix", 8);
+    f.features = VHD_FEATURES_RESERVED;
+    f.version = VHD_VERSION;
+    f.data_offset = 512;
+    f.curr_size = f.orig_size = curr_size;
+    f.type = XNS_VHD_DYNAMIC;
+    struct vhd_header h = {0};
+    memcpy(h.cookie, "cxsparse", 8);
+    h.data_offset = VHD_NO_OFFSET;
+    h.table_offset = 1536;
+    h.version = VHD_HEADER_VERSION;
+    h.max_entries = max_entries;
+    h.block_size = block_size;
+    uint8_t fb[VHD_FOOTER_SIZE], hb[VHD_HEADER_SIZE], bat[512];
+    vhd_footer_encode(&f, fb);
+    vhd_header_encode(&h, hb);
+    memset(bat, 0xff, sizeof(bat));
+    int fd = open(path(name), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)file_size), 0);
+    ck_assert_int_eq(pwrite(fd, fb, sizeof(fb), 0), (ssize_t)sizeof(fb));
+    ck_assert_int_eq(pwrite(fd, hb, sizeof(hb), 512), (ssize_t)sizeof(hb));
+    ck_assert_int_eq(pwrite(fd, bat, sizeof(bat), 1536), (ssize_t)sizeof(bat));
+    ck_assert_int_eq(pwrite(fd, fb, sizeof(fb), (off_t)file_size - 512), (ssize_t)sizeof(fb));
+    close(fd);
+}
+
+/* A size near 2^64 must not wrap the count of blocks it needs: one BAT
+ * entry would otherwise pass for a disk of 2^55 sectors, and sector 4096
+ * (block 1) would index past the BAT. */
+START_TEST(refuse_size_that_wraps_the_block_count)
+{
+    handmade("huge.vhd", 0xFFFFFFFFFFFFFE00ull, 1, 2u << 20, 2560);
+    struct xns_disk *d = NULL;
+    int rc = xns_open(path("huge.vhd"), XNS_FMT_VHD, XNS_RDWR, &d);
+    if (rc == 0) {
+        char buf[512] = "x";
+        xns_write(d, buf, sizeof(buf), 4096ull * 512);
+        xns_close(d);
+        ck_abort_msg("an image of %llu bytes with one 2 MiB block was opened",
+                     0xFFFFFFFFFFFFFE00ull);
+    }
+    expect_refusal("huge.vhd", "BAT has 1 entries");
+}
+END_TEST
+
+static uint64_t vm_peak_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmPeak: %llu kB", &kib) == 1)
+            break;
+    fclose(f);
+    ck_assert_uint_gt(kib, 0);
+    return kib << 10;
+}
+
+/* A BAT of 2^27 entries (512 MiB) in a sparse file: its holes read as
+ * zeros, entries that point into the metadata. The first sector of them
+ * is enough to refuse it; the opener must not first allocate memory for
+ * the whole BAT (and a bitmap pointer per entry) and read it all. */
+START_TEST(refuse_sparse_bat_before_allocating_it)
+{
+    uint32_t entries = 1u << 27;
+    handmade("sparse.vhd", 8 << 20, entries, 2u << 20, 1536 + (uint64_t)entries * 4 + 512);
+    uint64_t before = vm_peak_bytes();
+    struct xns_disk *d = NULL;
+    ck_assert_int_lt(xns_open(path("sparse.vhd"), XNS_FMT_VHD, XNS_RDONLY, &d), 0);
+    ck_assert_msg(strstr(xns_strerror(), "BAT entry 128 points at offset 0, into the image's "
+                                         "metadata") != NULL,
+                  "unexpected refusal: %s", xns_strerror());
+    uint64_t grown = vm_peak_bytes() - before;
+    ck_assert_msg(grown < (64ull << 20), "opening took %llu MiB of address space",
+                  (unsigned long long)(grown >> 20));
+}
+END_TEST
+
 START_TEST(differencing_chain)
 {
     make("base.vhd", XNS_VHD_DYNAMIC, 16 << 20, NULL);
@@ -419,13 +505,52 @@ START_TEST(refuse_missing_wrong_and_looping_parents)
     ck_assert_int_eq(rename(path("p.vhd"), path("gone.vhd")), 0);
     expect_refusal("c.vhd", "is missing");
     make("p.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL); /* same name, another image */
-    expect_refusal("c.vhd", "has UUID");
+    expect_refusal("c.vhd", "is not the image");
+    /* Nothing of the file found there is told: not its UUID. */
+    struct xns_disk *pd;
+    struct xns_info pi;
+    char pu[37];
+    ck_assert_int_eq(xns_open(path("p.vhd"), XNS_FMT_VHD, XNS_RDONLY, &pd), 0);
+    ck_assert_int_eq(xns_info(pd, &pi), 0);
+    xns_close(pd);
+    xns_uuid_format(pi.uuid, pu);
+    ck_assert_int_lt(xns_open(path("c.vhd"), XNS_FMT_VHD, XNS_RDONLY, &pd), 0);
+    ck_assert_msg(strstr(xns_strerror(), pu) == NULL, "the message tells the UUID of %s: %s",
+                  path("p.vhd"), xns_strerror());
     /* a <- b, then a made the child of b: a loop. */
     make("x.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
     make("y.vhd", XNS_VHD_DIFF, 0, path("x.vhd"));
     make("z.vhd", XNS_VHD_DIFF, 0, path("y.vhd"));
     ck_assert_int_eq(xns_vhd_set_parent(path("y.vhd"), path("z.vhd")), 0);
     expect_refusal("z.vhd", "loops");
+}
+END_TEST
+
+/* A locator is the child's content, so whoever made the child chose it:
+ * it may only name an image beside the child, never one elsewhere (an
+ * absolute path, ../) that the child's owner may not read. */
+START_TEST(refuse_parent_outside_the_directory)
+{
+    ck_assert_int_eq(mkdir(path("sub"), 0700), 0);
+    make("sub/p.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
+    struct xns_create_opts o = {
+        .format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DIFF, .parent = path("sub/p.vhd")};
+    ck_assert_int_lt(xns_create(path("up.vhd"), &o), 0);
+    ck_assert_msg(strstr(xns_strerror(), "beside") != NULL, "%s", xns_strerror());
+    ck_assert_int_ne(access(path("up.vhd"), F_OK), 0);
+    /* Made beside its parent, then moved up: the absolute locator still
+     * finds sub/p.vhd, which is no longer beside it. */
+    make("sub/c.vhd", XNS_VHD_DIFF, 0, path("sub/p.vhd"));
+    ck_assert_int_eq(rename(path("sub/c.vhd"), path("c.vhd")), 0);
+    expect_refusal("c.vhd", "outside");
+    /* Moved back, it opens again. */
+    ck_assert_int_eq(rename(path("c.vhd"), path("sub/c.vhd")), 0);
+    struct xns_disk *d = open_rw("sub/c.vhd");
+    xns_close(d);
+    /* Nor may a parent be swapped for one elsewhere. */
+    make("q.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
+    ck_assert_int_lt(xns_vhd_set_parent(path("sub/c.vhd"), path("q.vhd")), 0);
+    ck_assert_msg(strstr(xns_strerror(), "beside") != NULL, "%s", xns_strerror());
 }
 END_TEST
 
@@ -627,8 +752,11 @@ static Suite *suite(void)
     tcase_add_test(t, fixed_and_raw);
     tcase_add_test(t, refuse_bad_cookie_and_checksum);
     tcase_add_test(t, refuse_bad_bat_and_block_size);
+    tcase_add_test(t, refuse_size_that_wraps_the_block_count);
+    tcase_add_test(t, refuse_sparse_bat_before_allocating_it);
     tcase_add_test(t, differencing_chain);
     tcase_add_test(t, refuse_missing_wrong_and_looping_parents);
+    tcase_add_test(t, refuse_parent_outside_the_directory);
     tcase_add_test(t, grow_in_place_and_by_moving_blocks);
     tcase_add_test(t, check_and_repair);
     tcase_add_test(t, discard_reads_zeros);

@@ -280,7 +280,12 @@ bool vhd_parent_beside(const char *child, const char *parent)
     char c[PATH_MAX], p[PATH_MAX], cdir[PATH_MAX], pdir[PATH_MAX];
     snprintf(c, sizeof(c), "%s", child);
     snprintf(p, sizeof(p), "%s", parent);
-    return realpath(dirname(c), cdir) && realpath(dirname(p), pdir) && strcmp(cdir, pdir) == 0;
+    char *cd = dirname(c), *pd = dirname(p);
+    /* The same directory by name is beside, whether or not it exists:
+     * without device-mapper an LVM SR's /dev/VG is never made. */
+    if (strcmp(cd, pd) == 0)
+        return true;
+    return realpath(cd, cdir) && realpath(pd, pdir) && strcmp(cdir, pdir) == 0;
 }
 
 /* Relative locators resolve against the child's directory. */

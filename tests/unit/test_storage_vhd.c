@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "backends/storage/vhd.h"
 #include "backends/storage/vhd_fmt.h"
 #include "backends/storage/xnstorage.h"
 
@@ -717,6 +718,17 @@ START_TEST(copy_keeps_sparse)
 }
 END_TEST
 
+/* An LVM SR without device-mapper has no /dev/VG directory at all: a
+ * parent named in the same directory is still beside its child, one in
+ * another directory that does not exist is not. */
+START_TEST(parent_beside_in_a_directory_that_does_not_exist)
+{
+    ck_assert(vhd_parent_beside("/dev/VG_xn_none/VHD-child", "/dev/VG_xn_none/VHD-parent"));
+    ck_assert(!vhd_parent_beside("/dev/VG_xn_none/VHD-child", "/dev/VG_xn_other/VHD-parent"));
+    ck_assert(!vhd_parent_beside("/dev/VG_xn_none/VHD-child", "/dev/VG_xn_none/.."));
+}
+END_TEST
+
 START_TEST(create_refusals)
 {
     struct xns_create_opts o = {.format = XNS_FMT_VHD, .size = 3000ull << 30};
@@ -763,6 +775,7 @@ static Suite *suite(void)
     tcase_add_test(t, threads_share_a_handle);
     tcase_add_test(t, copy_keeps_sparse);
     tcase_add_test(t, create_refusals);
+    tcase_add_test(t, parent_beside_in_a_directory_that_does_not_exist);
     suite_add_tcase(s, t);
     return s;
 }

@@ -155,8 +155,8 @@ san_integration() {
 unit_tests() {
     local dir=$1 want have
     rm -f "$dir"/tests/unit/*.log "$dir"/tests/unit/*.trs "$dir"/test-suite.log
-    make -C "$dir" -j"$JOBS" check TESTS= >/dev/null || echo "build.sh: the unit tests of $dir do not build" >&2
-    make -C "$dir" -j"$JOBS" check || true
+    make -C "$dir" -j"$JOBS" check TESTS= >&2 || echo "build.sh: the unit tests of $dir do not build" >&2
+    make -C "$dir" -j"$JOBS" check >&2 || true
     want=$(make -s -C "$dir" print-tests | wc -w)
     have=$(find "$dir"/tests/unit -name '*.trs' | wc -l)
     if [ "$have" -ne "$want" ]; then

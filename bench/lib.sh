@@ -10,8 +10,16 @@ XL="$BUILD/toolstack/xl"
 GUEST="$BUILD/frontends/xenolith-guest"
 DAEMON_PID=
 RUNDIR=
+# Further processes a benchmark starts (bench_track PID): stopped first.
+BENCH_PIDS=()
+bench_track() { BENCH_PIDS+=("$1"); }
 
 bench_cleanup() {
+    local p
+    for p in "${BENCH_PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
     if [ -n "${STORED_PID:-}" ]; then
         kill -TERM "$STORED_PID" 2>/dev/null
         wait "$STORED_PID" 2>/dev/null
@@ -72,5 +80,12 @@ bench_start_stored() {
         sleep 0.05
     done
     echo "bench: xenolith-stored did not start: $(cat "$RUNDIR/stored.log")" >&2
+    exit 1
+}
+
+# bench_fail MESSAGE: a benchmark whose work did not happen says so and
+# fails, rather than print a figure of nothing.
+bench_fail() {
+    echo "bench: $(basename "$0"): $*" >&2
     exit 1
 }

@@ -18,3 +18,7 @@ bench_xenolith_bench_xen_standin_so_SOURCES = bench/src/xen_dom0_standin.c
 bench_xenolith_bench_xen_standin_so_CFLAGS = -std=gnu11 $(WARN_CFLAGS) -fPIC
 bench_xenolith_bench_xen_standin_so_LDFLAGS = -shared
 bench_xenolith_bench_xen_standin_so_LDADD = -ldl
+
+# The floor under bench/create-first-line: a bare KVM VM to its first exit.
+noinst_PROGRAMS += bench/xenolith-bench-kvm-first-exit
+bench_xenolith_bench_kvm_first_exit_SOURCES = bench/src/kvm_first_exit.c

@@ -22,3 +22,7 @@ bench_xenolith_bench_xen_standin_so_LDADD = -ldl
 # The floor under bench/create-first-line: a bare KVM VM to its first exit.
 noinst_PROGRAMS += bench/xenolith-bench-kvm-first-exit
 bench_xenolith_bench_kvm_first_exit_SOURCES = bench/src/kvm_first_exit.c
+
+# The baseline of bench/balloon: the same pages punched from a memory file.
+noinst_PROGRAMS += bench/xenolith-bench-punch
+bench_xenolith_bench_punch_SOURCES = bench/src/punch_pages.c

@@ -89,3 +89,18 @@ bench_fail() {
     echo "bench: $(basename "$0"): $*" >&2
     exit 1
 }
+
+# bench_check_figures NAME=VALUE...: every figure a benchmark reports, its
+# own and its baseline's, must be a number above zero. One that is missing
+# or zero means that side's work did not happen: the benchmark fails and
+# names it, rather than print a ratio of nothing.
+bench_is_figure() {
+    awk -v v="$1" 'BEGIN { exit !(v ~ /^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$/ && v + 0 > 0) }'
+}
+bench_check_figures() {
+    local kv bad=()
+    for kv in "$@"; do
+        bench_is_figure "${kv#*=}" || bad+=("${kv%%=*}='${kv#*=}'")
+    done
+    [ ${#bad[@]} -eq 0 ] || bench_fail "no work measured: ${bad[*]}"
+}

@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
 #include "backends/storage/vhd.h"
 #include "backends/storage/vhd_fmt.h"
@@ -729,6 +732,79 @@ START_TEST(parent_beside_in_a_directory_that_does_not_exist)
 }
 END_TEST
 
+/* Pages of the file at p that the page cache holds. */
+static size_t resident_pages(const char *p)
+{
+    int fd = open(p, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    size_t pages = ((size_t)st.st_size + 4095) / 4096, n = 0;
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    unsigned char *vec = malloc(pages);
+    ck_assert_int_eq(mincore(m, (size_t)st.st_size, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        n += vec[i] & 1;
+    free(vec);
+    munmap(m, (size_t)st.st_size);
+    close(fd);
+    return n;
+}
+
+/*
+ * After xns_drop_cache the page cache holds nothing of the image or its
+ * parent, and what was written reads back from the store. tmpfs keeps
+ * its pages whatever one asks, so the images go to /var/tmp when /tmp is
+ * one.
+ */
+START_TEST(drop_cache_empties_the_page_cache)
+{
+    struct statfs sf;
+    ck_assert_int_eq(statfs(dir, &sf), 0);
+    char vdir[64] = "";
+    if (sf.f_type == TMPFS_MAGIC) {
+        snprintf(vdir, sizeof(vdir), "/var/tmp/xns-unit.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(vdir));
+        ck_assert_int_eq(statfs(vdir, &sf), 0);
+        ck_assert_msg(sf.f_type != TMPFS_MAGIC, "/tmp and /var/tmp are both tmpfs: no page "
+                      "cache to drop");
+    }
+    char pp[128], cp[128];
+    snprintf(pp, sizeof(pp), "%s/p.vhd", *vdir ? vdir : dir);
+    snprintf(cp, sizeof(cp), "%s/c.vhd", *vdir ? vdir : dir);
+    struct xns_create_opts o = {.format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DYNAMIC, .size = 8 << 20};
+    ck_assert_msg(xns_create(pp, &o) == 0, "%s", xns_strerror());
+    struct xns_disk *d;
+    ck_assert_int_eq(xns_open(pp, XNS_FMT_AUTO, XNS_RDWR, &d), 0);
+    static char w[1 << 20], r[1 << 20];
+    fill(w, sizeof(w), 9);
+    ck_assert_int_eq(xns_write(d, w, sizeof(w), 0), 0);
+    ck_assert_int_eq(xns_close(d), 0);
+    o = (struct xns_create_opts){.format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DIFF, .parent = pp};
+    ck_assert_msg(xns_create(cp, &o) == 0, "%s", xns_strerror());
+    ck_assert_int_eq(xns_open(cp, XNS_FMT_AUTO, XNS_RDWR, &d), 0);
+    ck_assert_int_eq(xns_write(d, w, sizeof(w), 2 << 20), 0);
+    ck_assert_int_eq(xns_read(d, r, sizeof(r), 0), 0);
+    ck_assert_uint_gt(resident_pages(pp), 200);
+    ck_assert_uint_gt(resident_pages(cp), 200);
+
+    ck_assert_int_eq(xns_drop_cache(d), 0);
+    ck_assert_uint_eq(resident_pages(pp), 0);
+    ck_assert_uint_eq(resident_pages(cp), 0);
+    ck_assert_int_eq(xns_read(d, r, sizeof(r), 0), 0);
+    ck_assert_mem_eq(r, w, sizeof(w));
+    ck_assert_int_eq(xns_read(d, r, sizeof(r), 2 << 20), 0);
+    ck_assert_mem_eq(r, w, sizeof(w));
+    xns_close(d);
+    if (*vdir) {
+        unlink(pp);
+        unlink(cp);
+        rmdir(vdir);
+    }
+}
+END_TEST
+
 START_TEST(create_refusals)
 {
     struct xns_create_opts o = {.format = XNS_FMT_VHD, .size = 3000ull << 30};
@@ -774,6 +850,7 @@ static Suite *suite(void)
     tcase_add_test(t, discard_reads_zeros);
     tcase_add_test(t, threads_share_a_handle);
     tcase_add_test(t, copy_keeps_sparse);
+    tcase_add_test(t, drop_cache_empties_the_page_cache);
     tcase_add_test(t, create_refusals);
     tcase_add_test(t, parent_beside_in_a_directory_that_does_not_exist);
     suite_add_tcase(s, t);

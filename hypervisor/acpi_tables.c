@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hypervisor/acpi_tables.h"
+#include "include/guest_abi.h"
 
 /* Layout facts from the ACPI specification (6.x): offsets of the fields
  * we fill. Every table starts with the 36-byte system description header. */
@@ -24,6 +25,10 @@
 #define FADT_FLAGS 112
 #define FADT_MINOR 131
 #define FADT_X_DSDT 140
+#define FADT_SLEEP_CONTROL 244
+#define FADT_SLEEP_STATUS 256
+#define GAS_SYSTEM_IO 1
+#define GAS_ACCESS_BYTE 1
 #define FADT_HYPERVISOR_ID 268
 #define FADT_HW_REDUCED_ACPI (1u << 20)
 #define MADT_LAPIC_ADDR 36
@@ -42,6 +47,16 @@ static void put32(uint8_t *p, uint32_t v)
 static void put64(uint8_t *p, uint64_t v)
 {
     memcpy(p, &v, 8);
+}
+
+/* A generic address structure: an 8-bit I/O port. */
+static void gas_port8(uint8_t *p, uint16_t port)
+{
+    p[0] = GAS_SYSTEM_IO;
+    p[1] = 8; /* bit width */
+    p[2] = 0; /* bit offset */
+    p[3] = GAS_ACCESS_BYTE;
+    put64(p + 4, port);
 }
 
 static uint8_t checksum(const uint8_t *p, size_t len)
@@ -81,8 +96,18 @@ uint64_t acpi_tables_build(uint8_t *buf, size_t len, uint64_t gpa, unsigned nr_v
         return 0;
     memset(buf, 0, madt + madt_len);
 
-    uint8_t *t = buf + dsdt; /* no AML: nothing for the interpreter to run */
-    header(t, "DSDT", SDT_HEADER, 2);
+    /* The DSDT's only AML: Name (_S5, Package () {5, 0}), the sleep type
+     * the FADT's sleep control register takes for soft-off. Without an
+     * \_S5 Linux has no way to power off and halts instead. */
+    static const uint8_t s5[] = {
+        0x08, '_', 'S', '5', '_',       /* NameOp, the name */
+        0x12, 0x05, 0x02,               /* PackageOp, length, two elements */
+        0x0a, XENOLITH_SLEEP_TYPE_S5,   /* BytePrefix, SLP_TYPa */
+        0x00,                           /* ZeroOp, SLP_TYPb */
+    };
+    uint8_t *t = buf + dsdt;
+    header(t, "DSDT", SDT_HEADER + sizeof(s5), 2);
+    memcpy(t + SDT_HEADER, s5, sizeof(s5));
     seal(t);
 
     t = buf + fadt;
@@ -90,6 +115,8 @@ uint64_t acpi_tables_build(uint8_t *buf, size_t len, uint64_t gpa, unsigned nr_v
     put32(t + FADT_DSDT, (uint32_t)(gpa + dsdt));
     put64(t + FADT_X_DSDT, gpa + dsdt);
     put32(t + FADT_FLAGS, FADT_HW_REDUCED_ACPI);
+    gas_port8(t + FADT_SLEEP_CONTROL, XENOLITH_SLEEP_CONTROL_PORT);
+    gas_port8(t + FADT_SLEEP_STATUS, XENOLITH_SLEEP_STATUS_PORT);
     t[FADT_MINOR] = 0;
     memcpy(t + FADT_HYPERVISOR_ID, "XenVMMXe", 8);
     seal(t);

@@ -1,7 +1,8 @@
 /*
  * The ACPI tables a PVH guest finds through hvm_start_info.rsdp_paddr, as
- * Xen gives its PVH guests: RSDP, XSDT, a hardware-reduced FADT with an
- * empty DSDT, and a MADT with one local APIC per vCPU. Linux needs the
+ * Xen gives its PVH guests: RSDP, XSDT, a hardware-reduced FADT whose
+ * sleep control register (an I/O port of xenolithd's) powers off with
+ * the DSDT's \_S5, and a MADT with one local APIC per vCPU. Linux needs the
  * MADT to set up its per-CPU timer at all (without one it takes the
  * machine for a PIC-only uniprocessor and never installs the Xen timer).
  * There is no I/O APIC and no legacy hardware.

@@ -91,20 +91,23 @@ void vcpu_update_time(struct vcpu *v)
     __atomic_store_n(&t->version, ver + 2, __ATOMIC_RELEASE);
 }
 
+void vcpu_kick_locked(struct vcpu *v)
+{
+    if (!v->started || v->exited)
+        return;
+    /* immediate_exit covers the window before KVM_RUN is entered, the
+     * signal the time inside it, the eventfd a SCHEDOP_block. */
+    v->run->immediate_exit = 1;
+    pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+    uint64_t one = 1;
+    ssize_t n = write(v->wake_fd, &one, sizeof(one));
+    (void)n;
+}
+
 void domain_kick_locked(struct domain *d)
 {
-    for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        struct vcpu *v = &d->vcpus[i];
-        if (!v->started || v->exited)
-            continue;
-        /* immediate_exit covers the window before KVM_RUN is entered, the
-         * signal the time inside it, the eventfd a SCHEDOP_block. */
-        v->run->immediate_exit = 1;
-        pthread_kill(v->thread, VCPU_KICK_SIGNAL);
-        uint64_t one = 1;
-        ssize_t n = write(v->wake_fd, &one, sizeof(one));
-        (void)n;
-    }
+    for (uint32_t i = 0; i < d->nr_vcpus; i++)
+        vcpu_kick_locked(&d->vcpus[i]);
     pthread_cond_broadcast(&d->cond);
 }
 

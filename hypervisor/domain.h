@@ -47,6 +47,8 @@ struct vcpu {
     int timer_fd[2];          /* singleshot, periodic (timerfds) */
     /* under hv.evtchn_lock: */
     uint8_t upcall_vector;    /* HVMOP_set_evtchn_upcall_vector, 0 = none */
+    uint8_t auto_eoi_vector;  /* the vector KVM delivers without EOI here (auto_eoi.h) */
+    bool auto_eoi_stale;      /* the vCPU thread must bring it up to date */
     uint16_t virq_port[NR_VIRQS];
     /* under d->lock: */
     bool initialised;         /* has registers to start from */
@@ -128,6 +130,8 @@ struct domain {
     /* under hv.gnttab_lock: */
     unsigned gnt_nr_frames;
     uint64_t gnt_frame_gpa[GNTTAB_MAX_FRAMES];
+    uint8_t gnt_frame_where[GNTTAB_MAX_FRAMES]; /* enum gnttab_frame_where */
+    uint8_t *gnt_own;         /* every frame's own page, for frames not in RAM */
     uint16_t *gnt_ro_maps;    /* Dom0 mappings per entry, read-only and */
     uint16_t *gnt_rw_maps;    /* writable (GNTTAB_MAX_ENTRIES each) */
 };
@@ -151,6 +155,8 @@ __attribute__((format(printf, 2, 3))) void domain_crash(struct domain *d, const 
 
 /* Make every vCPU leave KVM_RUN and re-check its state. d->lock held. */
 void domain_kick_locked(struct domain *d);
+/* The same for one vCPU. d->lock held. */
+void vcpu_kick_locked(struct vcpu *v);
 
 void domain_info(struct domain *d, struct privcmd_dominfo *out);
 /* vCPU i (below nr_vcpus) as xl vcpu-list shows it. */

@@ -3,36 +3,89 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "hypervisor/gnttab.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/physmap_slot.h"
+
+/* Below 4 GiB from here up: the I/O APIC, the local APIC, the special
+ * pages, KVM's own TSS and identity-map pages. No grant frame goes there. */
+#define PLATFORM_PAGES_GPA 0xfec00000ull
+
+static int alloc_tables(struct domain *d)
+{
+    if (!d->gnt_ro_maps)
+        d->gnt_ro_maps = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
+    if (!d->gnt_rw_maps)
+        d->gnt_rw_maps = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
+    if (!d->gnt_own) {
+        void *p = mmap(NULL, GNTTAB_MAX_FRAMES * GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        d->gnt_own = p == MAP_FAILED ? NULL : p;
+    }
+    return d->gnt_ro_maps && d->gnt_rw_maps && d->gnt_own ? 0 : -ENOMEM;
+}
+
+/* A frame outside RAM: inside the guest's physical address width, not on
+ * the platform's pages, not where another frame is. */
+static bool free_frame_outside_ram(struct domain *d, uint64_t idx, uint64_t gpa)
+{
+    if (hv.guest_phys_bits < 32 || hv.guest_phys_bits > 63 ||
+        gpa > (1ull << hv.guest_phys_bits) - GUEST_PAGE_SIZE)
+        return false;
+    if (gpa >= PLATFORM_PAGES_GPA && gpa < GUEST_RAM_HIGH_BASE)
+        return false;
+    for (unsigned i = 0; i < d->gnt_nr_frames; i++)
+        if (i != idx && d->gnt_frame_where[i] == GNT_FRAME_OUTSIDE_RAM &&
+            d->gnt_frame_gpa[i] == gpa)
+            return false;
+    return true;
+}
 
 int gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gpfn)
 {
     if (idx >= GNTTAB_MAX_FRAMES || gpfn > (UINT64_MAX >> 12))
         return -EINVAL;
     uint64_t gpa = gpfn * GUEST_PAGE_SIZE;
-    if (!guest_ram_contains(&d->ram, gpa, GUEST_PAGE_SIZE))
-        return -EINVAL;
+    bool in_ram = guest_ram_contains(&d->ram, gpa, GUEST_PAGE_SIZE);
     pthread_mutex_lock(&hv.gnttab_lock);
-    int rc = 0;
-    if (idx > d->gnt_nr_frames) {
-        rc = -EINVAL; /* frames come in order */
-    } else {
-        if (!d->gnt_ro_maps) {
-            d->gnt_ro_maps = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
-            d->gnt_rw_maps = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
-            if (!d->gnt_ro_maps || !d->gnt_rw_maps)
-                rc = -ENOMEM;
-        }
-        if (rc == 0) {
-            d->gnt_frame_gpa[idx] = gpa;
-            if (idx == d->gnt_nr_frames)
-                d->gnt_nr_frames++;
-        }
+    int rc = alloc_tables(d);
+    bool was_outside = d->gnt_frame_where[idx] == GNT_FRAME_OUTSIDE_RAM;
+    if (rc == 0 && !in_ram && !free_frame_outside_ram(d, idx, gpa))
+        rc = -EINVAL;
+    /* The frame's own page moves with one slot update; into RAM, the
+     * slot goes and the RAM page is the frame. */
+    if (rc == 0 && !in_ram)
+        rc = physmap_slot_set(d, PHYSMAP_SLOT_GNTTAB + (unsigned)idx, gpa,
+                              d->gnt_own + idx * GUEST_PAGE_SIZE);
+    else if (rc == 0 && was_outside)
+        rc = physmap_slot_set(d, PHYSMAP_SLOT_GNTTAB + (unsigned)idx, 0, NULL);
+    if (rc == -EEXIST)
+        rc = -EINVAL; /* KVM has something of its own there */
+    if (rc == 0) {
+        d->gnt_frame_gpa[idx] = gpa;
+        d->gnt_frame_where[idx] = in_ram ? GNT_FRAME_RAM : GNT_FRAME_OUTSIDE_RAM;
+        /* As Xen, the table grows to whatever frame is placed. */
+        if (idx >= d->gnt_nr_frames)
+            d->gnt_nr_frames = (unsigned)idx + 1;
     }
     pthread_mutex_unlock(&hv.gnttab_lock);
     return rc;
+}
+
+bool gnttab_frame_gpfn(struct domain *d, unsigned idx, uint64_t *gpfn)
+{
+    if (idx >= d->gnt_nr_frames || d->gnt_frame_where[idx] == GNT_FRAME_NOWHERE)
+        return false;
+    *gpfn = d->gnt_frame_gpa[idx] / GUEST_PAGE_SIZE;
+    return true;
+}
+
+bool gnttab_frame_in_ram(struct domain *d, unsigned idx, uint64_t *gpfn)
+{
+    return idx < GNTTAB_MAX_FRAMES && d->gnt_frame_where[idx] == GNT_FRAME_RAM &&
+           gnttab_frame_gpfn(d, idx, gpfn);
 }
 
 void gnttab_domain_teardown(struct domain *d)
@@ -41,7 +94,13 @@ void gnttab_domain_teardown(struct domain *d)
     free(d->gnt_ro_maps);
     free(d->gnt_rw_maps);
     d->gnt_ro_maps = d->gnt_rw_maps = NULL;
+    /* KVM may still have slots on these pages; an unmapped page is only
+     * dropped from them, and the VM goes next. */
+    if (d->gnt_own)
+        munmap(d->gnt_own, GNTTAB_MAX_FRAMES * GUEST_PAGE_SIZE);
+    d->gnt_own = NULL;
     d->gnt_nr_frames = 0;
+    memset(d->gnt_frame_where, 0, sizeof(d->gnt_frame_where));
     pthread_mutex_unlock(&hv.gnttab_lock);
 }
 
@@ -49,8 +108,10 @@ static grant_entry_v1_t *entry_of(struct domain *d, uint32_t ref)
 {
     if (ref >= d->gnt_nr_frames * GNTTAB_ENTRIES_PER_FRAME)
         return NULL;
-    uint8_t *frame = guest_ram_ptr(&d->ram, d->gnt_frame_gpa[ref / GNTTAB_ENTRIES_PER_FRAME],
-                                   GUEST_PAGE_SIZE);
+    unsigned idx = ref / GNTTAB_ENTRIES_PER_FRAME;
+    uint8_t *frame = d->gnt_frame_where[idx] == GNT_FRAME_RAM
+        ? guest_ram_ptr(&d->ram, d->gnt_frame_gpa[idx], GUEST_PAGE_SIZE)
+        : d->gnt_own + idx * GUEST_PAGE_SIZE;
     return frame ? (grant_entry_v1_t *)frame + ref % GNTTAB_ENTRIES_PER_FRAME : NULL;
 }
 

@@ -1,6 +1,7 @@
 /*
- * Grant tables, v1. The table is in the guest's own RAM (the frames it
- * placed with XENMAPSPACE_grant_table); xenolithd checks entries, keeps
+ * Grant tables, v1. The table is in the frames the guest placed with
+ * XENMAPSPACE_grant_table: pages of its RAM, or pages of xenolithd's
+ * shown outside RAM; xenolithd checks entries, keeps
  * count of Dom0's mappings of each, and sets GTF_reading/GTF_writing
  * while any exist, so the guest cannot end access under a mapping.
  * All state is guarded by hv.gnttab_lock.
@@ -13,8 +14,25 @@
 
 #include "hypervisor/domain.h"
 
-/* XENMAPSPACE_grant_table: 0 or -EINVAL. */
+enum gnttab_frame_where {
+    GNT_FRAME_NOWHERE,     /* not placed yet: its own page, which only we see */
+    GNT_FRAME_RAM,         /* a page of the guest's RAM is the frame */
+    GNT_FRAME_OUTSIDE_RAM, /* its own page, shown at a frame outside RAM */
+};
+
+/* XENMAPSPACE_grant_table: frame idx appears at gpfn, and the table grows
+ * to idx + 1 frames if it had fewer (as in Xen, frames need not come in
+ * order). In RAM the page becomes the frame, its contents kept. Outside
+ * RAM the frame is a page of xenolithd's (zeroes at first, and kept while
+ * the frame moves from one place outside RAM to another), mapped there
+ * through a KVM slot (physmap_slot.h); the frame must then lie within the
+ * guest's physical address width, not on the platform's pages at
+ * 0xfec00000-4 GiB, not on another frame. 0, -EINVAL, or -ENOMEM. */
 int gnttab_place_frame(struct domain *d, uint64_t idx, uint64_t gpfn);
+/* Where frame idx is placed; false while it is not. gnttab_lock held. */
+bool gnttab_frame_gpfn(struct domain *d, unsigned idx, uint64_t *gpfn);
+/* The same, for a frame placed in RAM only. gnttab_lock held. */
+bool gnttab_frame_in_ram(struct domain *d, unsigned idx, uint64_t *gpfn);
 void gnttab_domain_teardown(struct domain *d);
 
 /* Checks that entry ref of d grants `to` the access asked for and takes a

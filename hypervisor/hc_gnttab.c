@@ -40,7 +40,8 @@ static int64_t setup_table(struct vcpu *v, uint64_t arg)
     unsigned have = d->gnt_nr_frames;
     uint64_t gpfns[GNTTAB_MAX_FRAMES];
     for (unsigned i = 0; i < have; i++)
-        gpfns[i] = d->gnt_frame_gpa[i] / GUEST_PAGE_SIZE;
+        if (!gnttab_frame_gpfn(d, i, &gpfns[i]))
+            gpfns[i] = ~0ull; /* Xen's INVALID_GFN: grown past, never placed */
     pthread_mutex_unlock(&hv.gnttab_lock);
     if (!is_self(v, t.dom)) {
         t.status = GNTST_bad_domain;

@@ -22,21 +22,26 @@ static bool guest_readable(uint32_t idx)
     }
 }
 
-/* Only the vector form reaches a PVH guest without emulated devices; 0
- * turns upcalls off. */
+/* Only the vector form delivers anything to a PVH guest without emulated
+ * devices; 0 turns it off. A GSI or PCI INTx value is kept, as Xen keeps
+ * it, and delivers nothing: Linux 6.0 and later set GSI 1 after their
+ * per-vCPU vectors only to say they are enlightened, and take a refusal
+ * as a reason to fall back to the global vector (while vCPU 0's own
+ * vector, already set, stays in force without the EOIs it needs). */
 static int64_t set_callback_irq(struct domain *d, uint64_t value)
 {
     uint64_t type = value >> 56;
     uint8_t vector = (uint8_t)value;
-    if (value != 0 && type != HVM_PARAM_CALLBACK_TYPE_VECTOR)
+    if (type != HVM_PARAM_CALLBACK_TYPE_VECTOR && type != HVM_PARAM_CALLBACK_TYPE_GSI &&
+        type != HVM_PARAM_CALLBACK_TYPE_PCI_INTX)
         return -ENOSYS;
-    if (value != 0 && vector < 0x10)
+    if (type == HVM_PARAM_CALLBACK_TYPE_VECTOR && value != 0 && vector < 0x10)
         return -EINVAL;
     pthread_mutex_lock(&hv.evtchn_lock);
     pthread_mutex_lock(&d->lock);
     d->hvm_params[HVM_PARAM_CALLBACK_IRQ] = value;
     pthread_mutex_unlock(&d->lock);
-    d->callback_vector = value ? vector : 0;
+    d->callback_vector = type == HVM_PARAM_CALLBACK_TYPE_VECTOR ? vector : 0;
     int rc = upcall_update_routes(d);
     pthread_mutex_unlock(&hv.evtchn_lock);
     return rc;

@@ -62,8 +62,8 @@ static unsigned reserved_gfns(struct domain *d, uint64_t *out)
     if (d->hypercall_page_gpa)
         out[n++] = d->hypercall_page_gpa / GUEST_PAGE_SIZE;
     for (unsigned i = 0; i < d->gnt_nr_frames && i < GNTTAB_MAX_FRAMES; i++)
-        if (d->gnt_frame_gpa[i])
-            out[n++] = d->gnt_frame_gpa[i] / GUEST_PAGE_SIZE;
+        if (gnttab_frame_in_ram(d, i, &out[n]))
+            n++;
     for (uint32_t i = 0; i < d->nr_vcpus && n < RESERVED_MAX; i++)
         if (d->vcpus[i].vcpu_info_gpa)
             out[n++] = d->vcpus[i].vcpu_info_gpa / GUEST_PAGE_SIZE;

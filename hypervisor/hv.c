@@ -15,6 +15,7 @@
 
 #include "dom0/rundir.h"
 #include "hypervisor/acpi_tables.h"
+#include "hypervisor/auto_eoi.h"
 #include "hypervisor/bzimage.h"
 #include "hypervisor/cpuid.h"
 #include "hypervisor/evtchn.h"
@@ -220,6 +221,9 @@ int hv_init(const char *rundir, char *err, size_t errlen)
         return fail(err, errlen, -1, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
     hv.tsc_khz = probe_tsc_khz(hv.kvm_fd);
     hv.msr_via_filter = !refused_msr_reaches_us(hv.kvm_fd, hv.vcpu_mmap_size);
+    hv.auto_eoi = auto_eoi_supported(hv.kvm_fd);
+    const struct kvm_cpuid_entry2 *sizes = cpuid_find(hv.supported_cpuid, 0x80000008u, 0);
+    hv.guest_phys_bits = sizes ? sizes->eax & 0xff : 36; /* 36: what CPUs without the leaf have */
     vcpu_install_kick_handler();
     return 0;
 }
@@ -394,6 +398,9 @@ static int setup_vcpu(struct domain *d, struct vcpu *v, char *err, size_t errlen
     free(c);
     if (r < 0)
         return fail(err, errlen, -errno, "cannot set CPUID of vCPU %u: %s", v->id, strerror(errno));
+    if (hv.auto_eoi && (r = auto_eoi_enable(v->fd)) < 0)
+        return fail(err, errlen, r, "cannot enable the SynIC of vCPU %u: %s", v->id,
+                    strerror(-r));
     v->run->kvm_valid_regs = KVM_SYNC_X86_REGS | KVM_SYNC_X86_SREGS;
     v->tsc_offset = guest_tsc_offset(v->fd);
     v->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);

@@ -23,6 +23,8 @@ struct hv {
     int vcpu_mmap_size;
     uint32_t tsc_khz;
     bool msr_via_filter; /* see enable_hypercall_msr_exit() */
+    bool auto_eoi;       /* the SynIC is there (auto_eoi.h) */
+    unsigned guest_phys_bits; /* the guests' MAXPHYADDR (CPUID 0x80000008) */
     struct kvm_cpuid2 *supported_cpuid;
     char rundir[256];
     struct console_limits console_limits;

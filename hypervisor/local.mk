@@ -26,6 +26,7 @@ dist_man_MANS += man/xenolithd.8
 sbin_PROGRAMS += hypervisor/xenolithd
 hypervisor_xenolithd_SOURCES = \
 	hypervisor/main.c \
+	hypervisor/auto_eoi.c hypervisor/auto_eoi.h \
 	hypervisor/domain.c hypervisor/domain.h \
 	hypervisor/evtchn.c hypervisor/evtchn.h \
 	hypervisor/gnttab.c hypervisor/gnttab.h \
@@ -36,6 +37,7 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/hv.c hypervisor/hv.h \
 	hypervisor/hypercall.c hypervisor/hypercall.h \
 	hypervisor/log.c hypervisor/log.h \
+	hypervisor/physmap_slot.c hypervisor/physmap_slot.h \
 	hypervisor/privcmd_server.c hypervisor/privcmd_server.h \
 	hypervisor/sched_cgroup.c hypervisor/sched_cgroup.h \
 	hypervisor/timers.c hypervisor/timers.h \

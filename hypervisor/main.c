@@ -130,8 +130,12 @@ int main(int argc, char **argv)
     uv_signal_start(&sigterm, on_signal, SIGTERM);
     uv_signal_init(loop, &sigint);
     uv_signal_start(&sigint, on_signal, SIGINT);
-    hv_log("started (pid %d, rundir %s, TSC %u kHz, hypercall MSR via %s)", (int)getpid(),
-           rundir, hv.tsc_khz, hv.msr_via_filter ? "MSR filter" : "refused-MSR exits");
+    hv_log("started (pid %d, rundir %s, TSC %u kHz, hypercall MSR via %s, global callback "
+           "vector %s)",
+           (int)getpid(), rundir, hv.tsc_khz,
+           hv.msr_via_filter ? "MSR filter" : "refused-MSR exits",
+           hv.auto_eoi ? "without EOI (SynIC AutoEOI)"
+                       : "through the LAPIC: guests must EOI it (KVM has no SynIC)");
 
     uv_run(loop, UV_RUN_DEFAULT);
 

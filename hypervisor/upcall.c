@@ -7,7 +7,9 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "hypervisor/auto_eoi.h"
 #include "hypervisor/evtchn.h"
+#include "hypervisor/hv.h"
 #include "hypervisor/upcall.h"
 #include "include/guest_abi.h"
 
@@ -30,6 +32,31 @@ int upcall_init(struct domain *d)
 uint8_t upcall_vector_of(struct vcpu *v)
 {
     return v->upcall_vector ? v->upcall_vector : v->d->callback_vector;
+}
+
+/* The global vector is delivered without EOI, as Xen does; a vCPU's own
+ * vector is an ordinary LAPIC interrupt that the guest EOIs. */
+static uint8_t auto_eoi_wanted(struct vcpu *v)
+{
+    return v->upcall_vector ? 0 : v->d->callback_vector;
+}
+
+/* What the vCPU's GSI is routed to now: its vector once KVM delivers it
+ * the way the guest expects. Until the vCPU thread has set that up
+ * (upcall_apply_auto_eoi), 0: raised upcalls stay pending in the guest's
+ * memory, so none can arrive in service and block the rest. */
+static uint8_t routed_vector(struct vcpu *v)
+{
+    uint8_t vec = upcall_vector_of(v);
+    if (!vec || !hv.auto_eoi || v->auto_eoi_vector == auto_eoi_wanted(v))
+        return vec;
+    if (!v->auto_eoi_stale) {
+        __atomic_store_n(&v->auto_eoi_stale, true, __ATOMIC_RELEASE);
+        pthread_mutex_lock(&v->d->lock);
+        vcpu_kick_locked(v);
+        pthread_mutex_unlock(&v->d->lock);
+    }
+    return 0;
 }
 
 /* KVM's own default routes for the legacy GSIs, kept because a routing
@@ -61,8 +88,9 @@ int upcall_update_routes(struct domain *d)
     if (!r)
         return -ENOMEM;
     unsigned n = legacy_routes(r->entries);
+    uint8_t routed[d->nr_vcpus];
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
-        uint8_t vec = upcall_vector_of(&d->vcpus[i]);
+        uint8_t vec = routed[i] = routed_vector(&d->vcpus[i]);
         if (!vec)
             continue;
         /* Fixed delivery, edge, physical destination = the vCPU's APIC id
@@ -85,16 +113,35 @@ int upcall_update_routes(struct domain *d)
 
     evtchn_ctl_begin(d);
     for (uint32_t i = 0; i < d->nr_vcpus && i < EVTCHN_CTL_MAX_VCPUS; i++)
-        d->ctl->vcpu[i].vector = upcall_vector_of(&d->vcpus[i]);
+        d->ctl->vcpu[i].vector = routed[i];
     evtchn_ctl_end(d);
 
     /* Events that arrived while there was no vector. */
     for (uint32_t i = 0; i < d->nr_vcpus; i++) {
         struct vcpu_info *vi = vcpu_info_of(&d->vcpus[i]);
-        if (vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
+        if (routed[i] && vi && __atomic_load_n(&vi->evtchn_upcall_pending, __ATOMIC_SEQ_CST))
             upcall_raise(&d->vcpus[i]);
     }
     return 0;
+}
+
+void upcall_apply_auto_eoi(struct vcpu *v)
+{
+    pthread_mutex_lock(&hv.evtchn_lock);
+    __atomic_store_n(&v->auto_eoi_stale, false, __ATOMIC_RELEASE);
+    uint8_t want = auto_eoi_wanted(v);
+    int rc = 0;
+    if (want != v->auto_eoi_vector) {
+        rc = auto_eoi_set(v->fd, want);
+        if (rc == 0)
+            v->auto_eoi_vector = want;
+    }
+    if (rc == 0)
+        rc = upcall_update_routes(v->d);
+    pthread_mutex_unlock(&hv.evtchn_lock);
+    if (rc)
+        domain_crash(v->d, "vCPU %u: cannot set up upcall vector %#x: %s", v->id, want,
+                     strerror(-rc));
 }
 
 void upcall_raise(struct vcpu *v)

@@ -2,7 +2,9 @@
  * Event upcalls: each vCPU has an eventfd that KVM turns into an MSI for
  * that vCPU's upcall vector (an irqfd), so xenolithd's threads and Dom0
  * programs alike raise an upcall with one write and no trip through a
- * vCPU thread.
+ * vCPU thread. A vCPU's GSI is routed only once KVM delivers its vector
+ * as the guest expects (auto_eoi.h); until then upcalls wait in the
+ * guest's memory and are raised when the route is set.
  */
 #ifndef XENOLITH_UPCALL_H
 #define XENOLITH_UPCALL_H
@@ -23,6 +25,11 @@ uint8_t upcall_vector_of(struct vcpu *v);
  * in evtchn_ctl; raises upcalls that were waiting for a vector. Caller
  * holds hv.evtchn_lock. 0 or -errno. */
 int upcall_update_routes(struct domain *d);
+/* On the vCPU's own thread, outside KVM_RUN, when v->auto_eoi_stale:
+ * has KVM deliver the vCPU's vector the way the guest expects (without
+ * EOI for the global one, auto_eoi.h) and routes it. Takes
+ * hv.evtchn_lock; crashes the domain if KVM refuses. */
+void upcall_apply_auto_eoi(struct vcpu *v);
 /* Injects the upcall (when a vector is set) and wakes a vCPU waiting in
  * xenolithd (SCHEDOP_poll). */
 void upcall_raise(struct vcpu *v);

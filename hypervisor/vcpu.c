@@ -14,6 +14,7 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/sched_cgroup.h"
+#include "hypervisor/upcall.h"
 #include "hypervisor/vcpu.h"
 #include "hypervisor/vcpu_insn.h"
 #include "include/guest_abi.h"
@@ -98,6 +99,25 @@ static void note_unserved(struct vcpu *v, const char *what, uint64_t addr)
     }
 }
 
+/* The FADT's sleep registers: S5 with SLP_EN powers the domain off (the
+ * ACPI soft-off Linux's poweroff ends in); the status register reads 0
+ * (no wake event), writes to it and other sleep types change nothing. */
+static void acpi_sleep_register(struct vcpu *v, bool out, uint8_t *data, unsigned size)
+{
+    if (!out) {
+        memset(data, 0, size);
+        return;
+    }
+    if (v->run->io.port != XENOLITH_SLEEP_CONTROL_PORT)
+        return;
+    uint8_t val = data[0];
+    unsigned type = (val & XENOLITH_SLEEP_TYPE_MASK) >> XENOLITH_SLEEP_TYPE_SHIFT;
+    if ((val & XENOLITH_SLEEP_ENABLE) && type == XENOLITH_SLEEP_TYPE_S5)
+        domain_shutdown(v->d, SHUTDOWN_poweroff);
+    else
+        note_unserved(v, "ACPI sleep type", type);
+}
+
 static void handle_io(struct vcpu *v)
 {
     struct kvm_run *run = v->run;
@@ -113,6 +133,10 @@ static void handle_io(struct vcpu *v)
     }
     if (run->io.port == XENOLITH_NULL_PORT)
         return;
+    if (run->io.port == XENOLITH_SLEEP_CONTROL_PORT || run->io.port == XENOLITH_SLEEP_STATUS_PORT) {
+        acpi_sleep_register(v, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size);
+        return;
+    }
     if (run->io.port == XENOLITH_DOORBELL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&
         run->io.size == 4) {
         /* The fast path's port was not an in-kernel doorbell (the bitmap
@@ -293,6 +317,9 @@ void *vcpu_thread(void *arg)
         }
         v->run->immediate_exit = 0;
         pthread_mutex_unlock(&d->lock);
+        /* After immediate_exit is cleared, so a later request kicks. */
+        if (__atomic_load_n(&v->auto_eoi_stale, __ATOMIC_ACQUIRE))
+            upcall_apply_auto_eoi(v);
 
         if (ioctl(v->fd, KVM_RUN, 0) < 0) {
             if (errno == EINTR || errno == EAGAIN)

@@ -27,4 +27,15 @@
 #define XENOLITH_RAW_DOORBELL_PORT 0xe7
 #define XENOLITH_RAW_VECTOR 0xf0
 
+/* The ACPI sleep control and status registers of the hardware-reduced
+ * FADT (one byte each): S5 written to the control register powers the
+ * domain off, as SCHEDOP_shutdown(poweroff) does. */
+#define XENOLITH_SLEEP_CONTROL_PORT 0xe8
+#define XENOLITH_SLEEP_STATUS_PORT 0xea
+/* The sleep type the DSDT's \_S5 names, and the register's fields. */
+#define XENOLITH_SLEEP_TYPE_S5 5
+#define XENOLITH_SLEEP_TYPE_SHIFT 2
+#define XENOLITH_SLEEP_TYPE_MASK 0x1c
+#define XENOLITH_SLEEP_ENABLE 0x20
+
 #endif

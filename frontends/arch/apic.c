@@ -11,6 +11,7 @@
 #define APIC_REG_ID 0x20
 #define APIC_REG_TPR 0x80
 #define APIC_REG_EOI 0xb0
+#define APIC_REG_ISR 0x100 /* eight 32-bit registers, 0x10 apart */
 #define APIC_REG_SVR 0xf0
 #define APIC_SVR_ENABLE (1u << 8)
 #define X2APIC_MSR(reg) (0x800u + (reg) / 16)
@@ -65,6 +66,11 @@ bool apic_x2apic(void)
 void apic_eoi(void)
 {
 	apic_write(APIC_REG_EOI, 0);
+}
+
+bool apic_in_service(unsigned vector)
+{
+	return apic_read(APIC_REG_ISR + (vector / 32) * 0x10) & (1u << (vector % 32));
 }
 
 uint32_t apic_id(void)

@@ -2,7 +2,7 @@
  * The local APIC, only as far as event delivery needs it: xenolithd
  * injects the upcall vector through KVM's in-kernel LAPIC (fixed, edge),
  * so each vCPU software-enables its own LAPIC and ends every interrupt
- * with an EOI. x2APIC (MSRs) where CPUID offers it, because an MSR write
+ * that entered service with an EOI. x2APIC (MSRs) where CPUID offers it, because an MSR write
  * is cheaper to emulate than an MMIO store; the xAPIC page otherwise.
  */
 #ifndef FRONTENDS_ARCH_APIC_H
@@ -18,6 +18,8 @@
 void apic_init(void);
 bool apic_x2apic(void);
 void apic_eoi(void);
+/* Whether the vector's bit is set in the in-service register. */
+bool apic_in_service(unsigned vector);
 uint32_t apic_id(void);
 
 #endif

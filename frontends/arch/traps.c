@@ -1,6 +1,6 @@
 /*
  * Every vector lands here. Interrupts (vectors 32 and up) run their
- * handler and get an EOI; expected faults resume; the ring-3 return
+ * handler and get an EOI (unless they never entered service); expected faults resume; the ring-3 return
  * vector goes back to the kernel; any other exception is a guest bug, so
  * the kernel reports it as fully as it can and asks to be marked crashed.
  */
@@ -26,8 +26,10 @@ static int trap_depth;
 struct usermode_fault usermode_fault;
 
 static irq_handler_t irq_handlers[256];
+static bool irq_auto_eoi[256];
 volatile uint64_t irq_unhandled;
 volatile uint64_t irq_spurious;
+volatile uint64_t irq_auto_eoi_in_service;
 
 void irq_set_handler(unsigned vector, irq_handler_t fn)
 {
@@ -51,7 +53,18 @@ void irq_entry(unsigned vector)
 		fn(vector);
 	else
 		irq_unhandled++;
+	if (READ_ONCE(irq_auto_eoi[vector])) {
+		if (!apic_in_service(vector))
+			return;
+		irq_auto_eoi_in_service++;
+	}
 	apic_eoi();
+}
+
+void irq_set_auto_eoi(unsigned vector, bool auto_eoi)
+{
+	if (vector >= FIRST_IRQ_VECTOR && vector < 256)
+		WRITE_ONCE(irq_auto_eoi[vector], auto_eoi);
 }
 
 static void dump_frame(const struct trap_frame *f)

@@ -1,6 +1,7 @@
 #ifndef FRONTENDS_ARCH_TRAPS_H
 #define FRONTENDS_ARCH_TRAPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch/segments.h"
@@ -24,6 +25,13 @@ typedef void (*irq_handler_t)(unsigned vector);
 /* Install (or, with NULL, remove) the handler for an interrupt vector.
  * The IDT is shared, so this holds for every vCPU. */
 void irq_set_handler(unsigned vector, irq_handler_t fn);
+
+/* The vector comes as Xen injects HVM_PARAM_CALLBACK_IRQ's: not through
+ * the LAPIC's in-service register, so nothing is to be acknowledged.
+ * Where it did arrive in service anyway (a host that cannot deliver it
+ * so), it is acknowledged and counted in irq_auto_eoi_in_service. */
+void irq_set_auto_eoi(unsigned vector, bool auto_eoi);
+extern volatile uint64_t irq_auto_eoi_in_service;
 
 /* Interrupts that arrived on a vector without a handler (acknowledged
  * and dropped, as a kernel does with a stray IRQ), and LAPIC spurious

@@ -106,6 +106,7 @@ long evtchn_init_cpu(bool own_vector)
 {
 	irq_set_handler(EVTCHN_UPCALL_VECTOR, evtchn_upcall);
 	irq_set_handler(EVTCHN_CALLBACK_VECTOR, evtchn_upcall);
+	irq_set_auto_eoi(EVTCHN_CALLBACK_VECTOR, true);
 	if (!own_vector)
 		return 0;
 	return evtchn_set_upcall_vector(this_cpu_id(), EVTCHN_UPCALL_VECTOR);

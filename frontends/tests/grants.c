@@ -1,12 +1,14 @@
 /*
  * Grant tables from the granting side, against doc/hypercalls.md: the
- * frames are pages of the kernel's BSS placed with add_to_physmap (in
- * order, below 64, inside RAM, movable), query_size / set_version /
+ * frames are pages of the kernel's BSS placed with add_to_physmap (in any
+ * order, below 64, movable) and frames outside RAM that the hypervisor
+ * backs, query_size / set_version /
  * get_version / setup_table, and GNTTABOP_copy between refs this domain
  * granted to itself, with every per-op status of the contract's table,
  * one op at a time and all in one batch. Guests map nothing: map and
  * unmap are -ENOSYS.
  */
+#include "arch/atomic.h"
 #include "kernel/gnttab.h"
 #include "kernel/hypercall.h"
 #include "lib/kstring.h"
@@ -16,6 +18,10 @@
 
 #define MAX_FRAMES 64
 #define PAGE 4096
+/* 0xf0000000: in the hole below 4 GiB, never RAM, identity mapped. */
+#define HOLE_GPFN 0xf0000ull
+/* 2^52 bytes: past any x86 physical address width. */
+#define BEYOND_GPFN (1ull << 40)
 
 static uint8_t src_page[PAGE] __attribute__((aligned(PAGE)));
 static uint8_t dst_page[PAGE] __attribute__((aligned(PAGE)));
@@ -69,8 +75,14 @@ static bool frames(struct test *t)
 	if (!gnttab_ready()) {
 		CHECK_EQ(t, query_size(DOMID_SELF, &q), 0, "query_size, empty");
 		CHECK_EQ(t, q.nr_frames, 0, "query_size.nr_frames, empty");
-		CHECK_EQ(t, add_frame(1, gfn(spare_frame)), -XEN_EINVAL,
+		/* As Xen: the table grows to the frame placed (Linux
+		 * places its frames from the highest index down). */
+		CHECK_EQ(t, add_frame(1, gfn(spare_frame)), 0,
 			 "add_to_physmap(grant_table idx 1) as the first");
+		CHECK_EQ(t, query_size(DOMID_SELF, &q), 0,
+			 "query_size after idx 1");
+		CHECK_EQ(t, q.nr_frames, 2,
+			 "query_size.nr_frames after placing idx 1 first");
 	}
 	long rc = gnttab_init();
 	CHECK_EQ(t, rc, 0, "add_to_physmap(grant_table idx 0..%u)",
@@ -82,15 +94,15 @@ static bool frames(struct test *t)
 		 "add_to_physmap(grant_table idx %u)", MAX_FRAMES);
 	CHECK_EQ(t, add_frame(0xffffffff, gfn(spare_frame)), -XEN_EINVAL,
 		 "add_to_physmap(grant_table idx 0xffffffff)");
-	CHECK_EQ(t, add_frame(GNTTAB_FRAMES + 1, gfn(spare_frame)),
-		 -XEN_EINVAL, "add_to_physmap(grant_table idx %u) skipping %u",
-		 GNTTAB_FRAMES + 1, GNTTAB_FRAMES);
-	CHECK_EQ(t, add_frame(GNTTAB_FRAMES, FAR_GPFN), -XEN_EINVAL,
+	CHECK_EQ(t, add_frame(GNTTAB_FRAMES, BEYOND_GPFN), -XEN_EINVAL,
 		 "add_to_physmap(grant_table idx %u, gpfn %#llx)",
-		 GNTTAB_FRAMES, FAR_GPFN);
-	CHECK_EQ(t, add_frame(0, FAR_GPFN), -XEN_EINVAL,
+		 GNTTAB_FRAMES, BEYOND_GPFN);
+	CHECK_EQ(t, add_frame(0, BEYOND_GPFN), -XEN_EINVAL,
 		 "add_to_physmap(grant_table idx 0 moved to gpfn %#llx)",
-		 FAR_GPFN);
+		 BEYOND_GPFN);
+	CHECK_EQ(t, add_frame(GNTTAB_FRAMES, 0xfee00), -XEN_EINVAL,
+		 "add_to_physmap(grant_table idx %u) on the local APIC",
+		 GNTTAB_FRAMES);
 
 	CHECK_EQ(t, query_size(DOMID_SELF, &q), 0, "query_size");
 	CHECK_EQ(t, q.status, GNTST_okay, "query_size.status");
@@ -365,6 +377,80 @@ static void move_frame(struct test *t)
 		 "setup_table: gpfn of frame %u moved back", idx);
 }
 
+/* A frame outside RAM, as Linux places its own: the hypervisor shows a
+ * page of its own there (zeroes at first) that moves with the frame,
+ * and the table grows past the frames skipped. */
+static void outside_ram(struct test *t)
+{
+	const unsigned idx = GNTTAB_FRAMES + 1; /* GNTTAB_FRAMES skipped */
+	const unsigned slot = 9;
+	const grant_ref_t ref = idx * GNTTAB_ENTRIES_PER_FRAME + slot;
+	grant_entry_v1_t *hole = (grant_entry_v1_t *)(HOLE_GPFN << 12);
+	grant_entry_v1_t *moved = (grant_entry_v1_t *)((HOLE_GPFN + 1) << 12);
+	struct gnttab_query_size q;
+	xen_pfn_t list[GNTTAB_FRAMES + 2];
+	struct gnttab_setup_table st;
+	struct gnttab_copy c;
+
+	long rc = add_frame(idx, HOLE_GPFN);
+	CHECK_EQ(t, rc, 0, "add_to_physmap(grant_table idx %u, gpfn %#llx "
+		 "outside RAM)", idx, HOLE_GPFN);
+	if (rc)
+		return;
+	query_size(DOMID_SELF, &q);
+	CHECK_EQ(t, q.nr_frames, idx + 1, "query_size.nr_frames after idx %u",
+		 idx);
+	setup_table(DOMID_SELF, idx + 1, list, &st);
+	CHECK_EQ(t, st.status, GNTST_okay, "setup_table(%u frames).status",
+		 idx + 1);
+	CHECK_EQ(t, list[idx], HOLE_GPFN, "setup_table: gpfn of frame %u",
+		 idx);
+	CHECK_EQ(t, READ_ONCE(hole[slot].flags), 0,
+		 "entry flags in a new frame outside RAM");
+
+	fill(src_page, 5);
+	memset(dst_page, 0, PAGE);
+	hole[slot].domid = self();
+	hole[slot].frame = (uint32_t)gfn(src_page);
+	hole[slot].flags = GTF_permit_access | GTF_readonly;
+	c = copy_op(true, ref, self(), 0, false, gfn(dst_page), DOMID_SELF, 0,
+		    PAGE);
+	HYPERVISOR_grant_table_op(GNTTABOP_copy, &c, 1);
+	CHECK_EQ(t, c.status, GNTST_okay, "copy through ref %u outside RAM",
+		 ref);
+	check(t, !memcmp(dst_page, src_page, PAGE),
+	      "copy through a frame outside RAM: wrong bytes");
+	CHECK_EQ(t, add_frame(GNTTAB_FRAMES, HOLE_GPFN), -XEN_EINVAL,
+		 "add_to_physmap(grant_table idx %u) on frame %u's place",
+		 GNTTAB_FRAMES, idx);
+
+	/* Moved: the entries go along; the old place is memory no more
+	 * (unbacked reads see all-ones). */
+	rc = add_frame(idx, HOLE_GPFN + 1);
+	CHECK_EQ(t, rc, 0, "add_to_physmap(grant_table idx %u) moved to "
+		 "gpfn %#llx", idx, HOLE_GPFN + 1);
+	if (rc)
+		return;
+	CHECK_EQ(t, READ_ONCE(moved[slot].frame), gfn(src_page),
+		 "entry %u after the frame moved", slot);
+	CHECK_EQ(t, READ_ONCE(hole[slot].frame), 0xffffffffu,
+		 "the frame's old place after it moved");
+	memset(dst_page, 0, PAGE);
+	c = copy_op(true, ref, self(), 0, false, gfn(dst_page), DOMID_SELF, 0,
+		    PAGE);
+	HYPERVISOR_grant_table_op(GNTTABOP_copy, &c, 1);
+	CHECK_EQ(t, c.status, GNTST_okay, "copy through ref %u after the "
+		 "move", ref);
+	moved[slot].flags = 0;
+
+	/* Into RAM again: the page there is the frame from now on. */
+	memset(spare_frame, 0, PAGE);
+	CHECK_EQ(t, add_frame(idx, gfn(spare_frame)), 0,
+		 "add_to_physmap(grant_table idx %u) back into RAM", idx);
+	CHECK_EQ(t, READ_ONCE(moved[slot].frame), 0xffffffffu,
+		 "the frame's place outside RAM after it went into RAM");
+}
+
 static void end_access(struct test *t, grant_ref_t ref)
 {
 	grant_entry_v1_t *e = gnttab_entry(ref);
@@ -402,6 +488,7 @@ void test_grants(struct test *t)
 	copies_that_fail(t, (grant_ref_t)rs, (grant_ref_t)rd,
 			 (grant_ref_t)ro);
 	move_frame(t);
+	outside_ram(t);
 
 	struct gnttab_map_grant_ref map = { .ref = (grant_ref_t)rs,
 					    .dom = self() };

@@ -9,6 +9,7 @@
 
 #include "hypervisor/gnttab.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/physmap_slot.h"
 
 /* gnttab.c looks domains up through the daemon's table; this test is
  * the daemon here. */
@@ -18,6 +19,28 @@ static struct domain *doms[3];
 struct domain *hv_domain_find(uint32_t domid)
 {
     return domid < 3 ? doms[domid] : NULL;
+}
+
+/* KVM's slots, as far as gnttab.c asks for them: the last request per
+ * slot, and an answer to give. */
+static struct {
+    uint64_t gpa;
+    void *hva;
+    unsigned calls;
+} slots[PHYSMAP_SLOT_GNTTAB + GNTTAB_MAX_FRAMES];
+static int slot_answer;
+
+int physmap_slot_set(struct domain *d, unsigned slot, uint64_t gpa, void *hva)
+{
+    (void)d;
+    ck_assert_uint_ge(slot, PHYSMAP_SLOT_GNTTAB);
+    ck_assert_uint_lt(slot, PHYSMAP_SLOT_GNTTAB + GNTTAB_MAX_FRAMES);
+    if (slot_answer)
+        return slot_answer;
+    slots[slot].gpa = gpa;
+    slots[slot].hva = hva;
+    slots[slot].calls++;
+    return 0;
 }
 
 #define RAM (1u << 20)
@@ -34,6 +57,9 @@ static struct domain *make_domain(uint32_t domid)
 static void setup(void)
 {
     pthread_mutex_init(&hv.gnttab_lock, NULL);
+    hv.guest_phys_bits = 40;
+    memset(slots, 0, sizeof(slots));
+    slot_answer = 0;
     doms[1] = make_domain(1);
     doms[2] = make_domain(2);
 }
@@ -48,9 +74,14 @@ static void teardown(void)
     }
 }
 
+/* The entry as the guest sees it: in RAM, or in the page KVM shows. */
 static grant_entry_v1_t *entry(struct domain *d, uint32_t ref)
 {
-    return (grant_entry_v1_t *)(d->ram.hva + d->gnt_frame_gpa[ref / 512]) + ref % 512;
+    unsigned idx = ref / 512;
+    uint8_t *frame = d->gnt_frame_where[idx] == GNT_FRAME_RAM
+        ? d->ram.hva + d->gnt_frame_gpa[idx]
+        : slots[PHYSMAP_SLOT_GNTTAB + idx].hva;
+    return (grant_entry_v1_t *)frame + ref % 512;
 }
 
 static void grant(struct domain *d, uint32_t ref, uint16_t to, uint32_t frame, uint16_t flags)
@@ -61,16 +92,78 @@ static void grant(struct domain *d, uint32_t ref, uint16_t to, uint32_t frame, u
     e->flags = flags;
 }
 
-START_TEST(frames_come_in_order)
+/* Linux places its frames from the highest index down. */
+START_TEST(the_table_grows_to_the_frame_placed)
 {
     struct domain *d = doms[1];
-    ck_assert_int_eq(gnttab_place_frame(d, 1, 10), -EINVAL);
-    ck_assert_int_eq(gnttab_place_frame(d, 0, 10), 0);
-    ck_assert_int_eq(gnttab_place_frame(d, 1, 11), 0);
+    uint64_t gpfn;
+    ck_assert_int_eq(gnttab_place_frame(d, 2, 10), 0);
+    ck_assert_uint_eq(d->gnt_nr_frames, 3);
+    ck_assert(gnttab_frame_gpfn(d, 2, &gpfn));
+    ck_assert_uint_eq(gpfn, 10);
+    ck_assert(!gnttab_frame_gpfn(d, 1, &gpfn)); /* grown past, not placed */
+    ck_assert_int_eq(gnttab_place_frame(d, 0, 11), 0);
     ck_assert_int_eq(gnttab_place_frame(d, 0, 12), 0); /* moving one is fine */
-    ck_assert_uint_eq(d->gnt_nr_frames, 2);
+    ck_assert_uint_eq(d->gnt_nr_frames, 3);
     ck_assert_int_eq(gnttab_place_frame(d, GNTTAB_MAX_FRAMES, 13), -EINVAL);
-    ck_assert_int_eq(gnttab_place_frame(d, 2, RAM / 4096), -EINVAL);
+    ck_assert_uint_eq(slots[PHYSMAP_SLOT_GNTTAB].calls + slots[PHYSMAP_SLOT_GNTTAB + 2].calls, 0);
+    /* A grown-past frame grants nothing: its page is zeroes. */
+    uint64_t gpa;
+    ck_assert_int_eq(gnttab_map(d, 512 + 7, 0, true, &gpa), GNTST_permission_denied);
+}
+END_TEST
+
+/* Linux with CONFIG_XEN_UNPOPULATED_ALLOC puts its frames above RAM. */
+START_TEST(frames_outside_ram_are_pages_of_our_own)
+{
+    struct domain *d = doms[1];
+    const uint64_t above = RAM / 4096 + 16;
+    uint64_t gpa;
+    ck_assert_int_eq(gnttab_place_frame(d, 1, above), 0);
+    unsigned s1 = PHYSMAP_SLOT_GNTTAB + 1;
+    ck_assert_uint_eq(slots[s1].gpa, above * 4096);
+    ck_assert_ptr_nonnull(slots[s1].hva);
+    /* What the guest writes there is the table xenolithd reads. */
+    grant(d, 512 + 3, 0, 40, GTF_permit_access);
+    ck_assert_int_eq(gnttab_map(d, 512 + 3, 0, false, &gpa), GNTST_okay);
+    ck_assert_uint_eq(gpa, 40 * 4096);
+    ck_assert_uint_eq(entry(d, 512 + 3)->flags, GTF_permit_access | GTF_reading | GTF_writing);
+    ck_assert_int_eq(gnttab_unmap(d, 512 + 3, false), GNTST_okay);
+
+    /* Moving it elsewhere outside RAM moves the same page: the entries go along. */
+    void *page = slots[s1].hva;
+    ck_assert_int_eq(gnttab_place_frame(d, 1, above + 1), 0);
+    ck_assert_uint_eq(slots[s1].gpa, (above + 1) * 4096);
+    ck_assert_ptr_eq(slots[s1].hva, page);
+    ck_assert_int_eq(gnttab_map(d, 512 + 3, 0, true, &gpa), GNTST_okay);
+    ck_assert_int_eq(gnttab_unmap(d, 512 + 3, true), GNTST_okay);
+
+    /* Refused: another frame's place, the platform's pages, past the
+     * address width, 4 GiB up to the width's end is fine. */
+    ck_assert_int_eq(gnttab_place_frame(d, 2, above + 1), -EINVAL);
+    ck_assert_int_eq(gnttab_place_frame(d, 2, 0xfee00), -EINVAL); /* LAPIC */
+    ck_assert_int_eq(gnttab_place_frame(d, 2, 0xfeff0), -EINVAL); /* special pages */
+    ck_assert_int_eq(gnttab_place_frame(d, 2, 0xfffff), -EINVAL);
+    ck_assert_int_eq(gnttab_place_frame(d, 2, 1ull << 28), -EINVAL); /* 2^40 */
+    ck_assert_int_eq(gnttab_place_frame(d, 2, (1ull << 28) - 1), 0);
+    ck_assert_int_eq(gnttab_place_frame(d, 3, 0xfebff), 0);
+    ck_assert_uint_eq(d->gnt_nr_frames, 4);
+    /* KVM's refusal is the guest's -EINVAL, and nothing changes. */
+    slot_answer = -EEXIST;
+    ck_assert_int_eq(gnttab_place_frame(d, 3, 0xfebfe), -EINVAL);
+    ck_assert_int_eq(gnttab_place_frame(d, 4, 0xfebfd), -EINVAL);
+    ck_assert_uint_eq(d->gnt_nr_frames, 4);
+    uint64_t gpfn;
+    ck_assert(gnttab_frame_gpfn(d, 3, &gpfn));
+    ck_assert_uint_eq(gpfn, 0xfebff);
+    slot_answer = 0;
+
+    /* Back into RAM: the slot goes, the RAM page is the frame. */
+    ck_assert_int_eq(gnttab_place_frame(d, 1, 10), 0);
+    ck_assert_ptr_null(slots[s1].hva);
+    ck_assert(gnttab_frame_in_ram(d, 1, &gpfn));
+    ck_assert_uint_eq(gpfn, 10);
+    ck_assert(!gnttab_frame_in_ram(d, 2, &gpfn));
 }
 END_TEST
 
@@ -160,7 +253,8 @@ static Suite *suite(void)
     Suite *s = suite_create("gnttab");
     TCase *t = tcase_create("bookkeeping");
     tcase_add_checked_fixture(t, setup, teardown);
-    tcase_add_test(t, frames_come_in_order);
+    tcase_add_test(t, the_table_grows_to_the_frame_placed);
+    tcase_add_test(t, frames_outside_ram_are_pages_of_our_own);
     tcase_add_test(t, map_checks_the_entry_and_sets_flags);
     tcase_add_test(t, flags_stay_up_until_the_last_unmap);
     tcase_add_test(t, copy_between_refs_and_frames);

@@ -137,6 +137,13 @@ START_TEST(acpi_tables_walk)
     const uint8_t *dsdt = buf + (u64_at(f + 140) - base);
     ck_assert_mem_eq(dsdt, "DSDT", 4);
     ck_assert_uint_eq(sum(dsdt, u32_at(dsdt + 4)), 0);
+    /* Soft-off: \_S5 = {5, 0} and the sleep registers on our ports. */
+    static const uint8_t s5[] = {0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x02, 0x0a, 5, 0x00};
+    ck_assert_uint_eq(u32_at(dsdt + 4), 36 + sizeof(s5));
+    ck_assert_mem_eq(dsdt + 36, s5, sizeof(s5));
+    static const uint8_t ctl[12] = {1, 8, 0, 1, 0xe8}, sts[12] = {1, 8, 0, 1, 0xea};
+    ck_assert_mem_eq(f + 244, ctl, 12);
+    ck_assert_mem_eq(f + 256, sts, 12);
     ck_assert_mem_eq(m, "APIC", 4);
     ck_assert_uint_eq(u32_at(m + 4), 44 + 3 * 8);
     ck_assert_uint_eq(sum(m, u32_at(m + 4)), 0);

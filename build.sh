@@ -13,7 +13,7 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       xenstore-utils qemu-utils libvhdi-utils lvm2 python3 fuse3 fio
       qemu-system-x86 busybox-static cpio kmod
       zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev linux-libc-dev
-      gzip xz-utils lz4 zstd bzip2)
+      gzip xz-utils lz4 zstd bzip2 xen-utils-4.17)
 
 say() { printf '\n== %s\n' "$*"; }
 # shellcheck source=tests/host_kind.sh

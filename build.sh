@@ -13,7 +13,7 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       xenstore-utils qemu-utils libvhdi-utils lvm2 python3 fuse3 fio
       qemu-system-x86 busybox-static cpio kmod
       zlib1g-dev liblzma-dev liblz4-dev libzstd-dev libbz2-dev linux-libc-dev
-      gzip xz-utils lz4 zstd bzip2)
+      gzip xz-utils lz4 zstd bzip2 xen-utils-4.17)
 
 say() { printf '\n== %s\n' "$*"; }
 # shellcheck source=tests/host_kind.sh
@@ -105,14 +105,37 @@ demo() {
 SAN_TESTS=(xenstore_abuse xenstore_rings console xl_memory xl_vcpus xl_restart xl_shutdown
     guest_dom0_peer)
 
-# "PASSED FAILED" for SAN_TESTS against build-san. A sanitizer report
-# counts as a failure even when its test passed: reports go to a
-# directory of their own, as a daemon's log goes with the test's rundir.
+# The integration tests of a kind: "kvm" (they boot guests, so they run
+# on every KVM host reachable) or "no-kvm" (tagged "# xenolith-test:
+# no-kvm": they run once, on this machine). With "san", those of
+# SAN_TESTS only.
+tier_tests() {
+    local kind=$1 san=${2:-} t name
+    for t in tests/integration/test_*.sh; do
+        name=$(basename "$t" .sh)
+        name=${name#test_}
+        if grep -q '^# xenolith-test: no-kvm' "$t"; then
+            [ "$kind" = no-kvm ] || continue
+        else
+            [ "$kind" = kvm ] || continue
+        fi
+        if [ -n "$san" ] && [[ " ${SAN_TESTS[*]} " != *" $name "* ]]; then
+            continue
+        fi
+        echo "$t"
+    done
+}
+
+# "PASSED FAILED" for the tests of KIND in SAN_TESTS against build-san.
+# A sanitizer report counts as a failure even when its test passed:
+# reports go to a directory of their own, as a daemon's log goes with
+# the test's rundir.
 san_integration() {
-    local out sanlogs t n p=0 f=1 tests=()
+    local kind=$1 out sanlogs n p=0 f=1 tests=()
+    mapfile -t tests < <(tier_tests "$kind" san)
+    [ ${#tests[@]} -gt 0 ] || { echo "0 0"; return; }
     out=$(mktemp)
     sanlogs=$(mktemp -d)
-    for t in "${SAN_TESTS[@]}"; do tests+=("tests/integration/test_$t.sh"); done
     ASAN_OPTIONS="log_path=$sanlogs/asan" UBSAN_OPTIONS="log_path=$sanlogs/ubsan:print_stacktrace=1" \
         tests/integration/run build-san "${tests[@]}" >"$out" 2>&1 || true
     sed 's/^/  /' "$out" >&2
@@ -132,8 +155,8 @@ san_integration() {
 unit_tests() {
     local dir=$1 want have
     rm -f "$dir"/tests/unit/*.log "$dir"/tests/unit/*.trs "$dir"/test-suite.log
-    make -C "$dir" -j"$JOBS" check TESTS= >/dev/null || echo "build.sh: the unit tests of $dir do not build" >&2
-    make -C "$dir" -j"$JOBS" check || true
+    make -C "$dir" -j"$JOBS" check TESTS= >&2 || echo "build.sh: the unit tests of $dir do not build" >&2
+    make -C "$dir" -j"$JOBS" check >&2 || true
     want=$(make -s -C "$dir" print-tests | wc -w)
     have=$(find "$dir"/tests/unit -name '*.trs' | wc -l)
     if [ "$have" -ne "$want" ]; then
@@ -144,42 +167,50 @@ unit_tests() {
     unit_counts "$dir"
 }
 
-# "PASSED FAILED" of the integration tests (and SAN_TESTS against
-# build-san) on this machine's /dev/kvm, with their output on stderr.
+# "PASSED FAILED" of the integration tests of KIND (and those of
+# SAN_TESTS against build-san) here, with their output on stderr.
 integration_tier() {
-    local out ipass ifail sipass sifail
-    out=$(mktemp)
-    tests/integration/run build 2>&1 | tee "$out" >&2 || true
-    read -r ipass ifail < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
-    rm -f "$out"
-    say "integration tests under ASan+UBSan (build-san: ${SAN_TESTS[*]})" >&2
-    read -r sipass sifail < <(san_integration)
+    local kind=$1 out ipass=0 ifail=0 sipass sifail tests=()
+    mapfile -t tests < <(tier_tests "$kind")
+    if [ ${#tests[@]} -gt 0 ]; then
+        out=$(mktemp)
+        tests/integration/run build "${tests[@]}" 2>&1 | tee "$out" >&2 || true
+        read -r ipass ifail < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+        rm -f "$out"
+    fi
+    say "$kind integration tests under ASan+UBSan (build-san: ${SAN_TESTS[*]})" >&2
+    read -r sipass sifail < <(san_integration "$kind")
     echo "$((${ipass:-0} + sipass)) $((${ifail:-1} + sifail))"
 }
 
-# The integration tiers: this machine's /dev/kvm where it has one, and the
-# SVM test host (tests/svmhost/run: QEMU TCG emulating AMD SVM, Debian's
+# The integration tiers: the tests that boot no guest once, here; those
+# that do on this machine's /dev/kvm where it has one, and on the SVM
+# test host (tests/svmhost/run: QEMU TCG emulating AMD SVM, Debian's
 # kernel with kvm_amd) on every machine, so that both host kinds are
 # tested and a machine without /dev/kvm still runs every integration
 # test on a real KVM. Prints "PASSED FAILED".
 integration_tiers() {
     local p=0 f=0 tp tf out reason
+    say "integration tests that boot no guest (this machine)" >&2
+    read -r tp tf < <(integration_tier no-kvm)
+    p=$((p + tp)) f=$((f + tf))
     if [ -c /dev/kvm ]; then
         say "integration tests on this machine's /dev/kvm ($(host_kvm_kind))" >&2
-        read -r tp tf < <(integration_tier)
+        read -r tp tf < <(integration_tier kvm)
         p=$((p + tp)) f=$((f + tf))
     else
         reason=$(dmesg 2>/dev/null | grep -m1 -oE 'kvm[-_a-z]*: [^[]*not binding.*|kvm: .*disabled.*' || true)
-        say "no /dev/kvm on this machine${reason:+ ($reason)}: the integration tests run on the SVM test host only" >&2
+        say "no /dev/kvm on this machine${reason:+ ($reason)}: the guests boot on the SVM test host only" >&2
     fi
     say "integration tests on the SVM test host (tests/svmhost/run)" >&2
+    local vm_start=$SECONDS
     out=$(mktemp)
     tests/svmhost/run -t 1500 -- ./build.sh integration-tier 2>&1 | tee "$out" >&2 || true
     read -r tp tf < <(sed -n 's/^integration-tier: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
     rm -f "$out"
+    say "SVM test host tier: $((SECONDS - vm_start)) s" >&2
     echo "$((p + ${tp:-0})) $((f + ${tf:-1}))"
 }
-
 
 run_tests() {
     install_deps
@@ -206,7 +237,7 @@ test) run_tests ;;
 integration-tier)
     # Run by integration_tiers inside the SVM test host, on an existing build.
     say "integration tests on /dev/kvm ($(host_kvm_kind))" >&2
-    read -r tp tf < <(integration_tier)
+    read -r tp tf < <(integration_tier kvm)
     echo "integration-tier: $tp passed, $tf failed"
     [ "$tf" -eq 0 ]
     ;;

@@ -10,8 +10,16 @@ XL="$BUILD/toolstack/xl"
 GUEST="$BUILD/frontends/xenolith-guest"
 DAEMON_PID=
 RUNDIR=
+# Further processes a benchmark starts (bench_track PID): stopped first.
+BENCH_PIDS=()
+bench_track() { BENCH_PIDS+=("$1"); }
 
 bench_cleanup() {
+    local p
+    for p in "${BENCH_PIDS[@]}"; do
+        kill -TERM "$p" 2>/dev/null
+        wait "$p" 2>/dev/null
+    done
     if [ -n "${STORED_PID:-}" ]; then
         kill -TERM "$STORED_PID" 2>/dev/null
         wait "$STORED_PID" 2>/dev/null
@@ -73,4 +81,26 @@ bench_start_stored() {
     done
     echo "bench: xenolith-stored did not start: $(cat "$RUNDIR/stored.log")" >&2
     exit 1
+}
+
+# bench_fail MESSAGE: a benchmark whose work did not happen says so and
+# fails, rather than print a figure of nothing.
+bench_fail() {
+    echo "bench: $(basename "$0"): $*" >&2
+    exit 1
+}
+
+# bench_check_figures NAME=VALUE...: every figure a benchmark reports, its
+# own and its baseline's, must be a number above zero. One that is missing
+# or zero means that side's work did not happen: the benchmark fails and
+# names it, rather than print a ratio of nothing.
+bench_is_figure() {
+    awk -v v="$1" 'BEGIN { exit !(v ~ /^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$/ && v + 0 > 0) }'
+}
+bench_check_figures() {
+    local kv bad=()
+    for kv in "$@"; do
+        bench_is_figure "${kv#*=}" || bad+=("${kv%%=*}='${kv#*=}'")
+    done
+    [ ${#bad[@]} -eq 0 ] || bench_fail "no work measured: ${bad[*]}"
 }

@@ -1,10 +1,8 @@
 # shellcheck shell=bash
 # Shared by the storage benchmarks: a private SR registry and temporary
 # directory, loop devices and VGs removed however the benchmark ends.
-set -u
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
-XL="$BUILD/toolstack/xl"
+# shellcheck source=lib.sh
+. "$(dirname "$0")/lib.sh"
 IMG="$BUILD/backends/xenolith-img"
 WORK=$(mktemp -d /var/tmp/xenolith-bench-storage.XXXXXX)
 export XENOLITH_SR_DB="$WORK/sr.json"
@@ -29,6 +27,7 @@ bench_storage_cleanup() {
         losetup -d "$p" 2>/dev/null
     done
     rm -rf "$WORK"
+    bench_cleanup
 }
 trap bench_storage_cleanup EXIT
 

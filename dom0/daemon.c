@@ -14,7 +14,7 @@
 
 int daemon_lock_pidfile(const char *who, const char *path)
 {
-    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
         fprintf(stderr, "%s: cannot open %s: %s\n", who, path, strerror(errno));
         return -1;
@@ -58,7 +58,7 @@ void daemon_detach(const char *who, const char *logpath)
     if (chdir("/") < 0)
         exit(1);
     int nul = open("/dev/null", O_RDWR);
-    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    int log = open(logpath, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (nul >= 0) {
         dup2(nul, STDIN_FILENO);
         dup2(nul, STDOUT_FILENO);

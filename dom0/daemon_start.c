@@ -82,9 +82,9 @@ static int prepare(struct daemon *d)
 {
     char logdir[RUNDIR_MAX + 16];
     snprintf(logdir, sizeof(logdir), "%s/log", d->rundir);
-    int r = rundir_mkdirs(logdir, 0755);
-    if (r < 0) {
-        fprintf(stderr, "%s: cannot create %s: %s\n", d->name, logdir, strerror(-r));
+    char why[1200];
+    if (rundir_prepare(logdir, 0755, why, sizeof(why)) < 0) {
+        fprintf(stderr, "%s: %s\n", d->name, why);
         return -1;
     }
     snprintf(d->logpath, sizeof(d->logpath), "%s/%s.log", logdir, d->name);

@@ -27,6 +27,7 @@ int guest_memory_open(xenctl *xc, uint32_t domid, int want_irqfds, struct guest_
         return -EPROTO;
     }
     gm->domid = domid;
+    gm->generation = m.generation;
     gm->fd = fds[0];
     gm->size = m.file_size;
     gm->ram_size = m.ram_size;
@@ -121,28 +122,82 @@ void guest_memory_notify(struct guest_memory *gm, uint32_t port)
 
 void guest_memory_cache_init(struct guest_memory_cache *c)
 {
-    for (unsigned i = 0; i < GUEST_MEMORY_CACHE_SLOTS; i++)
-        c->slot[i].fd = -1;
+    *c = (struct guest_memory_cache){0};
+}
+
+static void evict(struct guest_memory_cache *c, size_t i)
+{
+    guest_memory_close(c->g[i]);
+    free(c->g[i]);
+    c->g[i] = c->g[--c->n];
+}
+
+/* Lets go of every guest xenolithd no longer has as it was opened. */
+static void sweep(struct guest_memory_cache *c, xenctl *xc)
+{
+    for (size_t i = 0; i < c->n;) {
+        struct privcmd_dominfo info;
+        int rc = xenctl_domain_info(xc, c->g[i]->domid, &info);
+        if (rc == -ESRCH || (rc == 0 && info.generation != c->g[i]->generation))
+            evict(c, i);
+        else
+            i++;
+    }
 }
 
 struct guest_memory *guest_memory_cached(struct guest_memory_cache *c, xenctl *xc, uint32_t domid,
-                                         int want_irqfds)
+                                         uint32_t generation, int want_irqfds)
 {
-    struct guest_memory *free_slot = NULL;
-    for (unsigned i = 0; i < GUEST_MEMORY_CACHE_SLOTS; i++) {
-        if (c->slot[i].fd >= 0 && c->slot[i].domid == domid)
-            return &c->slot[i];
-        if (c->slot[i].fd < 0 && !free_slot)
-            free_slot = &c->slot[i];
+    for (size_t i = 0; i < c->n; i++) {
+        if (c->g[i]->domid != domid)
+            continue;
+        if (c->g[i]->generation == generation)
+            return c->g[i];
+        /* Generations only grow: an older one asked for is a guest that
+         * is gone; a newer one means the cached guest is. */
+        if ((int32_t)(generation - c->g[i]->generation) < 0)
+            return NULL;
+        evict(c, i);
+        break;
     }
-    if (!free_slot || guest_memory_open(xc, domid, want_irqfds, free_slot) < 0)
+    sweep(c, xc);
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 8;
+        struct guest_memory **g = realloc(c->g, cap * sizeof(*g));
+        if (!g)
+            return NULL;
+        c->g = g;
+        c->cap = cap;
+    }
+    struct guest_memory *gm = malloc(sizeof(*gm));
+    if (!gm)
         return NULL;
-    return free_slot;
+    if (guest_memory_open(xc, domid, want_irqfds, gm) < 0) {
+        free(gm);
+        return NULL;
+    }
+    if (gm->generation != generation) { /* gone since the caller learnt of it */
+        guest_memory_close(gm);
+        free(gm);
+        return NULL;
+    }
+    c->g[c->n++] = gm;
+    return gm;
+}
+
+void guest_memory_cache_forget(struct guest_memory_cache *c, uint32_t domid, uint32_t generation)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (c->g[i]->domid == domid && c->g[i]->generation != generation) {
+            evict(c, i);
+            return;
+        }
 }
 
 void guest_memory_cache_close(struct guest_memory_cache *c)
 {
-    for (unsigned i = 0; i < GUEST_MEMORY_CACHE_SLOTS; i++)
-        if (c->slot[i].fd >= 0)
-            guest_memory_close(&c->slot[i]);
+    while (c->n)
+        evict(c, c->n - 1);
+    free(c->g);
+    *c = (struct guest_memory_cache){0};
 }

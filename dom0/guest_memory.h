@@ -14,6 +14,7 @@
 
 struct guest_memory {
     uint32_t domid;
+    uint32_t generation; /* which incarnation of domid (privcmd_wire.h) */
     int fd;
     uint8_t *base;
     size_t size;        /* of the file: RAM, then the Xen area */
@@ -27,16 +28,27 @@ struct guest_memory {
     uint32_t special_pages;
 };
 
-/* The guests a Dom0 library handle has opened, kept open while it lives. */
-#define GUEST_MEMORY_CACHE_SLOTS 16
+/*
+ * The guests a Dom0 library handle has opened, kept open while they live:
+ * as many as the handle serves. An entry is one incarnation of a domid;
+ * it goes when that guest is found gone (a newer generation asked for,
+ * an unmap that says so, or the check of every entry made whenever a
+ * guest not yet open is opened), so a destroyed guest's memory is let go
+ * and a new guest that reuses the id is never served the old one's.
+ */
 struct guest_memory_cache {
-    struct guest_memory slot[GUEST_MEMORY_CACHE_SLOTS];
+    struct guest_memory **g;
+    size_t n, cap;
 };
 
 void guest_memory_cache_init(struct guest_memory_cache *c);
-/* The open guest, opening it on first use; NULL when it cannot be. */
+/* The open memory of domid's incarnation `generation`, opening it on
+ * first use; NULL when that incarnation is gone or cannot be opened. */
 struct guest_memory *guest_memory_cached(struct guest_memory_cache *c, xenctl *xc, uint32_t domid,
-                                         int want_irqfds);
+                                         uint32_t generation, int want_irqfds);
+/* Lets go of domid's memory unless it is incarnation `generation` (0: none
+ * is alive). Mappings made from it stay valid. */
+void guest_memory_cache_forget(struct guest_memory_cache *c, uint32_t domid, uint32_t generation);
 void guest_memory_cache_close(struct guest_memory_cache *c);
 
 /* This process's view of guest frame gfn (RAM or special page), or NULL. */

@@ -12,6 +12,20 @@ dom0_libxenctl_a_SOURCES = \
 	dom0/xenevtchn.c dom0/xenevtchn.h \
 	dom0/xengnttab.c dom0/xengnttab.h
 
+# The grant library's cache of guests' memory, against a stand-in xenolithd.
+check_PROGRAMS += tests/unit/test_dom0_guest_memory
+TESTS += tests/unit/test_dom0_guest_memory
+tests_unit_test_dom0_guest_memory_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_dom0_guest_memory_SOURCES = tests/unit/test_dom0_guest_memory.c
+tests_unit_test_dom0_guest_memory_LDADD = dom0/libxenctl.a $(CHECK_LIBS) -lpthread
+
+# The run directory's trust check.
+check_PROGRAMS += tests/unit/test_dom0_rundir
+TESTS += tests/unit/test_dom0_rundir
+tests_unit_test_dom0_rundir_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_dom0_rundir_SOURCES = tests/unit/test_dom0_rundir.c
+tests_unit_test_dom0_rundir_LDADD = dom0/libxenctl.a $(CHECK_LIBS)
+
 # Hotplug scripts run Xen's way (dom0/hotplug.h), and the scripts
 # themselves (installed where hotplug_scripts_dir() looks).
 noinst_LIBRARIES += dom0/libxnhotplug.a

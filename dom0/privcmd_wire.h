@@ -137,6 +137,8 @@ struct privcmd_dominfo {
     uint32_t vcpus;
     uint32_t vcpus_online;
     uint32_t flags;           /* PRIVCMD_DOMINFO_* */
+    uint32_t generation;      /* this incarnation of the domid: see below */
+    uint32_t pad;
     uint64_t memory_kib;
     uint64_t max_memory_kib;
     uint64_t cpu_time_ns;
@@ -183,7 +185,7 @@ struct privcmd_evtchn_reply {
     uint32_t port;        /* the Dom0 port, below DOM0_EVTCHN_PORTS */
     uint32_t peer_domid;  /* the guest at the other end */
     uint32_t peer_port;   /* its port, 0 while the guest has not bound */
-    uint32_t pad;
+    uint32_t peer_generation; /* the guest's generation (DOMAIN_MEMORY) */
 };
 
 struct privcmd_param {
@@ -246,6 +248,11 @@ struct privcmd_domain_memory {
     uint32_t special_pages;
     uint64_t special_gpa;  /* where the guest sees the special pages */
     uint64_t special_off;  /* where they are in the file */
+    /* Which incarnation of the domid this is: a count of domains created,
+     * never 0, so that a Dom0 program that keeps a guest's memory open
+     * can tell a destroyed guest from a new one that reuses its id. */
+    uint32_t generation;
+    uint32_t pad;
 };
 
 /* GNTTAB_MAP and GNTTAB_UNMAP: a header, then count refs. */
@@ -263,7 +270,10 @@ struct privcmd_gnttab_ref {
  * is in the domain's memory file. */
 struct privcmd_gnttab_result {
     int32_t status;
-    uint32_t pad;
+    /* Map: the granting domain's generation (DOMAIN_MEMORY), whose file
+     * file_offset is in. Unmap: the domid's generation now, 0 when no
+     * domain has it (the Dom0 side may then let its memory go). */
+    uint32_t generation;
     uint64_t file_offset;
 };
 

@@ -14,6 +14,7 @@
 struct port {
     int efd;             /* -1: not ours */
     uint32_t domid;
+    uint32_t generation; /* of the guest domid named when the port was bound */
     uint32_t guest_port; /* 0 until known */
 };
 
@@ -98,6 +99,7 @@ static xenevtchn_port_or_error_t bind_port(xenevtchn_handle *h, uint32_t op,
         return -1;
     }
     h->ports[out.port] = (struct port){.efd = efd, .domid = out.peer_domid,
+                                       .generation = out.peer_generation,
                                        .guest_port = out.peer_port};
     struct epoll_event ev = {.events = EPOLLIN, .data.u32 = out.port};
     epoll_ctl(h->epfd, EPOLL_CTL_ADD, efd, &ev);
@@ -152,7 +154,8 @@ int xenevtchn_notify(xenevtchn_handle *h, evtchn_port_t port)
     struct port *p = ours(h, port);
     if (!p)
         return -1;
-    struct guest_memory *g = p->guest_port ? guest_memory_cached(&h->guests, h->xc, p->domid, 1) : NULL;
+    struct guest_memory *g = p->guest_port
+        ? guest_memory_cached(&h->guests, h->xc, p->domid, p->generation, 1) : NULL;
     if (g) {
         guest_memory_notify(g, p->guest_port);
         return 0;
@@ -166,6 +169,7 @@ int xenevtchn_notify(xenevtchn_handle *h, evtchn_port_t port)
     if (rc)
         return fail(h, rc);
     p->domid = out.peer_domid;
+    p->generation = out.peer_generation;
     p->guest_port = out.peer_port;
     return 0;
 }

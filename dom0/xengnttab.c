@@ -134,7 +134,8 @@ void *xengnttab_map_grant_refs_status(xengnttab_handle *h, uint32_t count, uint3
             failed = 1;
             continue;
         }
-        struct guest_memory *g = failed ? NULL : guest_memory_cached(&h->guests, h->xc, domids[i], 0);
+        struct guest_memory *g = failed ? NULL
+            : guest_memory_cached(&h->guests, h->xc, domids[i], res[i].generation, 0);
         if (!g || mmap(addr + (size_t)i * PAGE, PAGE, readonly ? PROT_READ : PROT_READ | PROT_WRITE,
                        MAP_SHARED | MAP_FIXED, g->fd, (off_t)res[i].file_offset) == MAP_FAILED)
             failed = 1;
@@ -205,6 +206,10 @@ int xengnttab_unmap(xengnttab_handle *h, void *start, uint32_t count)
     munmap(m->addr, (size_t)m->count * PAGE);
     struct privcmd_gnttab_result *res = calloc(m->count, sizeof(*res));
     int rc = res ? grant_call(h, 0, m->count, m->refs, m->readonly, res) : -1;
+    /* xenolithd says which guest now has each id: a guest that died with
+     * its pages mapped here is let go once they are unmapped. */
+    for (uint32_t i = 0; rc == 0 && i < m->count; i++)
+        guest_memory_cache_forget(&h->guests, m->refs[i].domid, res[i].generation);
     free(res);
     free(m);
     return rc;

@@ -18,7 +18,9 @@ int console_log_open(struct console_log *c, const char *path,
                      const struct console_limits *lim, uint64_t now_ns)
 {
     memset(c, 0, sizeof(*c));
-    c->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    /* Never through a link: xenolithd is root, and a link put where the
+     * log goes would have it append guest text to any file. */
+    c->fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (c->fd < 0)
         return -errno;
     pthread_mutex_init(&c->lock, NULL);

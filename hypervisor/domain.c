@@ -82,7 +82,11 @@ void vcpu_update_time(struct vcpu *v)
     t->system_time = system_time;
     t->tsc_to_system_mul = d->scale.mul;
     t->tsc_shift = d->scale.shift;
-    t->flags = XEN_PVCLOCK_TSC_STABLE_BIT;
+    /* Each vCPU's clock then follows its own TSC from its own samples of
+     * the host clock, a few microseconds apart across vCPUs: not the one
+     * timeline the bit promises, so the guest keeps its own order (as
+     * Linux does with its last-value clamp). */
+    t->flags = d->tsc_unstable ? 0 : XEN_PVCLOCK_TSC_STABLE_BIT;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     __atomic_store_n(&t->version, ver + 2, __ATOMIC_RELEASE);
 }
@@ -184,6 +188,7 @@ void domain_info(struct domain *d, struct privcmd_dominfo *out)
     out->vcpus = d->nr_vcpus;
     out->max_memory_kib = d->max_memory_kib;
     out->create_time_ns = d->create_realtime_ns;
+    out->generation = d->generation;
     memcpy(out->uuid, d->uuid, sizeof(out->uuid));
     memcpy(out->name, d->name, sizeof(out->name));
 

@@ -66,6 +66,7 @@ struct vcpu {
 
 struct domain {
     uint32_t domid;
+    uint32_t generation;      /* privcmd_domain_memory.generation */
     char name[PRIVCMD_NAME_LEN];
     uint8_t uuid[16];
     uint32_t type;

@@ -31,6 +31,17 @@ bool guest_ram_contains(const struct guest_ram *r, uint64_t gpa, uint64_t len)
     return guest_ram_ptr(r, gpa, len) != NULL;
 }
 
+bool guest_ram_file_offset(const struct guest_ram *r, uint64_t gpa, uint64_t *off)
+{
+    /* The file is mapped whole at hva, so where a page is here is where
+     * it is in the file; the special pages are then no case of their own. */
+    const uint8_t *p = guest_ram_ptr(r, gpa, GUEST_PAGE_SIZE);
+    if (!p)
+        return false;
+    *off = (uint64_t)(p - r->hva);
+    return true;
+}
+
 unsigned guest_ram_memmap(const struct guest_ram *r,
                           struct hvm_memmap_table_entry out[GUEST_RAM_MAX_REGIONS])
 {

@@ -34,6 +34,10 @@ void guest_ram_layout(struct guest_ram *r, uint64_t size);
  * (the special pages count as one). */
 void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len);
 bool guest_ram_contains(const struct guest_ram *r, uint64_t gpa, uint64_t len);
+/* Where guest page gpa lies in the domain's memory file, which is mapped
+ * whole at hva (RAM, then the Xen area that holds the special pages);
+ * false when gpa is no guest memory. */
+bool guest_ram_file_offset(const struct guest_ram *r, uint64_t gpa, uint64_t *off);
 /* The memory map handed to the guest; returns the number of entries. */
 unsigned guest_ram_memmap(const struct guest_ram *r,
                           struct hvm_memmap_table_entry out[GUEST_RAM_MAX_REGIONS]);

@@ -532,6 +532,10 @@ int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char
     d->max_memory_kib = max_kib;
     d->pause_count = 1; /* domains are born paused, as in Xen */
     d->create_realtime_ns = now_real_ns();
+    static uint32_t created;
+    do
+        d->generation = __atomic_add_fetch(&created, 1, __ATOMIC_RELAXED);
+    while (d->generation == 0);
     pthread_mutex_init(&d->lock, NULL);
     pthread_cond_init(&d->cond, NULL);
     /* RAM up to maxmem is mapped (and costs nothing until touched); the

@@ -46,6 +46,24 @@ void hypercall_dispatch(struct vcpu *v, uint32_t nr)
     v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
 }
 
+bool hypercall_continue(struct vcpu *v, uint32_t nr, const uint64_t a[5])
+{
+    struct kvm_regs *r = &v->run->s.regs.regs;
+    uint8_t mov[5], want[5] = {0xb8}; /* mov $nr,%eax, as hypercall_page.c writes it */
+    memcpy(want + 1, &nr, 4);
+    if (r->rip < sizeof(mov) || copy_from_guest(v, mov, r->rip - sizeof(mov), sizeof(mov)) ||
+        memcmp(mov, want, sizeof(mov)) != 0)
+        return false;
+    r->rip -= sizeof(mov);
+    r->rdi = a[0];
+    r->rsi = a[1];
+    r->rdx = a[2];
+    r->r10 = a[3];
+    r->r8 = a[4];
+    v->run->kvm_dirty_regs |= KVM_SYNC_X86_REGS;
+    return true;
+}
+
 static int read_phys(void *ctx, uint64_t gpa, void *buf, unsigned len)
 {
     const void *p = guest_ram_ptr(ctx, gpa, len);

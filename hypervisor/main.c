@@ -96,9 +96,9 @@ int main(int argc, char **argv)
 
     char path[512];
     snprintf(path, sizeof(path), "%s/log", rundir);
-    int r = rundir_mkdirs(path, 0755);
-    if (r < 0) {
-        fprintf(stderr, "xenolithd: cannot create %s: %s\n", path, strerror(-r));
+    char why[1200];
+    if (rundir_prepare(path, 0755, why, sizeof(why)) < 0) {
+        fprintf(stderr, "xenolithd: %s\n", why);
         return 1;
     }
     char err[512];

@@ -46,6 +46,7 @@ struct conn {
 
 struct gnt_hold {
     uint32_t domid;
+    uint32_t generation; /* a new domain with the same id holds none of these */
     uint32_t ref;
     bool readonly;
 };
@@ -275,6 +276,10 @@ static void op_evtchn(struct conn *c)
     } else if (rc == 0 && op == PRIVCMD_OP_EVTCHN_BIND_UNBOUND) {
         out.peer_domid = r.domid;
     }
+    if (rc == 0 && op != PRIVCMD_OP_EVTCHN_BIND_VIRQ && op != PRIVCMD_OP_EVTCHN_UNBIND) {
+        struct domain *peer = hv_domain_find(out.peer_domid);
+        out.peer_generation = peer ? peer->generation : 0;
+    }
     if (rc) {
         const char *why = rc == -ESRCH ? "no such domain"
                           : rc == -ENOSPC ? "no free port"
@@ -311,6 +316,7 @@ static void op_domain_memory(struct conn *c)
         .file_size = d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE, .nr_vcpus = d->nr_vcpus,
         .special_pages = GUEST_SPECIAL_PAGES, .special_gpa = GUEST_SPECIAL_GPA,
         .special_off = d->ram.size + XEN_AREA_SPECIAL_PAGE * GUEST_PAGE_SIZE,
+        .generation = d->generation,
     };
     int fds[PRIVCMD_MAX_REPLY_FDS];
     int n = 0;
@@ -320,12 +326,7 @@ static void op_domain_memory(struct conn *c)
     respond_fds(c, c->hdr.op, c->hdr.id, &m, sizeof(m), fds, n);
 }
 
-static uint64_t file_offset_of(struct domain *d, uint64_t gpa)
-{
-    return gpa < d->ram.low_size ? gpa : gpa - GUEST_RAM_HIGH_BASE + d->ram.low_size;
-}
-
-static bool hold_add(struct conn *c, uint32_t domid, uint32_t ref, bool ro)
+static bool hold_add(struct conn *c, const struct domain *d, uint32_t ref, bool ro)
 {
     if (c->nholds == c->holds_cap) {
         size_t cap = c->holds_cap ? c->holds_cap * 2 : 64;
@@ -335,15 +336,24 @@ static bool hold_add(struct conn *c, uint32_t domid, uint32_t ref, bool ro)
         c->holds = h;
         c->holds_cap = cap;
     }
-    c->holds[c->nholds++] = (struct gnt_hold){domid, ref, ro};
+    c->holds[c->nholds++] = (struct gnt_hold){d->domid, d->generation, ref, ro};
     return true;
 }
 
-static bool hold_drop(struct conn *c, uint32_t domid, uint32_t ref, bool ro)
+/* The domain a hold was taken on, if it still exists. */
+static struct domain *hold_domain(const struct gnt_hold *h)
+{
+    struct domain *d = hv_domain_find(h->domid);
+    return d && d->generation == h->generation ? d : NULL;
+}
+
+/* Drops the hold; *d is the domain it was on, NULL when that is gone. */
+static bool hold_drop(struct conn *c, uint32_t domid, uint32_t ref, bool ro, struct domain **d)
 {
     for (size_t i = 0; i < c->nholds; i++) {
         struct gnt_hold *h = &c->holds[i];
         if (h->domid == domid && h->ref == ref && h->readonly == ro) {
+            *d = hold_domain(h);
             *h = c->holds[--c->nholds];
             return true;
         }
@@ -354,7 +364,7 @@ static bool hold_drop(struct conn *c, uint32_t domid, uint32_t ref, bool ro)
 static void release_holds(struct conn *c)
 {
     for (size_t i = 0; i < c->nholds; i++) {
-        struct domain *d = hv_domain_find(c->holds[i].domid);
+        struct domain *d = hold_domain(&c->holds[i]);
         if (d)
             gnttab_unmap(d, c->holds[i].ref, c->holds[i].readonly);
     }
@@ -389,17 +399,25 @@ static void op_gnttab_map(struct conn *c)
         if (!map) {
             /* A destroyed domain's grants have nothing left to release;
              * Dom0's mapping of the memory file stays valid regardless. */
-            bool held = hold_drop(c, g.domid, g.ref, r.readonly);
+            struct domain *was;
+            bool held = hold_drop(c, g.domid, g.ref, r.readonly, &was);
             res[i].status = !held ? GNTST_bad_handle
-                            : d ? gnttab_unmap(d, g.ref, r.readonly) : GNTST_okay;
+                            : was ? gnttab_unmap(was, g.ref, r.readonly) : GNTST_okay;
+            res[i].generation = d && !d->dying ? d->generation : 0;
             continue;
         }
         uint64_t gpa;
         if (!d || d->dying) {
             res[i].status = GNTST_bad_domain;
         } else if ((res[i].status = gnttab_map(d, g.ref, 0, r.readonly, &gpa)) == GNTST_okay) {
-            res[i].file_offset = file_offset_of(d, gpa);
-            if (!hold_add(c, g.domid, g.ref, r.readonly)) {
+            if (!guest_ram_file_offset(&d->ram, gpa, &res[i].file_offset)) {
+                /* gnttab_map only hands out frames the guest has. */
+                gnttab_unmap(d, g.ref, r.readonly);
+                res[i].status = GNTST_bad_gntref;
+                continue;
+            }
+            res[i].generation = d->generation;
+            if (!hold_add(c, d, g.ref, r.readonly)) {
                 gnttab_unmap(d, g.ref, r.readonly);
                 res[i].status = GNTST_no_space;
             }

@@ -38,6 +38,14 @@ tests_unit_test_hv_console_log_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hv_console_log_SOURCES = tests/unit/test_hv_console_log.c
 tests_unit_test_hv_console_log_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
 
+# CONSOLEIO_write's continuation, through the real dispatcher and handler.
+check_PROGRAMS += tests/unit/test_hv_console_write
+TESTS += tests/unit/test_hv_console_write
+tests_unit_test_hv_console_write_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_console_write_SOURCES = tests/unit/test_hv_console_write.c \
+	hypervisor/hypercall.c hypervisor/hc_console.c
+tests_unit_test_hv_console_write_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
+
 # The guest's string routines, compiled for the host under other names.
 check_PROGRAMS += tests/unit/test_guest_kstring
 TESTS += tests/unit/test_guest_kstring

@@ -11,6 +11,7 @@ static uint32_t *q_watches(struct xs_quota *q) { return &q->watches; }
 static uint32_t *q_transactions(struct xs_quota *q) { return &q->transactions; }
 static uint32_t *q_outstanding(struct xs_quota *q) { return &q->outstanding; }
 static uint32_t *q_permissions(struct xs_quota *q) { return &q->permissions; }
+static uint32_t *q_transaction_nodes(struct xs_quota *q) { return &q->transaction_nodes; }
 
 /* The names C xenstored's "quota" control command uses. */
 const struct xs_quota_name xs_quota_names[] = {
@@ -20,6 +21,7 @@ const struct xs_quota_name xs_quota_names[] = {
     {"transactions", "Transactions per domain", q_transactions},
     {"outstanding", "Outstanding requests per domain", q_outstanding},
     {"permissions", "Max. number of permissions per node", q_permissions},
+    {"transaction-nodes", "Max. number of accessed nodes per transaction", q_transaction_nodes},
     {NULL, NULL, NULL},
 };
 

@@ -21,12 +21,14 @@ struct xs_quota {
     uint32_t transactions; /* transactions open at once */
     uint32_t outstanding;  /* requests in flight before we stop reading */
     uint32_t permissions;  /* entries in one permission list */
+    uint32_t transaction_nodes; /* paths one transaction depends on, and
+                                 * changes it logs (each, not together) */
 };
 
 /* C xenstored's defaults. */
 #define XS_QUOTA_DEFAULTS                                                                     \
     {.nodes = 1000, .node_size = 2048, .watches = 128, .transactions = 10, .outstanding = 20, \
-     .permissions = 5}
+     .permissions = 5, .transaction_nodes = 1024}
 
 /* Names for CONTROL quota and the command line, in one table. */
 struct xs_quota_name {

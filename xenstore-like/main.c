@@ -37,7 +37,8 @@ static void usage(FILE *f)
             "  -s, --socket PATH        listen on PATH (default RUNDIR/xenstored/socket)\n"
             "  -T, --trace-file FILE    trace every request and reply to FILE from the start\n"
             "  -q, --quota NAME=VALUE   set a per-domain quota (nodes, node-size, watches,\n"
-            "                           transactions, outstanding, permissions)\n"
+            "                           transactions, outstanding, permissions,\n"
+            "                           transaction-nodes)\n"
             "      --poll-us N          after a request, poll for the next one for N us\n"
             "                           before sleeping (default 0: never; helps only\n"
             "                           with a CPU to spare)\n"
@@ -183,12 +184,10 @@ int main(int argc, char **argv)
     char sockdir[512], path[600], logpath[600], pidpath[600], tracepath[600];
     snprintf(sockdir, sizeof(sockdir), "%s/xenstored", rundir);
     snprintf(logpath, sizeof(logpath), "%s/log", rundir);
-    int r = rundir_mkdirs(logpath, 0755);
-    if (r == 0)
-        r = rundir_mkdirs(sockdir, 0700);
-    if (r < 0) {
-        fprintf(stderr, "xenolith-stored: cannot create directories under %s: %s\n", rundir,
-                strerror(-r));
+    char why[1200];
+    if (rundir_prepare(logpath, 0755, why, sizeof(why)) < 0 ||
+        rundir_prepare(sockdir, 0700, why, sizeof(why)) < 0) {
+        fprintf(stderr, "xenolith-stored: %s\n", why);
         return 1;
     }
     snprintf(path, sizeof(path), "%s/socket", sockdir);

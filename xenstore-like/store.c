@@ -64,10 +64,16 @@ static struct xs_node **view(struct xs_store *st, const struct xs_caller *c)
     return c->tx ? &c->tx->root : &st->root;
 }
 
-static void depend(const struct xs_caller *c, const char *path, unsigned flags)
+static int depend(const struct xs_caller *c, const char *path, unsigned flags)
 {
-    if (c->tx)
-        xs_txn_depend(c->tx, path, flags);
+    return c->tx ? xs_txn_depend(c->tx, path, flags) : 0;
+}
+
+/* Whether a change may go into the caller's view: in a transaction, only
+ * while its log has room. */
+static int log_room(const struct xs_caller *c)
+{
+    return c->tx ? xs_txn_log_room(c->tx) : 0;
 }
 
 static unsigned access_of(const struct xs_caller *c, const struct xs_perms *p)
@@ -86,7 +92,9 @@ int xs_read(struct xs_store *st, const struct xs_caller *c, const char *path,
             const struct xs_node **out)
 {
     const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
-    depend(c, path, XS_DEP_CONTENT);
+    int err = depend(c, path, XS_DEP_CONTENT);
+    if (err)
+        return err;
     if (!n)
         return ENOENT;
     if (!(access_of(c, n->perms) & XS_ACC_READ))
@@ -99,7 +107,9 @@ int xs_directory(struct xs_store *st, const struct xs_caller *c, const char *pat
                  const struct xs_node **out)
 {
     const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
-    depend(c, path, XS_DEP_CHILDREN | (c->priv ? 0 : XS_DEP_CONTENT));
+    int err = depend(c, path, XS_DEP_CHILDREN | (c->priv ? 0 : XS_DEP_CONTENT));
+    if (err)
+        return err;
     if (!n)
         return ENOENT;
     if (!(access_of(c, n->perms) & XS_ACC_READ))
@@ -148,7 +158,8 @@ static int make_node(struct xs_store *st, const struct xs_caller *c, const char 
     bool exists = plen == strlen(path) || strcmp(path, "/") == 0;
     int err;
     if (exists) {
-        depend(c, path, XS_DEP_CONTENT);
+        if ((err = depend(c, path, XS_DEP_CONTENT)))
+            return err;
         if (!(access_of(c, near->perms) & XS_ACC_WRITE))
             return EACCES;
         *created = false;
@@ -158,11 +169,11 @@ static int make_node(struct xs_store *st, const struct xs_caller *c, const char 
     /* Creation depends on the path being free and on the nearest existing
      * ancestor (its permissions decide, and it must still exist); not on
      * its other children, so siblings created elsewhere do not conflict. */
-    depend(c, path, XS_DEP_CONTENT);
     char anc[XS_PATH_BUF];
     memcpy(anc, path, plen);
     anc[plen] = '\0';
-    depend(c, anc, XS_DEP_CONTENT);
+    if ((err = depend(c, path, XS_DEP_CONTENT)) || (err = depend(c, anc, XS_DEP_CONTENT)))
+        return err;
     if (!(access_of(c, near->perms) & XS_ACC_WRITE))
         return EACCES;
     unsigned missing = count_missing(path, plen == 1 ? 0 : plen);
@@ -186,7 +197,9 @@ int xs_write(struct xs_store *st, const struct xs_caller *c, const char *path, c
         return ENOSPC;
     struct xs_node *n;
     bool created;
-    int err = make_node(st, c, path, &n, &created);
+    int err = log_room(c);
+    if (!err)
+        err = make_node(st, c, path, &n, &created);
     if (err)
         return err;
     err = xs_node_set_value(n, val, len, ++st->gen);
@@ -203,7 +216,9 @@ int xs_mkdir(struct xs_store *st, const struct xs_caller *c, const char *path)
 {
     struct xs_node *n;
     bool created;
-    int err = make_node(st, c, path, &n, &created);
+    int err = log_room(c);
+    if (!err)
+        err = make_node(st, c, path, &n, &created);
     if (err || !created)
         return err;
     if (c->tx)
@@ -228,8 +243,13 @@ int xs_rm(struct xs_store *st, const struct xs_caller *c, const char *path)
     struct xs_node **rootp = view(st, c);
     char parent[XS_PATH_BUF];
     parent_of(path, parent);
-    depend(c, parent, XS_DEP_EXISTS);
-    depend(c, path, XS_DEP_CONTENT);
+    int err = depend(c, parent, XS_DEP_EXISTS);
+    if (!err)
+        err = depend(c, path, XS_DEP_CONTENT);
+    if (!err)
+        err = log_room(c);
+    if (err)
+        return err;
     const struct xs_node *n = xs_tree_lookup(*rootp, path);
     if (!n)
         return xs_tree_lookup(*rootp, parent) ? 0 : ENOENT;
@@ -237,7 +257,7 @@ int xs_rm(struct xs_store *st, const struct xs_caller *c, const char *path)
         return EACCES;
     struct xs_perms *perms = xs_perms_ref(n->perms);
     struct xs_tree_hooks h = hooks_for(st, c);
-    int err = xs_tree_remove(rootp, path, ++st->gen, &h);
+    err = xs_tree_remove(rootp, path, ++st->gen, &h);
     if (!err) {
         if (c->tx)
             xs_txn_log(c->tx, XS_TXOP_RM, path, NULL, 0, NULL);
@@ -266,7 +286,9 @@ int xs_get_perms(struct xs_store *st, const struct xs_caller *c, const char *pat
             return ENOENT;
         p = st->special_perms[i];
     } else {
-        depend(c, path, XS_DEP_CONTENT);
+        int err = depend(c, path, XS_DEP_CONTENT);
+        if (err)
+            return err;
         const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
         if (!n)
             return ENOENT;
@@ -305,7 +327,8 @@ int xs_set_perms(struct xs_store *st, const struct xs_caller *c, const char *pat
         goto out;
     }
     struct xs_node **rootp = view(st, c);
-    depend(c, path, XS_DEP_CONTENT);
+    if ((err = depend(c, path, XS_DEP_CONTENT)) || (err = log_room(c)))
+        goto out;
     const struct xs_node *old = xs_tree_lookup(*rootp, path);
     if (!old) {
         err = ENOENT;

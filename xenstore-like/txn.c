@@ -43,6 +43,7 @@ int xs_txn_start(struct xs_store *st, struct xs_conn *conn, struct xs_domain *do
     tx->base = xs_node_ref(st->root);
     tx->root = xs_node_ref(st->root);
     tx->hooks = (struct xs_tree_hooks){.added = tx_added, .removed = tx_removed, .ctx = tx};
+    tx->limit = priv ? 0 : st->quota.transaction_nodes;
     dom->txns++;
     *out = tx;
     return 0;
@@ -83,27 +84,39 @@ static bool dep_grow(struct xs_txn *tx)
     return true;
 }
 
-void xs_txn_depend(struct xs_txn *tx, const char *path, unsigned flags)
+int xs_txn_depend(struct xs_txn *tx, const char *path, unsigned flags)
 {
     if ((tx->ndeps + 1) * 4 > tx->dep_cap * 3 && !dep_grow(tx)) {
         tx->failed = ENOMEM;
-        return;
+        return 0;
     }
     size_t j = hash_str(path) & (tx->dep_cap - 1);
     while (tx->dep_path[j]) {
         if (strcmp(tx->dep_path[j], path) == 0) {
             tx->dep_flags[j] |= (uint8_t)flags;
-            return;
+            return 0;
         }
         j = (j + 1) & (tx->dep_cap - 1);
+    }
+    if (tx->limit && tx->ndeps >= tx->limit) {
+        tx->failed = ENOSPC;
+        return ENOSPC;
     }
     tx->dep_path[j] = strdup(path);
     if (!tx->dep_path[j]) {
         tx->failed = ENOMEM;
-        return;
+        return 0;
     }
     tx->dep_flags[j] = (uint8_t)flags;
     tx->ndeps++;
+    return 0;
+}
+
+int xs_txn_log_room(struct xs_txn *tx)
+{
+    if (tx->limit && tx->nops >= tx->limit)
+        return tx->failed = ENOSPC;
+    return 0;
 }
 
 void xs_txn_log(struct xs_txn *tx, enum xs_txop_type type, const char *path, const void *data,

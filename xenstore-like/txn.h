@@ -41,6 +41,7 @@ struct xs_txn {
     size_t ndeps, dep_cap;
     struct xs_txop **ops;
     size_t nops, ops_cap;
+    size_t limit;       /* of ndeps and of nops; 0: none (Dom0) */
     int32_t node_delta; /* nodes gained by dom, for its quota */
     int failed;         /* an errno that makes commit impossible */
     struct xs_tree_hooks hooks;
@@ -54,8 +55,15 @@ int xs_txn_end(struct xs_store *st, struct xs_txn *tx, bool commit, bool priv);
 /* Frees without committing (connection gone). */
 void xs_txn_free(struct xs_store *st, struct xs_txn *tx);
 
-/* Records that the transaction's result depends on path. */
-void xs_txn_depend(struct xs_txn *tx, const char *path, unsigned flags);
+/* Records that the transaction's result depends on path. 0, or ENOSPC
+ * when that is one path more than the quota allows: the transaction then
+ * fails at commit (the request's answer may not reflect a dependency it
+ * could not record). */
+int xs_txn_depend(struct xs_txn *tx, const char *path, unsigned flags);
+/* 0 when one more operation may be logged, else ENOSPC (and the
+ * transaction fails at commit); asked before an operation changes the
+ * transaction's tree. */
+int xs_txn_log_room(struct xs_txn *tx);
 /* Logs an operation for replay at commit. */
 void xs_txn_log(struct xs_txn *tx, enum xs_txop_type type, const char *path, const void *data,
                 uint32_t len, struct xs_perms *perms);

@@ -1,13 +1,19 @@
 /*
- * The XenStore benchmark's driver (bench/xenstore-ops runs it against a
- * private daemon): Debian's libxenstore against the daemon on
- * $XENSTORED_PATH, and, in the same run, a bare unix-socket
- * request/response ping-pong between two processes with the same message
- * sizes: the most any daemon on this socket could do.
+ * The XenStore benchmark's driver (bench/xenstore-ops runs it): Debian's
+ * libxenstore against several daemons in the same run (ours, Debian's C
+ * xenstored, oxenstored), slice by slice in turn so that the machine's
+ * load weighs on all alike, and a bare unix-socket request/response
+ * ping-pong with the same message sizes: the most any daemon on a socket
+ * could do.
  *
- * Usage: xenolith-xs-bench SECONDS        the request benchmarks
- *        xenolith-xs-bench introduce N     N domains, as a toolstack makes them
- * Prints one "name value" line per measurement.
+ * Usage: xenolith-xs-bench SECONDS CLIENTS NAME=SOCKET...
+ *            SECONDS per measurement and daemon, CLIENTS connections at
+ *            once for the many-clients measurement
+ *        xenolith-xs-bench introduce N     N domains, as a toolstack makes
+ *            them, on $XENSTORED_PATH
+ * Prints one "name value" or "daemon name value" line per measurement, and
+ * "ratio_vs_DAEMON name value": the first daemon's rate over DAEMON's, the
+ * median of the per-slice ratios.
  */
 #include "config.h"
 
@@ -120,12 +126,23 @@ static double pingpong(double secs)
     return (double)rts / (now() - start);
 }
 
+/* libxenstore finds the daemon's socket in XENSTORED_PATH when it opens. */
+static struct xs_handle *open_xs_at(const char *socket_path)
+{
+    if (socket_path && setenv("XENSTORED_PATH", socket_path, 1) < 0)
+        die("setenv");
+    struct xs_handle *h = xs_open(0);
+    if (!h) {
+        fprintf(stderr, "xenolith-xs-bench: xs_open %s: %s\n",
+                socket_path ? socket_path : "(XENSTORED_PATH)", strerror(errno));
+        exit(1);
+    }
+    return h;
+}
+
 static struct xs_handle *open_xs(void)
 {
-    struct xs_handle *h = xs_open(0);
-    if (!h)
-        die("xs_open (is XENSTORED_PATH set?)");
-    return h;
+    return open_xs_at(NULL);
 }
 
 static double bench_write_read(struct xs_handle *h, double secs)
@@ -190,9 +207,9 @@ static double bench_transaction(struct xs_handle *h, double secs)
 }
 
 /* A write on one connection to the event on another. */
-static double bench_watch(struct xs_handle *writer, double secs)
+static double bench_watch(struct xs_handle *writer, const char *socket_path, double secs)
 {
-    struct xs_handle *watcher = open_xs();
+    struct xs_handle *watcher = open_xs_at(socket_path);
     if (!xs_watch(watcher, "/bench/watched", "tok"))
         die("xs_watch");
     unsigned num;
@@ -299,38 +316,170 @@ static double median(double *v, int n)
     return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
-#define SLICES 15
+/* A daemon under test: its name in the output and one connection to it. */
+struct daemon {
+    const char *name;
+    const char *socket_path;
+    struct xs_handle *h;
+};
+
+/*
+ * CLIENTS processes, each with its own connection, doing write+read pairs
+ * on a key of its own for secs at once: pairs per second, all together.
+ */
+static double bench_many_clients(const struct daemon *d, unsigned clients, double secs)
+{
+    int ready[2], go[2], counts[2];
+    if (pipe(ready) < 0 || pipe(go) < 0 || pipe(counts) < 0)
+        die("pipe");
+    pid_t pids[clients];
+    for (unsigned c = 0; c < clients; c++) {
+        pids[c] = fork();
+        if (pids[c] < 0)
+            die("fork");
+        if (pids[c] == 0) {
+            close(ready[0]), close(go[1]), close(counts[0]);
+            struct xs_handle *h = open_xs_at(d->socket_path);
+            char key[64], b = 0;
+            snprintf(key, sizeof(key), "/bench/client-%u", c);
+            if (write(ready[1], &b, 1) != 1 || read(go[0], &b, 1) != 0)
+                _exit(1);
+            unsigned long n = 0;
+            double end = now() + secs;
+            while (now() < end) {
+                for (int i = 0; i < 16; i++) {
+                    unsigned len;
+                    if (!xs_write(h, XBT_NULL, key, "value", 5))
+                        die("xs_write");
+                    char *v = xs_read(h, XBT_NULL, key, &len);
+                    if (!v || len != 5)
+                        die("xs_read");
+                    free(v);
+                }
+                n += 16;
+            }
+            xs_close(h);
+            _exit(write(counts[1], &n, sizeof(n)) == sizeof(n) ? 0 : 1);
+        }
+    }
+    close(ready[1]), close(go[0]), close(counts[1]);
+    char b;
+    for (unsigned c = 0; c < clients; c++)
+        if (read(ready[0], &b, 1) != 1)
+            die("a client did not connect");
+    double start = now();
+    close(go[1]); /* all of them start at once */
+    unsigned long total = 0, n;
+    unsigned got = 0;
+    while (read(counts[0], &n, sizeof(n)) == sizeof(n)) {
+        total += n;
+        got++;
+    }
+    double elapsed = now() - start;
+    bool failed = got != clients;
+    for (unsigned c = 0; c < clients; c++) {
+        int status;
+        waitpid(pids[c], &status, 0);
+        failed |= !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+    }
+    close(ready[0]), close(counts[0]);
+    if (failed) {
+        fprintf(stderr, "xenolith-xs-bench: a client against %s failed\n", d->name);
+        exit(1);
+    }
+    return (double)total / elapsed;
+}
+
+enum measure { M_WRITE_READ, M_MANY, M_DIRECTORY, M_TX, M_WATCH, M_COUNT };
+static const char *const measure_name[M_COUNT] = {
+    [M_WRITE_READ] = "write_read_pairs_per_s",
+    [M_MANY] = "many_clients_write_read_pairs_per_s",
+    [M_DIRECTORY] = "directory100_per_s",
+    [M_TX] = "tx_start_write_end_per_s",
+    [M_WATCH] = "watch_roundtrip_per_s",
+};
+
+static double measure(enum measure m, const struct daemon *d, unsigned clients, double secs)
+{
+    switch (m) {
+    case M_WRITE_READ:
+        return bench_write_read(d->h, secs);
+    case M_MANY:
+        return bench_many_clients(d, clients, secs);
+    case M_DIRECTORY:
+        return bench_directory(d->h, secs);
+    case M_TX:
+        return bench_transaction(d->h, secs);
+    case M_WATCH:
+        return bench_watch(d->h, d->socket_path, secs);
+    case M_COUNT:
+        break;
+    }
+    abort();
+}
+
+#define SLICES 7
+#define MAX_DAEMONS 4
 
 int main(int argc, char **argv)
 {
     if (argc > 2 && strcmp(argv[1], "introduce") == 0)
         return introduce((unsigned)atoi(argv[2]));
-    double secs = argc > 1 ? atof(argv[1]) : 1.0;
-    if (secs <= 0)
-        secs = 1.0;
+    if (argc < 4 || argc - 3 > MAX_DAEMONS) {
+        fprintf(stderr, "usage: xenolith-xs-bench SECONDS CLIENTS NAME=SOCKET... (1 to %d)\n"
+                        "       xenolith-xs-bench introduce N\n", MAX_DAEMONS);
+        return 2;
+    }
+    double secs = atof(argv[1]);
+    int clients = atoi(argv[2]);
+    if (secs <= 0 || clients < 1 || clients > 256) {
+        fprintf(stderr, "xenolith-xs-bench: SECONDS must be > 0 and CLIENTS 1 to 256\n");
+        return 2;
+    }
     signal(SIGPIPE, SIG_IGN);
-    struct xs_handle *h = open_xs();
+    int nd = argc - 3;
+    struct daemon ds[MAX_DAEMONS];
+    for (int i = 0; i < nd; i++) {
+        char *eq = strchr(argv[3 + i], '=');
+        if (!eq || eq == argv[3 + i] || !eq[1]) {
+            fprintf(stderr, "xenolith-xs-bench: '%s' is not NAME=SOCKET\n", argv[3 + i]);
+            return 2;
+        }
+        *eq = '\0';
+        ds[i] = (struct daemon){.name = argv[3 + i], .socket_path = eq + 1};
+        ds[i].h = open_xs_at(ds[i].socket_path);
+        bench_write_read(ds[i].h, 0.05);
+    }
     pingpong_start();
-    bench_write_read(h, 0.05);
     pingpong(0.05);
     /*
-     * Short slices, alternating, and medians: the machine's load changes
-     * from second to second, and this way it weighs on both sides alike.
+     * Short slices, each daemon in turn, and medians: the machine's load
+     * changes from second to second, and this way it weighs on all alike.
      */
-    double pp[SLICES], wr[SLICES], ratio[SLICES];
     double slice = secs / SLICES;
-    for (int i = 0; i < SLICES; i++) {
-        pp[i] = pingpong(slice) / 2; /* a pair is two round trips */
-        wr[i] = bench_write_read(h, slice);
-        ratio[i] = wr[i] / pp[i];
+    double rate[M_COUNT][MAX_DAEMONS][SLICES], ratio[M_COUNT][MAX_DAEMONS][SLICES];
+    double pp[SLICES], vs_pp[SLICES];
+    for (int s = 0; s < SLICES; s++) {
+        pp[s] = pingpong(slice) / 2; /* a pair is two round trips */
+        for (int m = 0; m < M_COUNT; m++) {
+            for (int i = 0; i < nd; i++)
+                rate[m][i][s] = measure((enum measure)m, &ds[i], (unsigned)clients, slice);
+            for (int i = 1; i < nd; i++)
+                ratio[m][i][s] = rate[m][0][s] / rate[m][i][s];
+        }
+        vs_pp[s] = rate[M_WRITE_READ][0][s] / pp[s];
     }
     pingpong_stop();
     printf("pingpong_pairs_per_s %.0f\n", median(pp, SLICES));
-    printf("write_read_pairs_per_s %.0f\n", median(wr, SLICES));
-    printf("write_read_vs_pingpong %.3f\n", median(ratio, SLICES));
-    printf("directory100_per_s %.0f\n", bench_directory(h, secs / 3));
-    printf("tx_start_write_end_per_s %.0f\n", bench_transaction(h, secs / 3));
-    printf("watch_roundtrip_per_s %.0f\n", bench_watch(h, secs / 3));
-    xs_close(h);
+    printf("write_read_vs_pingpong %.3f\n", median(vs_pp, SLICES));
+    for (int m = 0; m < M_COUNT; m++)
+        for (int i = 0; i < nd; i++) {
+            printf("%s %s %.0f\n", ds[i].name, measure_name[m], median(rate[m][i], SLICES));
+            if (i > 0)
+                printf("ratio_vs_%s %s %.3f\n", ds[i].name, measure_name[m],
+                       median(ratio[m][i], SLICES));
+        }
+    for (int i = 0; i < nd; i++)
+        xs_close(ds[i].h);
     return 0;
 }

@@ -65,10 +65,15 @@ struct bb_journal *bb_journal_open(const char *rundir, uint32_t domid, uint32_t 
         return NULL;
     char dir[RUNDIR_MAX + 16];
     snprintf(dir, sizeof(dir), "%s/blkback", rundir);
-    rundir_mkdirs(dir, 0700);
+    char why[1200];
+    if (rundir_prepare(dir, 0700, why, sizeof(why)) < 0) {
+        fprintf(stderr, "xenolith-blkback: %s\n", why);
+        free(j);
+        return NULL;
+    }
     snprintf(j->path, sizeof(j->path), "%s/ring-%u-%u-%u", dir, domid, devid, ring);
     j->len = sizeof(struct jhead) + (size_t)size * sizeof(struct jentry);
-    int fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    int fd = open(j->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0 || ftruncate(fd, (off_t)j->len) < 0) {
         if (fd >= 0)
             close(fd);

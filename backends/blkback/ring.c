@@ -363,6 +363,14 @@ int bb_ring_connect(struct bb_vbd *v, unsigned idx, const char *dir, unsigned or
 {
     struct bb_ring *r = &v->rings[idx];
     struct bb_ctx *c = v->ctx;
+    if (r->live || r->reqs) {
+        /* The xenbus walk holds the device Closing while a ring drains
+         * (ops->busy); wiping one here would leave its requests pointing
+         * at the new ring. */
+        xbb_log(v->dev, "queue %u: %u request%s of the last connection still in flight; not "
+                "connecting", idx, r->inflight, r->inflight == 1 ? "" : "s");
+        return -1;
+    }
     memset(r, 0, sizeof(*r));
     r->vbd = v;
     r->idx = idx;

@@ -32,12 +32,30 @@ static void close_disk(struct bb_vbd *v)
     v->disk = NULL;
 }
 
+/* A ring let go with requests in flight keeps them (and its tags and
+ * journal) until the last one is done. */
+static bool draining(const struct bb_vbd *v)
+{
+    for (unsigned i = 0; i < BB_MAX_QUEUES; i++)
+        if (!v->rings[i].live && v->rings[i].reqs)
+            return true;
+    return false;
+}
+
 void bb_vbd_ring_idle(struct bb_vbd *v)
 {
     if (v->removed && all_idle(v)) {
         close_disk(v);
         free(v);
+    } else if (v->dev && !draining(v)) {
+        xbb_kick(v->dev); /* the device may close now, and connect again */
     }
+}
+
+static bool busy(struct xbb_dev *d)
+{
+    struct bb_vbd *v = d->priv;
+    return v && draining(v);
 }
 
 /* Raw files and block devices go to io_uring; the rest to the library. */
@@ -233,5 +251,6 @@ const struct xbb_ops bb_vbd_ops = {
     .probe = probe,
     .connect = connect_dev,
     .disconnect = disconnect,
+    .busy = busy,
     .remove = remove_dev,
 };

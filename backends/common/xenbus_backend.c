@@ -21,6 +21,7 @@ struct xbb {
     void *ctx;
     struct xs_handle *xs;
     uv_poll_t poll;
+    uv_timer_t kick_timer; /* xbb_kick's */
     char base[96]; /* /local/domain/0/backend/<type> */
     struct xbb_dev *devs[MAX_DEVS];
     unsigned ndevs;
@@ -167,7 +168,11 @@ static int read_state(struct xbb *be, const char *dir)
     return s;
 }
 
-/* The walk for one device after anything about it changed. */
+static bool busy(struct xbb_dev *d)
+{
+    return d->be->ops->busy && d->be->ops->busy(d);
+}
+
 static bool hotplug_done(struct xbb_dev *d)
 {
     char *st = xbb_read_back(d, "hotplug-status");
@@ -176,6 +181,7 @@ static bool hotplug_done(struct xbb_dev *d)
     return done;
 }
 
+/* The walk for one device after anything about it changed. */
 static void step(struct xbb_dev *d)
 {
     struct xbb *be = d->be;
@@ -200,6 +206,13 @@ static void step(struct xbb_dev *d)
         case XenbusStateInitialising:
         case XenbusStateInitWait:
             do_disconnect(d);
+            if (busy(d)) {
+                /* Closed would let the frontend start over while the old
+                 * ring's requests are in flight: Closing until xbb_kick. */
+                if (d->state != XenbusStateClosing || stored != XenbusStateClosing)
+                    xbb_set_state(d, XenbusStateClosing);
+                break;
+            }
             /* Also when the toolstack's Closing landed over our Closed. */
             if (d->state != XenbusStateClosed || stored != XenbusStateClosed)
                 xbb_set_state(d, XenbusStateClosed);
@@ -214,7 +227,7 @@ static void step(struct xbb_dev *d)
         /* A frontend starting over after a close gets a fresh device;
          * only after it closed too, so a device that failed stays
          * failed until then. */
-        if (d->state == XenbusStateClosed &&
+        if ((d->state == XenbusStateClosed || d->state == XenbusStateClosing) &&
             (d->fstate == XenbusStateClosed || d->fstate == XenbusStateClosing))
             d->fe_closed = true;
         if (online && d->state == XenbusStateClosed && d->fe_closed &&
@@ -245,11 +258,30 @@ static void step(struct xbb_dev *d)
     case XenbusStateClosing:
     case XenbusStateClosed:
         do_disconnect(d);
-        xbb_set_state(d, d->fstate == XenbusStateClosed ? XenbusStateClosed : XenbusStateClosing);
+        xbb_set_state(d, d->fstate == XenbusStateClosed && !busy(d) ? XenbusStateClosed
+                                                                   : XenbusStateClosing);
         break;
     default:
         break;
     }
+}
+
+static void on_kick(uv_timer_t *t)
+{
+    struct xbb *be = t->data;
+    for (unsigned i = 0; i < be->ndevs; i++) {
+        struct xbb_dev *d = be->devs[i];
+        if (d->kicked) {
+            d->kicked = false;
+            step(d);
+        }
+    }
+}
+
+void xbb_kick(struct xbb_dev *d)
+{
+    d->kicked = true;
+    uv_timer_start(&d->be->kick_timer, on_kick, 0, 0);
 }
 
 static void new_dev(struct xbb *be, uint32_t domid, uint32_t devid)
@@ -431,6 +463,8 @@ struct xbb *xbb_open(uv_loop_t *loop, const struct xbb_ops *ops, void *ctx)
     }
     uv_poll_init(loop, &be->poll, xs_fileno(be->xs));
     be->poll.data = be;
+    uv_timer_init(loop, &be->kick_timer);
+    be->kick_timer.data = be;
     uv_poll_start(&be->poll, UV_READABLE, on_readable);
     /* The watch fires once on registration, which scans; scanning now as
      * well serves a restart's devices without waiting for the loop. */

@@ -9,6 +9,11 @@
  *                  -> ops->connect (map rings, bind)     -> Connected
  *   frontend Closing / Closed, backend online=0 with state Closing
  *                  -> ops->disconnect                    -> Closing, Closed
+ *                     (Closed only once ops->busy says the requests of
+ *                     the old connection are done, as Linux's blkback
+ *                     waits for its in-flight I/O: until then the device
+ *                     stays Closing and is neither closed nor connected
+ *                     again, so a new ring never meets an old request)
  *   backend dir removed -> ops->disconnect, ops->remove (device freed)
  *
  * After a restart the daemon finds devices whose backend state is
@@ -47,6 +52,7 @@ struct xbb_dev {
     enum xenbus_state fstate; /* the frontend's, as last read */
     bool connected;          /* connect succeeded and no disconnect since */
     bool fe_closed;          /* the frontend closed since we did */
+    bool kicked;             /* xbb_kick: walk again on the next loop turn */
     void *priv;              /* the type-specific code's */
 };
 
@@ -60,6 +66,10 @@ struct xbb_ops {
     int (*connect)(struct xbb_dev *d, bool reconnect);
     /* Stop serving: unbind, unmap. Called at most once per connect. */
     void (*disconnect)(struct xbb_dev *d);
+    /* Whether requests taken before the last disconnect are still in
+     * flight (NULL: never); the type's code calls xbb_kick when they are
+     * done. */
+    bool (*busy)(struct xbb_dev *d);
     /* The device is going away: free priv. */
     void (*remove)(struct xbb_dev *d);
     /* Connect only once the hotplug script has said hotplug-status
@@ -92,6 +102,10 @@ int xbb_set_state(struct xbb_dev *d, enum xenbus_state s);
 /* Logs the reason, writes it to the backend's "error" key, disconnects
  * the device and sets it Closing. Safe from any callback. */
 void xbb_fail(struct xbb_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Walks d's state again on the next turn of the loop (after ops->busy
+ * changed); safe from any callback, and from inside the type's I/O. */
+void xbb_kick(struct xbb_dev *d);
 
 /* A message on stderr prefixed with the device ("vbd 3/51712: "). */
 void xbb_log(struct xbb_dev *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -12,7 +12,7 @@
 
 static int open_current(struct cons_log *l)
 {
-    l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+    l->fd = open(l->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0640);
     if (l->fd < 0)
         return -errno;
     struct stat st;

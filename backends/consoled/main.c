@@ -79,9 +79,9 @@ int main(int argc, char **argv)
         return rc;
     const char *rundir = dm.rundir;
     snprintf(cd.logdir, sizeof(cd.logdir), "%s/console", rundir);
-    int r = rundir_mkdirs(cd.logdir, 0750);
-    if (r < 0) {
-        fprintf(stderr, "xenolith-consoled: cannot create %s: %s\n", cd.logdir, strerror(-r));
+    char why[1200];
+    if (rundir_prepare(cd.logdir, 0750, why, sizeof(why)) < 0) {
+        fprintf(stderr, "xenolith-consoled: %s\n", why);
         return 1;
     }
 

@@ -245,6 +245,14 @@ int blob_sync(struct blob *b)
     return 0;
 }
 
+void blob_drop_cache(struct blob *b)
+{
+    if (b->fd >= 0)
+        (void)posix_fadvise(b->fd, 0, 0, POSIX_FADV_DONTNEED);
+    for (size_t i = 0; i < b->npvs; i++)
+        (void)posix_fadvise(b->pv_fds[i], 0, 0, POSIX_FADV_DONTNEED);
+}
+
 static int write_zeros(struct blob *b, uint64_t off, uint64_t len)
 {
     static const char zeros[65536];

@@ -38,6 +38,8 @@ void blob_close(struct blob *b);
 int blob_pread(struct blob *b, void *buf, size_t len, uint64_t off);
 int blob_pwrite(struct blob *b, const void *buf, size_t len, uint64_t off);
 int blob_sync(struct blob *b);
+/* Asks the kernel to drop the blob's clean cached pages (advisory). */
+void blob_drop_cache(struct blob *b);
 /* Makes a range read as zeros: a hole where the filesystem can punch one
  * or zeroing on a block device, else zeros written. */
 int blob_zero(struct blob *b, uint64_t off, uint64_t len);

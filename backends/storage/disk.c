@@ -104,6 +104,18 @@ int xns_flush(struct xns_disk *d)
     return d->raw->writable ? blob_sync(d->raw) : 0;
 }
 
+int xns_drop_cache(struct xns_disk *d)
+{
+    int rc = xns_flush(d);
+    if (rc < 0)
+        return rc;
+    for (struct vhd *v = d->vhd; v; v = v->parent)
+        blob_drop_cache(v->b);
+    if (d->raw)
+        blob_drop_cache(d->raw);
+    return 0;
+}
+
 int xns_discard(struct xns_disk *d, uint64_t off, uint64_t len)
 {
     if (d->vhd)

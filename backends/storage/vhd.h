@@ -47,6 +47,9 @@ int vhd_load_bitmap(struct vhd *v, uint32_t blk);
 int vhd_make_room(struct vhd *v, uint64_t end);
 /* The parent's path as the locators give it, relative to the child. */
 int vhd_find_parent(struct vhd *v, char *path, size_t len);
+/* Whether parent names an image in child's directory (the directories
+ * compared once resolved): the only place a parent may be. */
+bool vhd_parent_beside(const char *child, const char *parent);
 /* Relative path from the directory of `from` to `to`. */
 void vhd_relative_path(const char *from, const char *to, char *out, size_t len);
 

@@ -80,6 +80,9 @@ static int set_parent_fields(struct vhd_header *h, const char *child, const stru
                              uint64_t *loc_end)
 {
     char cabs[PATH_MAX], pabs[PATH_MAX], rel[PATH_MAX];
+    if (!vhd_parent_beside(child, parent_path))
+        return xns_fail(-EINVAL, "%s: its parent %s is not beside it: a parent must be in the "
+                        "same directory as its child", child, parent_path);
     absolute(child, cabs, sizeof(cabs));
     absolute(parent_path, pabs, sizeof(pabs));
     vhd_relative_path(cabs, pabs, rel, sizeof(rel));

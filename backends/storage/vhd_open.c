@@ -60,19 +60,79 @@ static int load_fixed(struct vhd *v)
     return 0;
 }
 
+/* A BAT entry must be free or point at a whole block between the
+ * metadata and the footer. */
+static int check_entry(const struct vhd *v, uint32_t i, uint32_t e)
+{
+    const char *name = v->b->name;
+    uint64_t span = (uint64_t)v->bm_bytes + v->block_size;
+    uint64_t off = (uint64_t)e * 512;
+    if (e == VHD_BAT_FREE)
+        return 0;
+    if (off < v->meta_end)
+        return xns_fail(-EINVAL, "%s: BAT entry %u points at offset %llu, into the image's "
+                        "metadata (which ends at %llu)", name, i, (unsigned long long)off,
+                        (unsigned long long)v->meta_end);
+    if (off + span > v->footer_off)
+        return xns_fail(-EINVAL, "%s: BAT entry %u points at offset %llu, past the end of the "
+                        "image's data (%llu)", name, i, (unsigned long long)off,
+                        (unsigned long long)v->footer_off);
+    return 0;
+}
+
+/*
+ * Reads the BAT a chunk at a time, each chunk's entries checked before
+ * the next is read, the array growing only as entries pass. Memory then
+ * follows what the image really holds: a BAT that lies in the holes of a
+ * sparse file (zeros: entries pointing into the metadata) is refused after
+ * its first chunk, not after tens of GiB were allocated and read.
+ */
+static int read_bat(struct vhd *v, uint64_t toff, uint64_t bat_bytes)
+{
+    enum { CHUNK = 16384 }; /* entries: 64 KiB */
+    uint64_t total = bat_bytes / 4, cap = 0;
+    for (uint64_t done = 0; done < total;) {
+        uint64_t n = total - done < CHUNK ? total - done : CHUNK;
+        if (done + n > cap) {
+            uint64_t want = cap * 2 > done + n ? cap * 2 : done + n;
+            if (want > total)
+                want = total;
+            uint32_t *bat = realloc(v->bat, (size_t)want * 4);
+            if (!bat)
+                return xns_fail(-ENOMEM, "%s: out of memory for a BAT of %u entries",
+                                v->b->name, v->nbat);
+            v->bat = bat;
+            cap = want;
+        }
+        int rc = blob_pread(v->b, v->bat + done, (size_t)n * 4, toff + done * 4);
+        if (rc < 0)
+            return rc;
+        for (uint64_t i = done; i < done + n; i++) {
+            v->bat[i] = be32toh(v->bat[i]);
+            /* Entries past max_entries only fill the BAT's last sector. */
+            if (i < v->nbat && (rc = check_entry(v, (uint32_t)i, v->bat[i])) < 0)
+                return rc;
+        }
+        done += n;
+    }
+    return 0;
+}
+
 static int cmp_u32(const void *a, const void *b)
 {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
 }
 
-/* Every BAT entry must point at a whole block between the metadata and
- * the footer, and no two blocks may overlap. */
+/* No two blocks may overlap (each entry was checked by read_bat). */
 static int check_bat(struct vhd *v)
 {
     const char *name = v->b->name;
     uint64_t span = (uint64_t)v->bm_bytes + v->block_size;
-    uint32_t *sorted = malloc((size_t)v->nbat * sizeof(uint32_t) + 1);
+    uint32_t used = 0;
+    for (uint32_t i = 0; i < v->nbat; i++)
+        used += v->bat[i] != VHD_BAT_FREE;
+    uint32_t *sorted = malloc((size_t)used * sizeof(uint32_t) + 1);
     if (!sorted)
         return xns_fail(-ENOMEM, "%s: out of memory", name);
     uint32_t n = 0;
@@ -82,18 +142,6 @@ static int check_bat(struct vhd *v)
         if (e == VHD_BAT_FREE)
             continue;
         uint64_t off = (uint64_t)e * 512;
-        if (off < v->meta_end) {
-            free(sorted);
-            return xns_fail(-EINVAL, "%s: BAT entry %u points at offset %llu, into the "
-                            "image's metadata (which ends at %llu)", name, i,
-                            (unsigned long long)off, (unsigned long long)v->meta_end);
-        }
-        if (off + span > v->footer_off) {
-            free(sorted);
-            return xns_fail(-EINVAL, "%s: BAT entry %u points at offset %llu, past the end of "
-                            "the image's data (%llu)", name, i, (unsigned long long)off,
-                            (unsigned long long)v->footer_off);
-        }
         sorted[n++] = e;
         if (off + span > end)
             end = off + span;
@@ -116,13 +164,20 @@ static int check_bat(struct vhd *v)
     return 0;
 }
 
+/* [off, off + len) lies within [0, end): offsets come from the image and
+ * may be anything, so the sum is never formed. */
+static bool inside(uint64_t off, uint64_t len, uint64_t end)
+{
+    return off <= end && len <= end - off;
+}
+
 static int load_dynamic(struct vhd *v)
 {
     const char *name = v->b->name;
     uint8_t hbuf[VHD_HEADER_SIZE], fbuf[VHD_FOOTER_SIZE], mine[VHD_FOOTER_SIZE];
     char why[200];
     uint64_t hoff = v->ft.data_offset;
-    if (hoff < VHD_FOOTER_SIZE || hoff + VHD_HEADER_SIZE > v->footer_off)
+    if (hoff < VHD_FOOTER_SIZE || !inside(hoff, VHD_HEADER_SIZE, v->footer_off))
         return xns_fail(-EINVAL, "%s: dynamic header offset %llu lies outside the image", name,
                         (unsigned long long)hoff);
     int rc = blob_pread(v->b, hbuf, sizeof(hbuf), hoff);
@@ -133,7 +188,10 @@ static int load_dynamic(struct vhd *v)
     v->block_size = v->hdr.block_size;
     v->spb = v->block_size / 512;
     v->bm_bytes = vhd_bitmap_bytes(v->block_size);
-    uint64_t need = (v->ft.curr_size + v->block_size - 1) / v->block_size;
+    /* Rounded up without adding first: a size near 2^64 would wrap to a
+     * count of a block or two, and every block index read or written past
+     * the BAT would then lie outside it. */
+    uint64_t need = v->ft.curr_size / v->block_size + (v->ft.curr_size % v->block_size != 0);
     if (v->hdr.max_entries < need)
         return xns_fail(-EINVAL, "%s: BAT has %u entries; a disk of %llu bytes in %u-byte "
                         "blocks needs %llu", name, v->hdr.max_entries,
@@ -145,17 +203,9 @@ static int load_dynamic(struct vhd *v)
     if (toff < hoff + VHD_HEADER_SIZE && toff + bat_bytes > hoff)
         return xns_fail(-EINVAL, "%s: BAT at %llu overlaps the dynamic header", name,
                         (unsigned long long)toff);
-    if (toff < VHD_FOOTER_SIZE || toff + bat_bytes > v->footer_off)
+    if (toff < VHD_FOOTER_SIZE || !inside(toff, bat_bytes, v->footer_off))
         return xns_fail(-EINVAL, "%s: BAT at %llu (%llu bytes) lies outside the image", name,
                         (unsigned long long)toff, (unsigned long long)bat_bytes);
-    v->bat = malloc(bat_bytes);
-    v->bm = calloc(v->nbat, sizeof(uint8_t *));
-    if (!v->bat || !v->bm)
-        return xns_fail(-ENOMEM, "%s: out of memory for a BAT of %u entries", name, v->nbat);
-    if ((rc = blob_pread(v->b, v->bat, bat_bytes, toff)) < 0)
-        return rc;
-    for (uint32_t i = 0; i < v->nbat; i++)
-        v->bat[i] = be32toh(v->bat[i]);
     v->meta_end = xns_align_up(hoff + VHD_HEADER_SIZE, 512);
     if (toff + bat_bytes > v->meta_end)
         v->meta_end = toff + bat_bytes;
@@ -164,13 +214,18 @@ static int load_dynamic(struct vhd *v)
         if (l->code == VHD_LOC_NONE)
             continue;
         uint64_t space = vhd_locator_space(l);
-        if (l->length > space || l->offset % 512 || l->offset + space > v->footer_off)
+        if (l->length > space || l->offset % 512 || !inside(l->offset, space, v->footer_off))
             return xns_fail(-EINVAL, "%s: parent locator %d (offset %llu, %u bytes) lies "
                             "outside the image", name, i, (unsigned long long)l->offset,
                             l->length);
         if (l->offset + space > v->meta_end)
             v->meta_end = l->offset + space;
     }
+    if ((rc = read_bat(v, toff, bat_bytes)) < 0)
+        return rc;
+    v->bm = calloc(v->nbat, sizeof(uint8_t *));
+    if (!v->bm)
+        return xns_fail(-ENOMEM, "%s: out of memory for a BAT of %u entries", name, v->nbat);
     if ((rc = check_bat(v)) < 0)
         return rc;
     /* The copy at offset 0 is what qemu reads first: remember whether it
@@ -214,6 +269,25 @@ void vhd_relative_path(const char *from, const char *to, char *out, size_t len)
     snprintf(out + o, len - o, "%s", b + common + 1);
 }
 
+bool vhd_parent_beside(const char *child, const char *parent)
+{
+    const char *slash = strrchr(parent, '/');
+    const char *base = slash ? slash + 1 : parent;
+    if (!*base || strcmp(base, ".") == 0 || strcmp(base, "..") == 0)
+        return false;
+    /* Only the directories are resolved: an LV's /dev/VG/LV is a link to
+     * a dm-N node elsewhere, and stays a parent beside its child. */
+    char c[PATH_MAX], p[PATH_MAX], cdir[PATH_MAX], pdir[PATH_MAX];
+    snprintf(c, sizeof(c), "%s", child);
+    snprintf(p, sizeof(p), "%s", parent);
+    char *cd = dirname(c), *pd = dirname(p);
+    /* The same directory by name is beside, whether or not it exists:
+     * without device-mapper an LVM SR's /dev/VG is never made. */
+    if (strcmp(cd, pd) == 0)
+        return true;
+    return realpath(cd, cdir) && realpath(pd, pdir) && strcmp(cdir, pdir) == 0;
+}
+
 /* Relative locators resolve against the child's directory. */
 static void resolve(const char *child, const char *loc, char *out, size_t len)
 {
@@ -244,6 +318,13 @@ int vhd_find_parent(struct vhd *v, char *path, size_t len)
                 vhd_locator_decode(l->code, data, n, loc, sizeof(loc)) < 0 || !loc[0])
                 continue;
             resolve(v->b->name, loc, path, len);
+            if (!vhd_parent_beside(v->b->name, path)) {
+                char d[PATH_MAX];
+                snprintf(d, sizeof(d), "%s", v->b->name);
+                return xns_fail(-EPERM, "%s: its parent locator names %s, outside the image's "
+                                "directory %s: a parent must sit beside its child", v->b->name,
+                                path, dirname(d));
+            }
             struct blob *pb;
             if (blob_open(path, false, &pb) == 0) {
                 blob_close(pb);
@@ -286,11 +367,11 @@ static int open_parent(struct vhd *v, struct chain *ch)
     if (rc < 0)
         return rc;
     if (memcmp(v->parent->ft.uuid, v->hdr.parent_uuid, 16) != 0) {
-        char want[37], have[37];
+        /* The parent's own UUID is not told: it is another file's content. */
+        char want[37];
         xns_uuid_format(v->hdr.parent_uuid, want);
-        xns_uuid_format(v->parent->ft.uuid, have);
-        return xns_fail(-EINVAL, "%s: its parent %s has UUID %s, the image expects %s",
-                        v->b->name, v->parent_path, have, want);
+        return xns_fail(-EINVAL, "%s: its parent %s is not the image it was made from (the "
+                        "image expects UUID %s)", v->b->name, v->parent_path, want);
     }
     /* A child grown after the snapshot reads zeros past its parent's end. */
     return 0;

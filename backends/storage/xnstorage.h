@@ -68,6 +68,10 @@ int xns_write(struct xns_disk *d, const void *buf, size_t len, uint64_t off);
 int xns_flush(struct xns_disk *d);
 int xns_discard(struct xns_disk *d, uint64_t off, uint64_t len);
 uint64_t xns_size(const struct xns_disk *d);
+/* Flushes, then drops what the host's page cache holds of the disk (its
+ * parents too): later reads come from the store, and the cache is built
+ * anew by them, whatever writes filled it before. */
+int xns_drop_cache(struct xns_disk *d);
 /* Flushes when writable; returns the flush's result. Always frees. */
 int xns_close(struct xns_disk *d);
 

@@ -39,6 +39,11 @@ static bool backend_connected(enum xenbus_state s)
 	return s == XenbusStateConnected || s >= XenbusStateClosing;
 }
 
+static bool backend_closed(enum xenbus_state s)
+{
+	return s == XenbusStateClosed || s == XenbusStateUnknown;
+}
+
 static uint64_t other_u64(struct blkfront *bf, const char *key, uint64_t def)
 {
 	uint64_t v;
@@ -463,6 +468,14 @@ long blkfront_io(struct blkfront *bf, struct blk_req *r, uint64_t timeout_ns)
 		blkfront_wait(bf, 10000000);
 	}
 	return r->status;
+}
+
+long blkfront_close(struct blkfront *bf, uint64_t timeout_ns)
+{
+	xenbus_dev_switch_state(&bf->dev, XenbusStateClosing);
+	long rc = xenbus_dev_wait_other(&bf->dev, backend_closed, timeout_ns);
+	xenbus_dev_switch_state(&bf->dev, XenbusStateClosed);
+	return rc < 0 ? rc : 0;
 }
 
 blkif_request_t *blkfront_raw_request(struct blkfront *bf)

@@ -130,6 +130,9 @@ long blkfront_io(struct blkfront *bf, struct blk_req *r, uint64_t timeout_ns);
 /* Requests in flight. */
 unsigned blkfront_inflight(struct blkfront *bf);
 
+/* Closes the device (Closing, then Closed once the backend is). */
+long blkfront_close(struct blkfront *bf, uint64_t timeout_ns);
+
 /* For the hostile test: the next free request slot of queue 0's ring
  * (filled in by the caller, id included), then published as is. */
 blkif_request_t *blkfront_raw_request(struct blkfront *bf);

@@ -1,9 +1,11 @@
 /*
  * The PV clock: on every vCPU, reads of its own vcpu_time_info never go
  * back, are taken under an even version, and convert with a non-zero
- * multiplier; across vCPUs, a time one vCPU read and published is never
- * ahead of a read made after it on another (one timeline, as
- * XEN_PVCLOCK_TSC_STABLE_BIT promises). The wallclock is plausible.
+ * multiplier; across vCPUs, where XEN_PVCLOCK_TSC_STABLE_BIT is set, a
+ * time one vCPU read and published is never ahead of a read made after
+ * it on another (one timeline, as the bit promises; a host whose TSC is
+ * not stable clears it, and the test says so). The wallclock is
+ * plausible.
  * How well the clock keeps the host's rate is checked with Dom0's
  * help (dom0-peer), which has a host clock to compare against.
  */
@@ -77,8 +79,9 @@ static void check_local(struct test *t, unsigned cpu)
 	CHECK_EQ(t, r->odd_versions, 0, "vCPU %u: reads under an odd version",
 		 cpu);
 	CHECK_EQ(t, r->zero_mul, 0, "vCPU %u: tsc_to_system_mul is 0", cpu);
-	CHECK_EQ(t, r->not_stable, 0,
-		 "vCPU %u: XEN_PVCLOCK_TSC_STABLE_BIT clear", cpu);
+	check(t, r->not_stable == 0 || r->not_stable == READS,
+	      "vCPU %u: XEN_PVCLOCK_TSC_STABLE_BIT clear in %u of %u reads", cpu,
+	      r->not_stable, READS);
 	CHECK_EQ(t, r->tsc_before_stamp, 0,
 		 "vCPU %u: TSC read before tsc_timestamp", cpu);
 	check(t, r->last_ns > r->first_ns,
@@ -213,8 +216,14 @@ void test_pvclock(struct test *t)
 			  "vCPU %u did not run the reads", cpu))
 			check_local(t, cpu);
 	}
-	for (unsigned cpu = 1; cpu < up; cpu++)
-		cross(t, cpu, 0);
+	if (results[0].not_stable == 0) {
+		for (unsigned cpu = 1; cpu < up; cpu++)
+			cross(t, cpu, 0);
+	} else {
+		test_info("pvclock: XEN_PVCLOCK_TSC_STABLE_BIT clear (the host's TSC is "
+			  "not stable): one timeline across vCPUs is not promised, "
+			  "not checked");
+	}
 
 	/* Time advances with the host: 10 ms of sleep is 10 ms of clock. */
 	uint64_t t0 = time_now();

@@ -23,6 +23,7 @@ static const struct test_case tests[] = {
 	{ "xenbus-hostile", test_xenbus_hostile },
 	{ "blk", test_blk },
 	{ "hostile-blk", test_hostile_blk },
+	{ "blk-reconnect", test_blk_reconnect },
 	{ "blk-bench", test_blk_bench },
 	{ "blk-hotplug", test_blk_hotplug },
 	{ "net", test_net },

@@ -34,6 +34,7 @@ void test_xenbus(struct test *t);
 void test_xenbus_hostile(struct test *t);
 void test_blk(struct test *t);
 void test_hostile_blk(struct test *t);
+void test_blk_reconnect(struct test *t);
 void test_blk_bench(struct test *t);
 void test_blk_hotplug(struct test *t);
 void test_net(struct test *t);

@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # VHD interoperability both ways: images the library makes read the same
 # through qemu-img (format vpc) and libvhdi (vhdiinfo, vhdimount); images
 # qemu-img makes, fixed and dynamic of several sizes, read and write

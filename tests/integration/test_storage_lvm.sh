@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # LVM SRs on loop devices: what xl makes shows in vgs/lvs, VDIs (vhd and
 # raw) are read and written through the library (by the segment map when
 # the kernel has no device-mapper), snapshots and resizes work, and a

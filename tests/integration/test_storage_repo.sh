@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # File SRs through xl: snapshots do not change after later writes, clones
 # diverge from their origin, coalesce keeps every byte, resize grows,
 # copies match, journals finish after a crash, and bad requests are

@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # xenolith-stored under bad input and load: malformed requests get the
 # right ERROR, garbage gets its sender dropped and nobody else; concurrent
 # clients in transactions all succeed (EAGAIN only on real conflicts, and

@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # Debian's xenstore-utils against xenolith-stored: every client, its exact
 # output, and its errors. (The clients wrap each operation in a
 # transaction, so this also drives TRANSACTION_START/END.)

@@ -1,4 +1,5 @@
 #!/bin/bash
+# xenolith-test: no-kvm (boots no guest, so it runs once, on this machine, not on each KVM host)
 # Domains in xenolith-stored, with real clients: INTRODUCE and RELEASE
 # (and their @introduceDomain/@releaseDomain watches), a guest's relative
 # paths, permissions and quotas, and a released domain losing its

@@ -48,13 +48,18 @@ secs=$((10#$h * 3600 + 10#$m * 60 + 10#$s))
 host=$(cut -d. -f1 /proc/uptime)
 echo "$out" | grep -qE "^Domain-0 +0 " || fail "xl uptime lacks Domain-0: $out"
 dom0_up=$(echo "$out" | sed -n 's/^Domain-0 *0 *//p')
-[ "$host" -ge 86400 ] || {
-    IFS=: read -r h m s <<<"$dom0_up"
-    d0=$((10#$h * 3600 + 10#$m * 60 + 10#$s))
-    if [ $((host - d0)) -gt 5 ] || [ $((d0 - host)) -gt 5 ]; then
-        fail "Domain-0's uptime $dom0_up is not the host's ${host}s"
-    fi
-}
+# Past a day xl prints "N day(s), HH:MM:SS", as Xen's xl does.
+days=0
+rest=$dom0_up
+if [[ $dom0_up =~ ^([0-9]+)\ days?,\ (.*)$ ]]; then
+    days=${BASH_REMATCH[1]}
+    rest=${BASH_REMATCH[2]}
+fi
+IFS=: read -r h m s <<<"$rest"
+d0=$((days * 86400 + 10#$h * 3600 + 10#$m * 60 + 10#$s))
+if [ $((host - d0)) -gt 5 ] || [ $((d0 - host)) -gt 5 ]; then
+    fail "Domain-0's uptime $dom0_up is not the host's ${host}s"
+fi
 out=$("$XL" uptime -s idler) || fail "xl uptime -s idler failed"
 echo "$out" | grep -qE "^ [0-9]{2}:[0-9]{2}:[0-9]{2} up +[0-9]+:[0-9]{2}, idler \($domid\)$" ||
     fail "xl uptime -s is not in xl's short form: '$out'"

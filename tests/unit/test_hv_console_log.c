@@ -371,6 +371,37 @@ START_TEST(drops_pending_at_close_are_reported)
 }
 END_TEST
 
+/* The log lives in a directory others may once have written to: a link
+ * put where the log goes must not make xenolithd (root) append to the
+ * file it points at. */
+START_TEST(open_refuses_a_symlink)
+{
+    char target[80], link[80];
+    snprintf(target, sizeof(target), "%s.target", path);
+    snprintf(link, sizeof(link), "%s.link", path);
+    FILE *f = fopen(target, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("precious\n", f);
+    fclose(f);
+    ck_assert_int_eq(symlink(target, link), 0);
+    struct console_log c2;
+    int rc = console_log_open(&c2, link, &unlimited, 0);
+    if (rc == 0) {
+        console_log_put(&c2, "guest text\n", 11, 0);
+        console_log_close(&c2, 0);
+    }
+    char buf[64] = "";
+    f = fopen(target, "r");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), f));
+    fclose(f);
+    unlink(link);
+    unlink(target);
+    ck_assert_int_eq(rc, -ELOOP);
+    ck_assert_str_eq(buf, "precious\n");
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("console_log");
@@ -383,6 +414,7 @@ static Suite *suite(void)
     tcase_add_test(l, close_with_nothing_pending);
     tcase_add_test(l, appends_to_existing_file);
     tcase_add_test(l, open_failure);
+    tcase_add_test(l, open_refuses_a_symlink);
     tcase_add_test(l, long_line_split);
     tcase_add_test(l, long_partial_line_split_without_newline);
     tcase_add_test(l, line_that_exactly_fits_gets_no_blank_line);

@@ -214,6 +214,31 @@ START_TEST(special_pages_map_and_are_reserved)
 }
 END_TEST
 
+/* Grant maps hand Dom0 a file offset: low RAM, high RAM and the special
+ * pages (which follow RAM and three Xen pages in the file, as hv.c lays
+ * them out) must each land on their own bytes. */
+START_TEST(file_offsets_of_every_region)
+{
+    static uint8_t file[64 * 4096];
+    struct guest_ram r = {.hva = file};
+    guest_ram_layout(&r, 16 * 4096);
+    r.special = file + r.size + 3 * 4096;
+    uint64_t off;
+    ck_assert(guest_ram_file_offset(&r, 5 * 4096, &off));
+    ck_assert_uint_eq(off, 5 * 4096);
+    ck_assert(guest_ram_file_offset(&r, GUEST_SPECIAL_GPA + 2 * 4096, &off));
+    ck_assert_uint_eq(off, r.size + (3 + 2) * 4096);
+    ck_assert(!guest_ram_file_offset(&r, GUEST_SPECIAL_GPA + GUEST_SPECIAL_PAGES * 4096, &off));
+    ck_assert(!guest_ram_file_offset(&r, 16 * 4096, &off));
+    ck_assert(!guest_ram_file_offset(&r, FOUR_GIB, &off));
+    /* Split by the hole: the high part follows the low one in the file. */
+    struct guest_ram big = {.hva = backing};
+    guest_ram_layout(&big, 4 * GiB);
+    ck_assert(guest_ram_file_offset(&big, FOUR_GIB + 4096, &off));
+    ck_assert_uint_eq(off, big.low_size + 4096);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("guest_ram");
@@ -232,6 +257,7 @@ static Suite *suite(void)
     tcase_add_test(p, ptr_around_the_hole);
     tcase_add_test(p, ptr_exactly_below_the_hole);
     tcase_add_test(p, special_pages_map_and_are_reserved);
+    tcase_add_test(p, file_offsets_of_every_region);
     suite_add_tcase(s, p);
 
     TCase *m = tcase_create("memmap");

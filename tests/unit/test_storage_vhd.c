@@ -9,9 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
+#include <linux/magic.h>
 
+#include "backends/storage/vhd.h"
 #include "backends/storage/vhd_fmt.h"
 #include "backends/storage/xnstorage.h"
 
@@ -374,6 +378,92 @@ START_TEST(refuse_bad_bat_and_block_size)
 }
 END_TEST
 
+/* A dynamic image written field by field, with valid checksums: footer
+ * copy at 0, header at 512, BAT at 1536, footer at file_size - 512. */
+static void handmade(const char *name, uint64_t curr_size, uint32_t max_entries,
+                     uint32_t block_size, uint64_t file_size)
+{
+    struct vhd_footer f = {0};
+    memcpy(f.cookie, "conectix", 8);
+    f.features = VHD_FEATURES_RESERVED;
+    f.version = VHD_VERSION;
+    f.data_offset = 512;
+    f.curr_size = f.orig_size = curr_size;
+    f.type = XNS_VHD_DYNAMIC;
+    struct vhd_header h = {0};
+    memcpy(h.cookie, "cxsparse", 8);
+    h.data_offset = VHD_NO_OFFSET;
+    h.table_offset = 1536;
+    h.version = VHD_HEADER_VERSION;
+    h.max_entries = max_entries;
+    h.block_size = block_size;
+    uint8_t fb[VHD_FOOTER_SIZE], hb[VHD_HEADER_SIZE], bat[512];
+    vhd_footer_encode(&f, fb);
+    vhd_header_encode(&h, hb);
+    memset(bat, 0xff, sizeof(bat));
+    int fd = open(path(name), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ck_assert_int_ge(fd, 0);
+    ck_assert_int_eq(ftruncate(fd, (off_t)file_size), 0);
+    ck_assert_int_eq(pwrite(fd, fb, sizeof(fb), 0), (ssize_t)sizeof(fb));
+    ck_assert_int_eq(pwrite(fd, hb, sizeof(hb), 512), (ssize_t)sizeof(hb));
+    ck_assert_int_eq(pwrite(fd, bat, sizeof(bat), 1536), (ssize_t)sizeof(bat));
+    ck_assert_int_eq(pwrite(fd, fb, sizeof(fb), (off_t)file_size - 512), (ssize_t)sizeof(fb));
+    close(fd);
+}
+
+/* A size near 2^64 must not wrap the count of blocks it needs: one BAT
+ * entry would otherwise pass for a disk of 2^55 sectors, and sector 4096
+ * (block 1) would index past the BAT. */
+START_TEST(refuse_size_that_wraps_the_block_count)
+{
+    handmade("huge.vhd", 0xFFFFFFFFFFFFFE00ull, 1, 2u << 20, 2560);
+    struct xns_disk *d = NULL;
+    int rc = xns_open(path("huge.vhd"), XNS_FMT_VHD, XNS_RDWR, &d);
+    if (rc == 0) {
+        char buf[512] = "x";
+        xns_write(d, buf, sizeof(buf), 4096ull * 512);
+        xns_close(d);
+        ck_abort_msg("an image of %llu bytes with one 2 MiB block was opened",
+                     0xFFFFFFFFFFFFFE00ull);
+    }
+    expect_refusal("huge.vhd", "BAT has 1 entries");
+}
+END_TEST
+
+static uint64_t vm_peak_bytes(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    ck_assert_ptr_nonnull(f);
+    char line[256];
+    unsigned long long kib = 0;
+    while (fgets(line, sizeof(line), f))
+        if (sscanf(line, "VmPeak: %llu kB", &kib) == 1)
+            break;
+    fclose(f);
+    ck_assert_uint_gt(kib, 0);
+    return kib << 10;
+}
+
+/* A BAT of 2^27 entries (512 MiB) in a sparse file: its holes read as
+ * zeros, entries that point into the metadata. The first sector of them
+ * is enough to refuse it; the opener must not first allocate memory for
+ * the whole BAT (and a bitmap pointer per entry) and read it all. */
+START_TEST(refuse_sparse_bat_before_allocating_it)
+{
+    uint32_t entries = 1u << 27;
+    handmade("sparse.vhd", 8 << 20, entries, 2u << 20, 1536 + (uint64_t)entries * 4 + 512);
+    uint64_t before = vm_peak_bytes();
+    struct xns_disk *d = NULL;
+    ck_assert_int_lt(xns_open(path("sparse.vhd"), XNS_FMT_VHD, XNS_RDONLY, &d), 0);
+    ck_assert_msg(strstr(xns_strerror(), "BAT entry 128 points at offset 0, into the image's "
+                                         "metadata") != NULL,
+                  "unexpected refusal: %s", xns_strerror());
+    uint64_t grown = vm_peak_bytes() - before;
+    ck_assert_msg(grown < (64ull << 20), "opening took %llu MiB of address space",
+                  (unsigned long long)(grown >> 20));
+}
+END_TEST
+
 START_TEST(differencing_chain)
 {
     make("base.vhd", XNS_VHD_DYNAMIC, 16 << 20, NULL);
@@ -419,13 +509,52 @@ START_TEST(refuse_missing_wrong_and_looping_parents)
     ck_assert_int_eq(rename(path("p.vhd"), path("gone.vhd")), 0);
     expect_refusal("c.vhd", "is missing");
     make("p.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL); /* same name, another image */
-    expect_refusal("c.vhd", "has UUID");
+    expect_refusal("c.vhd", "is not the image");
+    /* Nothing of the file found there is told: not its UUID. */
+    struct xns_disk *pd;
+    struct xns_info pi;
+    char pu[37];
+    ck_assert_int_eq(xns_open(path("p.vhd"), XNS_FMT_VHD, XNS_RDONLY, &pd), 0);
+    ck_assert_int_eq(xns_info(pd, &pi), 0);
+    xns_close(pd);
+    xns_uuid_format(pi.uuid, pu);
+    ck_assert_int_lt(xns_open(path("c.vhd"), XNS_FMT_VHD, XNS_RDONLY, &pd), 0);
+    ck_assert_msg(strstr(xns_strerror(), pu) == NULL, "the message tells the UUID of %s: %s",
+                  path("p.vhd"), xns_strerror());
     /* a <- b, then a made the child of b: a loop. */
     make("x.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
     make("y.vhd", XNS_VHD_DIFF, 0, path("x.vhd"));
     make("z.vhd", XNS_VHD_DIFF, 0, path("y.vhd"));
     ck_assert_int_eq(xns_vhd_set_parent(path("y.vhd"), path("z.vhd")), 0);
     expect_refusal("z.vhd", "loops");
+}
+END_TEST
+
+/* A locator is the child's content, so whoever made the child chose it:
+ * it may only name an image beside the child, never one elsewhere (an
+ * absolute path, ../) that the child's owner may not read. */
+START_TEST(refuse_parent_outside_the_directory)
+{
+    ck_assert_int_eq(mkdir(path("sub"), 0700), 0);
+    make("sub/p.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
+    struct xns_create_opts o = {
+        .format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DIFF, .parent = path("sub/p.vhd")};
+    ck_assert_int_lt(xns_create(path("up.vhd"), &o), 0);
+    ck_assert_msg(strstr(xns_strerror(), "beside") != NULL, "%s", xns_strerror());
+    ck_assert_int_ne(access(path("up.vhd"), F_OK), 0);
+    /* Made beside its parent, then moved up: the absolute locator still
+     * finds sub/p.vhd, which is no longer beside it. */
+    make("sub/c.vhd", XNS_VHD_DIFF, 0, path("sub/p.vhd"));
+    ck_assert_int_eq(rename(path("sub/c.vhd"), path("c.vhd")), 0);
+    expect_refusal("c.vhd", "outside");
+    /* Moved back, it opens again. */
+    ck_assert_int_eq(rename(path("c.vhd"), path("sub/c.vhd")), 0);
+    struct xns_disk *d = open_rw("sub/c.vhd");
+    xns_close(d);
+    /* Nor may a parent be swapped for one elsewhere. */
+    make("q.vhd", XNS_VHD_DYNAMIC, 4 << 20, NULL);
+    ck_assert_int_lt(xns_vhd_set_parent(path("sub/c.vhd"), path("q.vhd")), 0);
+    ck_assert_msg(strstr(xns_strerror(), "beside") != NULL, "%s", xns_strerror());
 }
 END_TEST
 
@@ -592,6 +721,90 @@ START_TEST(copy_keeps_sparse)
 }
 END_TEST
 
+/* An LVM SR without device-mapper has no /dev/VG directory at all: a
+ * parent named in the same directory is still beside its child, one in
+ * another directory that does not exist is not. */
+START_TEST(parent_beside_in_a_directory_that_does_not_exist)
+{
+    ck_assert(vhd_parent_beside("/dev/VG_xn_none/VHD-child", "/dev/VG_xn_none/VHD-parent"));
+    ck_assert(!vhd_parent_beside("/dev/VG_xn_none/VHD-child", "/dev/VG_xn_other/VHD-parent"));
+    ck_assert(!vhd_parent_beside("/dev/VG_xn_none/VHD-child", "/dev/VG_xn_none/.."));
+}
+END_TEST
+
+/* Pages of the file at p that the page cache holds. */
+static size_t resident_pages(const char *p)
+{
+    int fd = open(p, O_RDONLY);
+    ck_assert_int_ge(fd, 0);
+    struct stat st;
+    ck_assert_int_eq(fstat(fd, &st), 0);
+    size_t pages = ((size_t)st.st_size + 4095) / 4096, n = 0;
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_SHARED, fd, 0);
+    ck_assert_ptr_ne(m, MAP_FAILED);
+    unsigned char *vec = malloc(pages);
+    ck_assert_int_eq(mincore(m, (size_t)st.st_size, vec), 0);
+    for (size_t i = 0; i < pages; i++)
+        n += vec[i] & 1;
+    free(vec);
+    munmap(m, (size_t)st.st_size);
+    close(fd);
+    return n;
+}
+
+/*
+ * After xns_drop_cache the page cache holds nothing of the image or its
+ * parent, and what was written reads back from the store. tmpfs keeps
+ * its pages whatever one asks, so the images go to /var/tmp when /tmp is
+ * one.
+ */
+START_TEST(drop_cache_empties_the_page_cache)
+{
+    struct statfs sf;
+    ck_assert_int_eq(statfs(dir, &sf), 0);
+    char vdir[64] = "";
+    if (sf.f_type == TMPFS_MAGIC) {
+        snprintf(vdir, sizeof(vdir), "/var/tmp/xns-unit.XXXXXX");
+        ck_assert_ptr_nonnull(mkdtemp(vdir));
+        ck_assert_int_eq(statfs(vdir, &sf), 0);
+        ck_assert_msg(sf.f_type != TMPFS_MAGIC, "/tmp and /var/tmp are both tmpfs: no page "
+                      "cache to drop");
+    }
+    char pp[128], cp[128];
+    snprintf(pp, sizeof(pp), "%s/p.vhd", *vdir ? vdir : dir);
+    snprintf(cp, sizeof(cp), "%s/c.vhd", *vdir ? vdir : dir);
+    struct xns_create_opts o = {.format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DYNAMIC, .size = 8 << 20};
+    ck_assert_msg(xns_create(pp, &o) == 0, "%s", xns_strerror());
+    struct xns_disk *d;
+    ck_assert_int_eq(xns_open(pp, XNS_FMT_AUTO, XNS_RDWR, &d), 0);
+    static char w[1 << 20], r[1 << 20];
+    fill(w, sizeof(w), 9);
+    ck_assert_int_eq(xns_write(d, w, sizeof(w), 0), 0);
+    ck_assert_int_eq(xns_close(d), 0);
+    o = (struct xns_create_opts){.format = XNS_FMT_VHD, .vhd_type = XNS_VHD_DIFF, .parent = pp};
+    ck_assert_msg(xns_create(cp, &o) == 0, "%s", xns_strerror());
+    ck_assert_int_eq(xns_open(cp, XNS_FMT_AUTO, XNS_RDWR, &d), 0);
+    ck_assert_int_eq(xns_write(d, w, sizeof(w), 2 << 20), 0);
+    ck_assert_int_eq(xns_read(d, r, sizeof(r), 0), 0);
+    ck_assert_uint_gt(resident_pages(pp), 200);
+    ck_assert_uint_gt(resident_pages(cp), 200);
+
+    ck_assert_int_eq(xns_drop_cache(d), 0);
+    ck_assert_uint_eq(resident_pages(pp), 0);
+    ck_assert_uint_eq(resident_pages(cp), 0);
+    ck_assert_int_eq(xns_read(d, r, sizeof(r), 0), 0);
+    ck_assert_mem_eq(r, w, sizeof(w));
+    ck_assert_int_eq(xns_read(d, r, sizeof(r), 2 << 20), 0);
+    ck_assert_mem_eq(r, w, sizeof(w));
+    xns_close(d);
+    if (*vdir) {
+        unlink(pp);
+        unlink(cp);
+        rmdir(vdir);
+    }
+}
+END_TEST
+
 START_TEST(create_refusals)
 {
     struct xns_create_opts o = {.format = XNS_FMT_VHD, .size = 3000ull << 30};
@@ -627,14 +840,19 @@ static Suite *suite(void)
     tcase_add_test(t, fixed_and_raw);
     tcase_add_test(t, refuse_bad_cookie_and_checksum);
     tcase_add_test(t, refuse_bad_bat_and_block_size);
+    tcase_add_test(t, refuse_size_that_wraps_the_block_count);
+    tcase_add_test(t, refuse_sparse_bat_before_allocating_it);
     tcase_add_test(t, differencing_chain);
     tcase_add_test(t, refuse_missing_wrong_and_looping_parents);
+    tcase_add_test(t, refuse_parent_outside_the_directory);
     tcase_add_test(t, grow_in_place_and_by_moving_blocks);
     tcase_add_test(t, check_and_repair);
     tcase_add_test(t, discard_reads_zeros);
     tcase_add_test(t, threads_share_a_handle);
     tcase_add_test(t, copy_keeps_sparse);
+    tcase_add_test(t, drop_cache_empties_the_page_cache);
     tcase_add_test(t, create_refusals);
+    tcase_add_test(t, parent_beside_in_a_directory_that_does_not_exist);
     suite_add_tcase(s, t);
     return s;
 }

@@ -221,6 +221,64 @@ START_TEST(transaction_quota_counts)
 }
 END_TEST
 
+/* A guest's transaction may depend on at most transaction-nodes paths
+ * and log at most as many changes (C xenstored's quota-trans-nodes, 1024):
+ * without the bound, reading or writing in a transaction that is never
+ * committed grows the daemon without limit. Over it, ENOSPC, the request
+ * changes nothing, and the transaction can only fail. Dom0 is exempt. */
+START_TEST(transaction_nodes_bounded)
+{
+    struct tconn *g = t_conn(st, 5);
+    ck_assert_str_eq(T_MKDIR(a, 0, "/local/domain/5"), "OK");
+    ck_assert_str_eq(t_call(a, XS_SET_PERMS, 0, 2, "/local/domain/5", "b5"), "OK");
+    ck_assert_str_eq(t_call(a, XS_CONTROL, 0, 4, "quota", "set", "transaction-nodes", "1024"),
+                     "OK");
+    char p[32];
+    /* Distinct paths read. */
+    uint32_t tx = t_tx_start(g);
+    int first_refused = -1;
+    for (int i = 0; i < 1100 && first_refused < 0; i++) {
+        snprintf(p, sizeof(p), "r%d", i);
+        if (strcmp(T_READ(g, tx, p), "ENOSPC") == 0)
+            first_refused = i;
+    }
+    ck_assert_int_eq(first_refused, 1024);
+    ck_assert_str_eq(T_READ(g, tx, "r1"), "ENOENT"); /* a path already depended on */
+    ck_assert_str_eq(T_TX_END(g, tx, true), "ENOSPC");
+    /* One node written over and over: the log is what grows. */
+    tx = t_tx_start(g);
+    first_refused = -1;
+    for (int i = 0; i < 1100 && first_refused < 0; i++) {
+        snprintf(p, sizeof(p), "%d", i);
+        const char *r = T_WRITE(g, tx, "w", p);
+        if (strcmp(r, "OK") != 0) {
+            ck_assert_str_eq(r, "ENOSPC");
+            first_refused = i;
+        }
+    }
+    ck_assert_int_eq(first_refused, 1024);
+    ck_assert_str_eq(T_READ(g, tx, "w"), "1023"); /* the refused write changed nothing */
+    ck_assert_str_eq(T_TX_END(g, tx, true), "ENOSPC");
+    ck_assert_str_eq(T_READ(a, 0, "/local/domain/5/w"), "ENOENT");
+    ck_assert_int_eq(xs_domain_find(&st->doms, 5)->txns, 0);
+    /* Under the bound a transaction commits as before. */
+    tx = t_tx_start(g);
+    ck_assert_str_eq(T_WRITE(g, tx, "w", "x"), "OK");
+    ck_assert_str_eq(T_TX_END(g, tx, true), "OK");
+    ck_assert_str_eq(T_READ(a, 0, "/local/domain/5/w"), "x");
+    /* Dom0 is exempt. */
+    tx = t_tx_start(a);
+    for (int i = 0; i < 1100; i++) {
+        snprintf(p, sizeof(p), "/t/r%d", i);
+        ck_assert_str_eq(T_READ(a, tx, p), "ENOENT");
+    }
+    ck_assert_str_eq(T_TX_END(a, tx, true), "OK");
+    ck_assert_str_eq(t_call(a, XS_CONTROL, 0, 1, "check"), "OK");
+    xs_conn_close_now(&g->c);
+    t_free(g);
+}
+END_TEST
+
 START_TEST(bad_transaction_requests)
 {
     ck_assert_str_eq(T_READ(a, 4242, "/t/x"), "ENOENT");
@@ -251,6 +309,7 @@ static Suite *suite(void)
     tcase_add_test(tc, subtree_deleted_then_recreated);
     tcase_add_test(tc, commit_fires_in_path_order);
     tcase_add_test(tc, transaction_quota_counts);
+    tcase_add_test(tc, transaction_nodes_bounded);
     tcase_add_test(tc, bad_transaction_requests);
     suite_add_tcase(s, tc);
     return s;

@@ -33,10 +33,12 @@ void daemon_vlog(const char *who, const char *fmt, va_list ap);
 struct daemon {
     const char *name;        /* "xenolith-netback" */
     const char *summary;     /* usage's second line */
-    /* Usage lines of the daemon's own options, and those options (long
-     * only, val 256 and up, ending with a zeroed entry); may be NULL. */
+    /* Usage lines of the daemon's own options, and those options (val
+     * 256 and up, or a letter also in extra_short; ending with a zeroed
+     * entry); may be NULL. */
     const char *extra_help;
     const struct option *extra_opts;
+    const char *extra_short; /* getopt letters, as "g:" */
     /* Called for each of them: 0, or the exit code. */
     int (*extra_opt)(int opt, const char *arg, void *ctx);
     void *ctx;
@@ -47,6 +49,7 @@ struct daemon {
     char pidpath[RUNDIR_MAX + 64];
     int pidfd;
     uv_signal_t sigterm, sigint;
+    int stop_signal; /* the signal that stopped the loop, once one has */
 };
 
 /* Reads -F/--foreground, -r/--rundir DIR, -h/--help, -V/--version and
@@ -59,7 +62,8 @@ struct daemon {
 int daemon_init(struct daemon *d, int argc, char **argv);
 /* Detaches into the log file unless -F. */
 void daemon_background(struct daemon *d);
-/* Writes the pid and makes SIGTERM and SIGINT stop loop. */
+/* Writes the pid and makes SIGTERM and SIGINT stop loop (and set
+ * stop_signal, for a daemon that runs the loop in steps). */
 void daemon_serving(struct daemon *d, uv_loop_t *loop);
 /* Closes the signal handles and removes the pid file. */
 void daemon_finish(struct daemon *d);

@@ -40,8 +40,10 @@ static int parse_args(struct daemon *d, int argc, char **argv)
     d->rundir = rundir_default();
     d->foreground = false;
     d->pidfd = -1;
+    char shorts[32];
+    snprintf(shorts, sizeof(shorts), "Fr:hV%s", d->extra_short ? d->extra_short : "");
     int c;
-    while ((c = getopt_long(argc, argv, "Fr:hV", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, shorts, opts, NULL)) != -1) {
         switch (c) {
         case 'F':
             d->foreground = true;
@@ -56,7 +58,8 @@ static int parse_args(struct daemon *d, int argc, char **argv)
             printf("%s %s\n", d->name, PACKAGE_VERSION);
             return 0;
         default:
-            if (c >= 256 && d->extra_opt) {
+            if (d->extra_opt && (c >= 256 || (c != '?' && c != ':' && d->extra_short &&
+                                              strchr(d->extra_short, c)))) {
                 int rc = d->extra_opt(c, optarg, d->ctx);
                 if (rc)
                     return rc;
@@ -125,7 +128,8 @@ void daemon_background(struct daemon *d)
 
 static void on_signal(uv_signal_t *s, int signum)
 {
-    (void)signum;
+    struct daemon *d = s->data;
+    d->stop_signal = signum;
     uv_stop(s->loop);
 }
 
@@ -133,8 +137,9 @@ void daemon_serving(struct daemon *d, uv_loop_t *loop)
 {
     daemon_write_pid(d->pidfd);
     uv_signal_init(loop, &d->sigterm);
-    uv_signal_start(&d->sigterm, on_signal, SIGTERM);
     uv_signal_init(loop, &d->sigint);
+    d->sigterm.data = d->sigint.data = d;
+    uv_signal_start(&d->sigterm, on_signal, SIGTERM);
     uv_signal_start(&d->sigint, on_signal, SIGINT);
 }
 

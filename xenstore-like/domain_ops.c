@@ -62,7 +62,7 @@ int xs_resume(struct xs_store *st, uint32_t domid)
     return 0;
 }
 
-int xs_set_target(struct xs_store *st, uint32_t domid, uint32_t target)
+int xs_store_set_target(struct xs_store *st, uint32_t domid, uint32_t target)
 {
     struct xs_domain *d = xs_domain_find(&st->doms, domid);
     if (!d || !d->introduced)

@@ -75,7 +75,7 @@ static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload
     int err = one_path(c, h, payload, 0, path);
     const struct xs_node *n;
     if (!err)
-        err = xs_read(c->st, who, path, &n);
+        err = xs_store_read(c->st, who, path, &n);
     if (!err)
         xs_conn_reply(c, h, h->type, n->value, n->vlen);
     return err;
@@ -93,7 +93,7 @@ static int do_write(struct xs_conn *c, const struct xsd_sockmsg *h, char *payloa
     if (err)
         return err;
     uint32_t off = (uint32_t)(nul - payload) + 1;
-    err = xs_write(c->st, who, path, payload + off, h->len - off);
+    err = xs_store_write(c->st, who, path, payload + off, h->len - off);
     if (!err)
         reply_ok(c, h);
     return err;
@@ -105,7 +105,7 @@ static int do_mkdir_rm(struct xs_conn *c, const struct xsd_sockmsg *h, char *pay
     char path[XS_PATH_BUF];
     int err = one_path(c, h, payload, 0, path);
     if (!err)
-        err = h->type == XS_MKDIR ? xs_mkdir(c->st, who, path) : xs_rm(c->st, who, path);
+        err = h->type == XS_MKDIR ? xs_store_mkdir(c->st, who, path) : xs_store_rm(c->st, who, path);
     if (!err)
         reply_ok(c, h);
     return err;
@@ -148,7 +148,7 @@ static int do_directory(struct xs_conn *c, const struct xsd_sockmsg *h, char *pa
     int err = one_path(c, h, payload, 0, path);
     const struct xs_node *n;
     if (!err)
-        err = xs_directory(c->st, who, path, &n);
+        err = xs_store_directory(c->st, who, path, &n);
     if (err)
         return err;
     static char buf[XENSTORE_PAYLOAD_MAX];
@@ -175,7 +175,7 @@ static int do_directory_part(struct xs_conn *c, const struct xsd_sockmsg *h, cha
     int err = xs_path_resolve(argv[0], c->dom->domid, 0, path, &rel);
     const struct xs_node *n;
     if (!err)
-        err = xs_directory(c->st, who, path, &n);
+        err = xs_store_directory(c->st, who, path, &n);
     if (err)
         return err;
     static char buf[XENSTORE_PAYLOAD_MAX];
@@ -196,7 +196,7 @@ static int do_get_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *pa
     int err = one_path(c, h, payload, XS_PATH_SPECIAL_OK, path);
     struct xs_perms *p;
     if (!err)
-        err = xs_get_perms(c->st, who, path, &p);
+        err = xs_store_get_perms(c->st, who, path, &p);
     if (err)
         return err;
     static char buf[XENSTORE_PAYLOAD_MAX + 1];
@@ -223,7 +223,7 @@ static int do_set_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *pa
     struct xs_perms *p;
     err = xs_perms_parse(payload + off, h->len - off, &p);
     if (!err)
-        err = xs_set_perms(c->st, who, path, p);
+        err = xs_store_set_perms(c->st, who, path, p);
     if (!err)
         reply_ok(c, h);
     return err;
@@ -366,7 +366,7 @@ static int do_domain(struct xs_conn *c, const struct xsd_sockmsg *h, char *paylo
     case XS_SET_TARGET: {
         if (n < 2 || !xs_parse_domid(argv[1], &other))
             return EINVAL;
-        int err = xs_set_target(st, domid, other);
+        int err = xs_store_set_target(st, domid, other);
         if (!err)
             reply_ok(c, h);
         return err;

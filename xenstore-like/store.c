@@ -88,7 +88,7 @@ static bool unlimited(const struct xs_caller *c)
     return c->priv || c->replay;
 }
 
-int xs_read(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_read(struct xs_store *st, const struct xs_caller *c, const char *path,
             const struct xs_node **out)
 {
     const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
@@ -103,7 +103,7 @@ int xs_read(struct xs_store *st, const struct xs_caller *c, const char *path,
     return 0;
 }
 
-int xs_directory(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_directory(struct xs_store *st, const struct xs_caller *c, const char *path,
                  const struct xs_node **out)
 {
     const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
@@ -190,7 +190,7 @@ static int make_node(struct xs_store *st, const struct xs_caller *c, const char 
     return *out ? 0 : err;
 }
 
-int xs_write(struct xs_store *st, const struct xs_caller *c, const char *path, const void *val,
+int xs_store_write(struct xs_store *st, const struct xs_caller *c, const char *path, const void *val,
              uint32_t len)
 {
     if (!unlimited(c) && len > st->quota.node_size)
@@ -212,7 +212,7 @@ int xs_write(struct xs_store *st, const struct xs_caller *c, const char *path, c
     return 0;
 }
 
-int xs_mkdir(struct xs_store *st, const struct xs_caller *c, const char *path)
+int xs_store_mkdir(struct xs_store *st, const struct xs_caller *c, const char *path)
 {
     struct xs_node *n;
     bool created;
@@ -236,7 +236,7 @@ static void parent_of(const char *path, char *out)
     out[n] = '\0';
 }
 
-int xs_rm(struct xs_store *st, const struct xs_caller *c, const char *path)
+int xs_store_rm(struct xs_store *st, const struct xs_caller *c, const char *path)
 {
     if (strcmp(path, "/") == 0)
         return EINVAL;
@@ -276,7 +276,7 @@ static int special_index(const char *path)
     return -1;
 }
 
-int xs_get_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_get_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
                  struct xs_perms **out)
 {
     struct xs_perms *p;
@@ -306,7 +306,7 @@ static bool may_admin(const struct xs_caller *c, const struct xs_perms *p)
     return c->priv || c->replay || owner == c->dom->domid || owner == c->dom->target;
 }
 
-int xs_set_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_set_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
                  struct xs_perms *perms)
 {
     int err = 0;
@@ -437,7 +437,7 @@ void xs_fire_special(struct xs_store *st, int which)
 static int mk(struct xs_store *st, const char *path, const char *value)
 {
     struct xs_caller c = xs_caller_dom0(st);
-    return value ? xs_write(st, &c, path, value, (uint32_t)strlen(value)) : xs_mkdir(st, &c, path);
+    return value ? xs_store_write(st, &c, path, value, (uint32_t)strlen(value)) : xs_store_mkdir(st, &c, path);
 }
 
 struct xs_store *xs_store_new(const struct xs_quota *quota)

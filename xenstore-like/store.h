@@ -83,19 +83,19 @@ struct xs_caller xs_caller_of(struct xs_conn *c, struct xs_txn *tx);
 struct xs_caller xs_caller_dom0(struct xs_store *st);
 
 /* Operations on absolute paths. Return 0 or an errno from xs_wire.h. */
-int xs_read(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_read(struct xs_store *st, const struct xs_caller *c, const char *path,
             const struct xs_node **out);
-int xs_directory(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_directory(struct xs_store *st, const struct xs_caller *c, const char *path,
                  const struct xs_node **out);
-int xs_write(struct xs_store *st, const struct xs_caller *c, const char *path, const void *val,
+int xs_store_write(struct xs_store *st, const struct xs_caller *c, const char *path, const void *val,
              uint32_t len);
-int xs_mkdir(struct xs_store *st, const struct xs_caller *c, const char *path);
-int xs_rm(struct xs_store *st, const struct xs_caller *c, const char *path);
+int xs_store_mkdir(struct xs_store *st, const struct xs_caller *c, const char *path);
+int xs_store_rm(struct xs_store *st, const struct xs_caller *c, const char *path);
 /* *out is referenced; unref it. Works on @introduceDomain/@releaseDomain. */
-int xs_get_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_get_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
                  struct xs_perms **out);
 /* Takes the reference to perms whatever the outcome. */
-int xs_set_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
+int xs_store_set_perms(struct xs_store *st, const struct xs_caller *c, const char *path,
                  struct xs_perms *perms);
 
 /* Fires the watches a change of path concerns (or queues them). */
@@ -113,7 +113,7 @@ extern const struct xs_tree_hooks xs_main_hooks_proto;
 int xs_introduce(struct xs_store *st, uint32_t domid, uint64_t gfn, uint32_t port);
 int xs_release(struct xs_store *st, uint32_t domid);
 int xs_resume(struct xs_store *st, uint32_t domid);
-int xs_set_target(struct xs_store *st, uint32_t domid, uint32_t target);
+int xs_store_set_target(struct xs_store *st, uint32_t domid, uint32_t target);
 bool xs_is_introduced(struct xs_store *st, uint32_t domid);
 
 /*

@@ -190,16 +190,16 @@ static void replay(struct xs_store *st, struct xs_txn *tx, bool priv)
         int err = 0;
         switch (op->type) {
         case XS_TXOP_WRITE:
-            err = xs_write(st, &c, op->path, op->data, op->len);
+            err = xs_store_write(st, &c, op->path, op->data, op->len);
             break;
         case XS_TXOP_MKDIR:
-            err = xs_mkdir(st, &c, op->path);
+            err = xs_store_mkdir(st, &c, op->path);
             break;
         case XS_TXOP_RM:
-            err = xs_rm(st, &c, op->path);
+            err = xs_store_rm(st, &c, op->path);
             break;
         case XS_TXOP_SETPERMS:
-            err = xs_set_perms(st, &c, op->path, xs_perms_ref(op->perms));
+            err = xs_store_set_perms(st, &c, op->path, xs_perms_ref(op->perms));
             break;
         }
         if (err)

@@ -71,7 +71,7 @@ sbin_PROGRAMS += backends/xenolith-netback
 backends_xenolith_netback_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS)
 backends_xenolith_netback_SOURCES = \
 	backends/netback/main.c backends/netback/netback.h \
-	backends/netback/xs.c backends/netback/vif.c \
+	backends/netback/xenbus.c backends/netback/vif.c \
 	backends/netback/tap.c backends/netback/tap.h \
 	backends/netback/csum.c backends/netback/csum.h \
 	backends/netback/rate.c backends/netback/rate.h
@@ -83,7 +83,7 @@ dist_man_MANS += man/xenolith-netback.8
 sbin_PROGRAMS += backends/xenolith-blkback
 backends_xenolith_blkback_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(XENSTORE_CFLAGS) $(URING_CFLAGS)
 backends_xenolith_blkback_SOURCES = \
-	backends/blkback/blkback.h backends/blkback/main.c backends/blkback/vbd.c \
+	backends/blkback/blkback.h backends/blkback/main.c backends/blkback/xenbus.c \
 	backends/blkback/ring.c backends/blkback/grants.c backends/blkback/io.c \
 	backends/blkback/journal.c
 backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS)

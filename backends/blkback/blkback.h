@@ -4,7 +4,7 @@
  * storage library, on libuv's thread pool).
  *
  *   main.c     daemon start-up, the event-channel poll, the xenbus ops
- *   vbd.c      one device: its disk, feature keys, connect/disconnect
+ *   xenbus.c   one device: its disk, feature keys, connect/disconnect
  *   ring.c     one queue's ring: copy, check, dispatch, respond
  *   grants.c   mapping a request's pages, with the persistent-grant cache
  *   io.c       the two I/O engines behind one submit interface
@@ -139,7 +139,7 @@ struct bb_ctx {
     uint64_t missed_events;
 };
 
-/* vbd.c */
+/* xenbus.c */
 extern const struct xbb_ops bb_vbd_ops;
 /* A ring finished its last request after a disconnect. */
 void bb_vbd_ring_idle(struct bb_vbd *v);

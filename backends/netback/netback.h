@@ -92,7 +92,7 @@ void nb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* vif.c: the rings. */
 /* Maps each queue's rings and binds its channels (the keys read by
- * xs.c); 0 or -1 with the reason in err, nothing left mapped. The ring
+ * xenbus.c); 0 or -1 with the reason in err, nothing left mapped. The ring
  * indices are taken from what is on the shared pages, so a restarted
  * netback carries on where the guest is. */
 int vif_connect(struct vif *v, const struct vq_keys *keys, unsigned nq, char *err,
@@ -106,7 +106,7 @@ void vif_rx_work(struct vif *v);
 void vif_start_tap(struct vif *v);
 struct vq *vq_by_port(struct netback *nb, evtchn_port_t port);
 
-/* xs.c: the vif's XenStore side. */
+/* xenbus.c: the vif's XenStore side. */
 int nb_xs_start(struct netback *nb);
 void nb_xs_stop(struct netback *nb);
 

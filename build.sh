@@ -16,6 +16,30 @@ DEPS=(build-essential autoconf automake libtool pkg-config
       gzip xz-utils lz4 zstd bzip2 xen-utils-4.17 clang libclang-rt-14-dev)
 
 say() { printf '\n== %s\n' "$*"; }
+
+# Every test's outcome by name, one "NAME P" or "NAME F" line each, for
+# the closing line: a test that ran in several places (build and
+# build-san, this machine and the SVM test host) counts once, and fails
+# if it failed anywhere. Failures without a test's name (a build that
+# broke, a sanitizer report, a tier that did not finish) get a name of
+# their own. Empty inside the SVM test host: the outer run reads the
+# tier's output instead.
+RESULTS=${RESULTS:-}
+record() {
+    [ -n "$RESULTS" ] && echo "$1 $2" >>"$RESULTS"
+    return 0
+}
+# record_runner FILE TIER: the PASS/FAIL lines of tests/integration/run
+# in FILE, and a failure for TIER when its summary (REPORTED failures,
+# the third argument) counts more than those lines name.
+record_runner() {
+    local file=$1 tier=$2 reported=${3:-0} named
+    sed -n 's/^ *\(PASS\|FAIL\) \([a-z0-9_]*\) .*/integration:\2 \1/p' "$file" |
+        sed 's/ PASS$/ P/; s/ FAIL$/ F/' | while read -r n st; do record "$n" "$st"; done
+    named=$(grep -cE '^ *FAIL [a-z0-9_]+ ' "$file" || true)
+    [ "$reported" -gt "$named" ] && record "$tier:unnamed-failures" F
+    return 0
+}
 # shellcheck source=tests/host_kind.sh
 . tests/host_kind.sh
 
@@ -140,7 +164,9 @@ san_integration() {
         tests/integration/run build-san "${tests[@]}" >"$out" 2>&1 || true
     sed 's/^/  /' "$out" >&2
     read -r p f < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+    record_runner "$out" "integration-san-$kind" "${f:-1}"
     n=$(find "$sanlogs" -type f | wc -l)
+    [ "$n" -gt 0 ] && record "integration-san-$kind:sanitizer-reports" F
     if [ "$n" -gt 0 ]; then
         echo "  sanitizer reports from the daemons and tools:" >&2
         cat "$sanlogs"/* >&2
@@ -156,15 +182,37 @@ unit_tests() {
     local dir=$1 want have
     rm -f "$dir"/tests/unit/*.log "$dir"/tests/unit/*.trs "$dir"/test-suite.log
     make -C "$dir" -j"$JOBS" check TESTS= >&2 || echo "build.sh: the unit tests of $dir do not build" >&2
-    make -C "$dir" -j"$JOBS" check >&2 || true
+    CK_VERBOSITY=verbose make -C "$dir" -j"$JOBS" check >&2 || true
     want=$(make -s -C "$dir" print-tests | wc -w)
     have=$(find "$dir"/tests/unit -name '*.trs' | wc -l)
     if [ "$have" -ne "$want" ]; then
         echo "build.sh: $dir ran $have of its $want unit test programs" >&2
+        record "unit:$dir:programs-ran" F
         echo "0 1"
         return
     fi
+    record_unit "$dir"
     unit_counts "$dir"
+}
+
+# Each Check case of build DIR by name (CK_VERBOSITY=verbose prints
+# "file:line:P|F|E:tcase:test:iteration: ..."), and each test program
+# that failed without a failing case to show for it (a crash).
+record_unit() {
+    local dir=$1 log prog n line trs
+    for log in "$dir"/tests/unit/*.log; do
+        prog=$(basename "$log" .log)
+        sed -n 's/^[^:]*:[0-9]*:\([PFE]\):\([^:]*\):\([^:]*\):\([0-9]*\):.*/\2:\3:\4 \1/p' "$log" |
+            sed 's/ E$/ F/' | while read -r line; do
+            n=${line% *}
+            record "unit:$prog:${n// /_}" "${line##* }"
+        done
+        trs=${log%.log}.trs
+        if ! grep -q '^:test-result: PASS' "$trs" 2>/dev/null &&
+            ! grep -qE '^[^:]*:[0-9]*:[FE]:' "$log"; then
+            record "unit:$prog:program" F
+        fi
+    done
 }
 
 # "PASSED FAILED" of the integration tests of KIND (and those of
@@ -176,6 +224,7 @@ integration_tier() {
         out=$(mktemp)
         tests/integration/run build "${tests[@]}" 2>&1 | tee "$out" >&2 || true
         read -r ipass ifail < <(sed -n 's/^integration: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+        record_runner "$out" "integration-$kind" "${ifail:-1}"
         rm -f "$out"
     fi
     say "$kind integration tests under ASan+UBSan (build-san: ${SAN_TESTS[*]})" >&2
@@ -218,6 +267,8 @@ integration_tiers() {
         say "the SVM test host did not finish (attempt $attempt of 2)" >&2
     done
     read -r tp tf < <(sed -n 's/^integration-tier: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$out")
+    record_runner "$out" svm-tier "${tf:-0}"
+    [ -n "${tf:-}" ] || record svm-tier:finished F
     rm -f "$out"
     say "SVM test host tier: $((SECONDS - vm_start)) s" >&2
     echo "$((p + ${tp:-0})) $((f + ${tf:-1}))"
@@ -226,6 +277,7 @@ integration_tiers() {
 run_tests() {
     install_deps
     local start=$SECONDS upass ufail spass sfail ipass ifail
+    RESULTS=$(mktemp)
     build build
     say "unit tests"
     read -r upass ufail < <(unit_tests build)
@@ -237,13 +289,24 @@ run_tests() {
     # Each harness on its corpus for a short while: a regression in a
     # parser of untrusted bytes shows (doc/fuzzing.md runs them longer).
     say "fuzzing the parsers (10 s per harness)"
-    local fpass=0 ffail=0
-    if tests/fuzz/run 10; then fpass=1; else ffail=1; fi
+    local ffail=0
+    tests/fuzz/run 10 || ffail=1
+    record fuzzing "$([ "$ffail" = 0 ] && echo P || echo F)"
 
     read -r ipass ifail < <(integration_tiers)
 
-    local passed=$((upass + spass + fpass + ipass)) failed=$((ufail + sfail + ffail + ifail))
+    local passed failed
+    # A part whose count shows failures it never named is a failure too.
+    [ $((ufail + sfail + ifail)) -gt 0 ] && ! grep -q ' F$' "$RESULTS" && record unnamed-failures F
+    read -r passed failed < <(awk '$2 == "F" { f[$1] = 1 } $2 == "P" { p[$1] = 1 }
+        END { for (n in p) if (!(n in f)) np++; for (n in f) nf++; print np + 0, nf + 0 }' "$RESULTS")
     say "unit: $upass passed, $ufail failed; sanitizer unit: $spass passed, $sfail failed; fuzzing: $([ "$ffail" = 0 ] && echo clean || echo FAILED); integration (all tiers, with build-san's): $ipass passed, $ifail failed ($((SECONDS - start)) s)"
+    if [ "$failed" -gt 0 ]; then
+        echo "failed:"
+        awk '$2 == "F" { print "  " $1 }' "$RESULTS" | sort -u
+    fi
+    rm -f "$RESULTS"
+    # Each test once, wherever it ran (build and build-san, each host kind).
     echo "xenolith-tests: $passed passed, $failed failed"
     [ "$failed" -eq 0 ]
 }

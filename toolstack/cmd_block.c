@@ -90,7 +90,7 @@ int xl_disks_setup(const char *rundir, uint32_t domid, const struct domain_confi
 int main_block_attach(int argc, char **argv)
 {
     int rc;
-    if (!xl_plain_args(argc, argv, 2, &rc))
+    if (!xl_args(argc, argv, NULL, 2, &rc))
         return rc;
     /* xl joins the remaining words with commas: one spec. */
     char *spec = xl_join_args(argc, argv, optind + 1);
@@ -121,16 +121,10 @@ int main_block_attach(int argc, char **argv)
 
 int main_block_detach(int argc, char **argv)
 {
-    static const struct option opts[] = {{"force", 0, NULL, 'f'}, {"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
     bool force = false;
-    while ((opt = xl_getopt(argc, argv, "fh", opts, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'f')
-            force = true;
-    }
-    if ((rc = xl_need_args(argc, argv, 2)) != 0)
+    const struct xl_opt opts[] = {XL_FLAG('f', "force", &force), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 2, &rc))
         return rc;
     uint32_t devid;
     const char *dev = argv[optind + 1];
@@ -160,7 +154,7 @@ int main_block_detach(int argc, char **argv)
 int main_block_list(int argc, char **argv)
 {
     int rc;
-    if (!xl_plain_args(argc, argv, 1, &rc))
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state", "evt-ch",
            "ring-ref", "BE-path");

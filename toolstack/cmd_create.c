@@ -35,22 +35,13 @@ struct create_opts {
 
 static int parse_opts(int argc, char **argv, struct create_opts *o, int *rc)
 {
-    static const struct option opts[] = {
-        {"dryrun", 0, NULL, 'n'}, {"quiet", 0, NULL, 'q'}, {"defconfig", 1, NULL, 'f'},
-        {"help", 0, NULL, 'h'}, {0}};
-    int opt;
-    while ((opt = xl_getopt(argc, argv, "hpcnqFef:", opts, rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return -1;
-        case 'p': o->paused = true; break;
-        case 'c': o->console = true; break;
-        case 'n': o->dryrun = true; break;
-        case 'q': o->quiet = true; break;
-        case 'F': o->foreground = true; break;
-        case 'e': o->no_monitor = true; break;
-        case 'f': o->config = optarg; break;
-        }
-    }
+    const struct xl_opt opts[] = {
+        XL_FLAG('p', NULL, &o->paused),      XL_FLAG('c', NULL, &o->console),
+        XL_FLAG('n', "dryrun", &o->dryrun),  XL_FLAG('q', "quiet", &o->quiet),
+        XL_FLAG('F', NULL, &o->foreground),  XL_FLAG('e', NULL, &o->no_monitor),
+        XL_VALUE('f', "defconfig", &o->config), {0}};
+    if (!xl_args(argc, argv, opts, 0, rc))
+        return -1;
     /* As in xl: the first argument without '=' is the config file unless
      * -f named one; every key=value argument is extra config. */
     o->extra = argv + optind;

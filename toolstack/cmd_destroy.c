@@ -8,12 +8,10 @@
 
 int main_destroy(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "fh", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    /* -f is xl's too; destroying is always forced here. */
+    const struct xl_opt opts[] = {XL_FLAG('f', NULL, NULL), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 1, &rc))
         return rc;
     xenctl *xc = xl_open();
     if (!xc)

@@ -8,12 +8,8 @@
 
 static int lookup(int argc, char **argv, int want_id)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     const char *arg = argv[optind];
     /* xl domid takes a name and xl domname an id; an id given to domid

@@ -33,11 +33,9 @@ static void field(const char *key, const char *fmt, ...)
 
 int main_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
+    int rc;
+    if (!xl_args(argc, argv, NULL, 0, &rc))
+        return rc;
     only_key = optind < argc ? argv[optind] : NULL;
 
     xenctl *xc = xl_open();

@@ -173,17 +173,12 @@ static int select_domains(struct privcmd_dominfo *list, size_t n, char **args, i
 
 int main_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"long", 0, NULL, 'l'}, {"verbose", 0, NULL, 'v'}, {"help", 0, NULL, 'h'}, {0}};
     bool details = false, verbose = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "lvh", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 'l': details = true; break;
-        case 'v': verbose = true; break;
-        }
-    }
+    const struct xl_opt opts[] = {XL_FLAG('l', "long", &details),
+                                  XL_FLAG('v', "verbose", &verbose), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     xenctl *xc = xl_open();
     if (!xc)
         return 1;

@@ -71,12 +71,8 @@ struct mem_cmd {
 /* Options, the domain, the size and XenStore; 0 or an exit code. */
 static int mem_open(int argc, char **argv, struct mem_cmd *m)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 2)))
+    int rc;
+    if (!xl_args(argc, argv, NULL, 2, &rc))
         return rc;
     const char *size = argv[optind + 1];
     m->kib = parse_size_kib(size);

@@ -110,7 +110,7 @@ int xl_vifs_setup(const char *rundir, uint32_t domid, const struct domain_config
 int main_network_attach(int argc, char **argv)
 {
     int rc;
-    if (!xl_plain_args(argc, argv, 1, &rc))
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     /* As xl: every argument after the domain is one key=value of the spec. */
     char *spec = xl_join_args(argc, argv, optind + 1);
@@ -152,7 +152,7 @@ int main_network_attach(int argc, char **argv)
 int main_network_detach(int argc, char **argv)
 {
     int rc;
-    if (!xl_plain_args(argc, argv, 2, &rc))
+    if (!xl_args(argc, argv, NULL, 2, &rc))
         return rc;
     const char *which = argv[optind + 1];
     uint32_t domid;
@@ -210,7 +210,7 @@ int main_network_detach(int argc, char **argv)
 int main_network_list(int argc, char **argv)
 {
     int rc;
-    if (!xl_plain_args(argc, argv, 1, &rc))
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     printf("%-3s %-2s %-17s %-6s %-5s %-6s %5s/%-5s %-30s\n", "Idx", "BE", "Mac Addr.", "handle",
            "state", "evt-ch", "tx-", "rx-ring-ref", "BE-path");

@@ -11,12 +11,8 @@
  * their messages use. */
 static int pause_or_unpause(int argc, char **argv, bool pause)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     const char *verb = pause ? "pause" : "unpause";
     xenctl *xc = xl_open();

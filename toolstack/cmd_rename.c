@@ -68,12 +68,8 @@ int xl_domain_rename(xenctl *xc, uint32_t domid, const char *name, char *err, si
 
 int main_rename(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 2)))
+    int rc;
+    if (!xl_args(argc, argv, NULL, 2, &rc))
         return rc;
     const char *name = argv[optind + 1];
     if (!name[0] || xl_is_domid(name)) {

@@ -112,31 +112,16 @@ static int set_params(xenctl *xc, const struct privcmd_dominfo *d, bool set_w, u
 
 int main_sched_credit(int argc, char **argv)
 {
-    static const struct option opts[] = {{"domain", 1, NULL, 'd'},
-                                         {"weight", 1, NULL, 'w'},
-                                         {"cap", 1, NULL, 'c'},
-                                         {"help", 0, NULL, 'h'},
-                                         {0}};
-    const char *dom = NULL;
+    const char *dom = NULL, *w = NULL, *c = NULL;
+    const struct xl_opt opts[] = {XL_VALUE('d', "domain", &dom), XL_VALUE('w', "weight", &w),
+                                  XL_VALUE('c', "cap", &c), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     uint32_t weight = 0, cap = 0;
-    bool set_w = false, set_c = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "d:w:c:h", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 'd': dom = optarg; break;
-        case 'w':
-            if (parse_value("weight", optarg, &weight) < 0)
-                return 2;
-            set_w = true;
-            break;
-        case 'c':
-            if (parse_value("cap", optarg, &cap) < 0)
-                return 2;
-            set_c = true;
-            break;
-        }
-    }
+    bool set_w = w != NULL, set_c = c != NULL;
+    if ((w && parse_value("weight", w, &weight) < 0) || (c && parse_value("cap", c, &cap) < 0))
+        return 2;
     if (optind < argc) {
         xl_err("'xl sched-credit' takes no arguments besides its options ('%s')", argv[optind]);
         xl_cmd_help(xl_find_cmd(argv[0]), stderr);

@@ -85,24 +85,15 @@ static int shutdown_one(xenctl *xc, struct xs_handle *xsh, const struct privcmd_
 
 static int shutdown_or_reboot(int argc, char **argv, bool reboot)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
     bool force = false, wait = false, all = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, reboot ? "hF" : "hFwa", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT:
-            return rc;
-        case 'F':
-            force = true;
-            break;
-        case 'w':
-            wait = true;
-            break;
-        case 'a':
-            all = true;
-            break;
-        }
-    }
+    struct xl_opt opts[] = {XL_FLAG('F', NULL, &force), XL_FLAG('w', NULL, &wait),
+                            XL_FLAG('a', NULL, &all), {0}};
+    /* xl reboot takes only -F: its table ends after it. */
+    if (reboot)
+        opts[1] = (struct xl_opt){0};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     if (!all && (rc = xl_need_args(argc, argv, 1)) != 0)
         return rc;
     xenctl *xc = xl_open();

@@ -99,15 +99,11 @@ static const struct privcmd_dominfo *lookup(const struct privcmd_dominfo *list, 
 
 int main_uptime(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
     bool short_mode = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "sh", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 's': short_mode = true; break;
-        }
-    }
+    const struct xl_opt opts[] = {XL_FLAG('s', NULL, &short_mode), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     xenctl *xc = xl_open();
     if (!xc)
         return 1;

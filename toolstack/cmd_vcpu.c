@@ -35,17 +35,10 @@ static bool write_availability(struct xs_handle *xsh, xs_transaction_t t, void *
 
 int main_vcpu_set(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ignore-host", 0, NULL, 'i'}, {"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    bool check_host = true;
-    while ((opt = xl_getopt(argc, argv, "ih", opts, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'i')
-            check_host = false;
-    }
-    if ((rc = xl_need_args(argc, argv, 2)))
+    bool ignore_host = false;
+    const struct xl_opt opts[] = {XL_FLAG('i', "ignore-host", &ignore_host), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 2, &rc))
         return rc;
     const char *count = argv[optind + 1];
     char *end;
@@ -72,7 +65,7 @@ int main_vcpu_set(int argc, char **argv)
                info.name, n, info.vcpus);
         goto out;
     }
-    if (check_host && xenctl_host_info(xc, &host) == 0 && n > info.vcpus_online &&
+    if (!ignore_host && xenctl_host_info(xc, &host) == 0 && n > info.vcpus_online &&
         n > host.nr_cpus) {
         xl_err("You are overcommmitting! You have %u physical CPUs and want %lu vCPUs! "
                "Aborting, use --ignore-host to continue", host.nr_cpus, n);
@@ -146,11 +139,9 @@ static void print_dom0(void)
 
 int main_vcpu_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
+    int rc;
+    if (!xl_args(argc, argv, NULL, 0, &rc))
+        return rc;
     xenctl *xc = xl_open();
     if (!xc)
         return 1;

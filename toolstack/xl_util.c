@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,10 @@ void xl_opt_reset(void)
     opterr = 0;
 }
 
-int xl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-              int *rc)
+/* getopt_long with -h and bad options handled: the option, -1 at the
+ * end, or -2 when the command should return *rc now. */
+static int next_opt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                    int *rc)
 {
     int c = getopt_long(argc, argv, shortopts, longopts, NULL);
     const struct xl_cmd *cmd = xl_find_cmd(argv[0]);
@@ -48,7 +51,7 @@ int xl_getopt(int argc, char **argv, const char *shortopts, const struct option 
         if (cmd)
             xl_cmd_help(cmd, stdout);
         *rc = 0;
-        return XL_OPT_EXIT;
+        return -2;
     }
     if (c == '?') {
         if (optopt && strchr(shortopts, optopt))
@@ -60,9 +63,43 @@ int xl_getopt(int argc, char **argv, const char *shortopts, const struct option 
         if (cmd)
             xl_cmd_help(cmd, stderr);
         *rc = 2;
-        return XL_OPT_EXIT;
+        return -2;
     }
     return c;
+}
+
+/* Options a command may have: -h and a few of its own. */
+#define MAX_OPTS 16
+
+bool xl_args(int argc, char **argv, const struct xl_opt *opts, int nargs, int *rc)
+{
+    char shortopts[2 * MAX_OPTS + 2] = "h";
+    struct option longopts[MAX_OPTS + 2] = {{"help", 0, NULL, 'h'}};
+    size_t ns = 1, nl = 1, n = 0;
+    while (opts && opts[n].opt && n < MAX_OPTS) {
+        shortopts[ns++] = (char)opts[n].opt;
+        if (opts[n].value)
+            shortopts[ns++] = ':';
+        if (opts[n].name)
+            longopts[nl++] = (struct option){opts[n].name, opts[n].value ? 1 : 0, NULL,
+                                             opts[n].opt};
+        n++;
+    }
+    int c;
+    while ((c = next_opt(argc, argv, shortopts, longopts, rc)) != -1) {
+        if (c == -2)
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            if (opts[i].opt != c)
+                continue;
+            if (opts[i].value)
+                *opts[i].value = optarg;
+            else if (opts[i].flag)
+                *opts[i].flag = true;
+        }
+    }
+    *rc = xl_need_args(argc, argv, nargs);
+    return *rc == 0;
 }
 
 int xl_need_args(int argc, char **argv, int n)
@@ -130,16 +167,4 @@ char *xl_join_args(int argc, char **argv, int from)
         strcat(s, argv[i]);
     }
     return s;
-}
-
-bool xl_plain_args(int argc, char **argv, int n, int *rc)
-{
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt;
-    *rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return false;
-    *rc = xl_need_args(argc, argv, n);
-    return *rc == 0;
 }

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_console.h"
 #include "toolstack/xl_util.h"
@@ -31,16 +32,13 @@ int main_console(int argc, char **argv)
                type);
         return 1;
     }
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
     struct privcmd_dominfo info;
-    rc = xl_find_domain(xc, argv[optind], &info);
-    char rundir[4096];
-    snprintf(rundir, sizeof(rundir), "%s", xenctl_rundir(xc));
-    xenctl_close(xc);
-    if (rc < 0)
+    struct xnl_ctx *ctx = xl_ctx_domain(argv[optind], &info);
+    if (!ctx)
         return 1;
+    char rundir[4096];
+    snprintf(rundir, sizeof(rundir), "%s", xnl_rundir(ctx));
+    xnl_ctx_close(ctx);
     if (info.domid == 0) {
         xl_err("Domain-0 has no console to attach to: it is this host");
         return 1;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 
@@ -38,16 +39,17 @@ int main_info(int argc, char **argv)
         return rc;
     only_key = optind < argc ? argv[optind] : NULL;
 
-    xenctl *xc = xl_open();
-    if (!xc)
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
+    xenctl *xc = xnl_xenctl(ctx);
     struct privcmd_hostinfo hi;
     if (xenctl_host_info(xc, &hi) < 0) {
         xl_err("cannot get host information: %s", xenctl_error(xc));
-        xenctl_close(xc);
+        xnl_ctx_close(ctx);
         return 1;
     }
-    xenctl_close(xc);
+    xnl_ctx_close(ctx);
     hi.xen_extra[sizeof(hi.xen_extra) - 1] = '\0';
     hi.xen_caps[sizeof(hi.xen_caps) - 1] = '\0';
     hi.xen_changeset[sizeof(hi.xen_changeset) - 1] = '\0';

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 
@@ -58,14 +59,13 @@ static int print_row(xenctl *xc, const struct privcmd_dominfo *d)
     return 0;
 }
 
-static int print_all(xenctl *xc)
+static int print_all(struct xnl_ctx *ctx)
 {
+    xenctl *xc = xnl_xenctl(ctx);
     struct privcmd_dominfo *list;
     size_t n;
-    if (xenctl_domain_list(xc, &list, &n) < 0) {
-        xl_err("cannot list domains: %s", xenctl_error(xc));
+    if (xl_domain_list(ctx, &list, &n) != 0)
         return 1;
-    }
     print_header();
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -131,17 +131,18 @@ int main_sched_credit(int argc, char **argv)
         xl_err("'xl sched-credit': -w and -c need a domain (-d)");
         return 2;
     }
-    xenctl *xc = xl_open();
-    if (!xc)
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
+    xenctl *xc = xnl_xenctl(ctx);
     if (!dom) {
-        rc = print_all(xc);
-        xenctl_close(xc);
+        rc = print_all(ctx);
+        xnl_ctx_close(ctx);
         return rc;
     }
     struct privcmd_dominfo info;
-    if (xl_find_domain(xc, dom, &info) < 0) {
-        xenctl_close(xc);
+    if (xl_find_domain(ctx, dom, &info) < 0) {
+        xnl_ctx_close(ctx);
         return 1;
     }
     if (set_w || set_c) {
@@ -153,6 +154,6 @@ int main_sched_credit(int argc, char **argv)
             xl_err("domain %u (%s) went away: %s", info.domid, info.name, xenctl_error(xc));
         rc = rc < 0 ? 1 : 0;
     }
-    xenctl_close(xc);
+    xnl_ctx_close(ctx);
     return rc;
 }

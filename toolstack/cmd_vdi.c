@@ -192,7 +192,8 @@ int main_vdi_resize(int argc, char **argv)
     return repo_vdi_resize(&r, &v, size) < 0 ? fail() : 0;
 }
 
-int main_vdi_destroy(int argc, char **argv)
+/* The commands that take an SR and a VDI and nothing else. */
+static int on_vdi(int argc, char **argv, int (*op)(const struct repo *, const struct vdi *))
 {
     int rc = no_opts(argc, argv, 2);
     if (rc)
@@ -201,19 +202,22 @@ int main_vdi_destroy(int argc, char **argv)
     struct vdi v;
     if (sr_lookup(argv[optind], &r) || sr_vdi_lookup(&r, argv[optind + 1], &v))
         return 1;
-    return repo_vdi_destroy(&r, &v) < 0 ? fail() : 0;
+    return op(&r, &v) < 0 ? fail() : 0;
+}
+
+int main_vdi_destroy(int argc, char **argv)
+{
+    return on_vdi(argc, argv, repo_vdi_destroy);
+}
+
+static int coalesce(const struct repo *r, const struct vdi *v)
+{
+    return repo_vdi_coalesce(r, v, sr_progress, NULL);
 }
 
 int main_vdi_coalesce(int argc, char **argv)
 {
-    int rc = no_opts(argc, argv, 2);
-    if (rc)
-        return rc;
-    struct repo r;
-    struct vdi v;
-    if (sr_lookup(argv[optind], &r) || sr_vdi_lookup(&r, argv[optind + 1], &v))
-        return 1;
-    return repo_vdi_coalesce(&r, &v, sr_progress, NULL) < 0 ? fail() : 0;
+    return on_vdi(argc, argv, coalesce);
 }
 
 int main_vdi_copy(int argc, char **argv)

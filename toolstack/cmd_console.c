@@ -4,35 +4,26 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_console.h"
 #include "toolstack/xl_util.h"
 
 int main_console(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    const char *type = "pv";
-    int escape = XL_CONSOLE_ESCAPE;
-    while ((opt = xl_getopt(argc, argv, "ht:n:e:", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 't': type = optarg; break;
-        case 'e':
-            escape = xl_console_parse_escape(optarg);
-            if (escape < 0) {
-                xl_err("bad escape character '%s': give one character or ^X for Ctrl-X",
-                       optarg);
-                return 2;
-            }
-            break;
-        case 'n':
-            if (strcmp(optarg, "0") != 0) {
-                xl_err("domains have one console here: -n %s does not exist", optarg);
-                return 1;
-            }
-            break;
-        }
+    const char *type = "pv", *esc = NULL, *num = NULL;
+    const struct xl_opt opts[] = {XL_VALUE('t', NULL, &type), XL_VALUE('n', NULL, &num),
+                                  XL_VALUE('e', NULL, &esc), {0}};
+    int rc, escape = XL_CONSOLE_ESCAPE;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
+    if (esc && (escape = xl_console_parse_escape(esc)) < 0) {
+        xl_err("bad escape character '%s': give one character or ^X for Ctrl-X", esc);
+        return 2;
+    }
+    if (num && strcmp(num, "0") != 0) {
+        xl_err("domains have one console here: -n %s does not exist", num);
+        return 1;
     }
     if ((rc = xl_need_args(argc, argv, 1)) != 0)
         return rc;
@@ -41,16 +32,13 @@ int main_console(int argc, char **argv)
                type);
         return 1;
     }
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
     struct privcmd_dominfo info;
-    rc = xl_find_domain(xc, argv[optind], &info);
-    char rundir[4096];
-    snprintf(rundir, sizeof(rundir), "%s", xenctl_rundir(xc));
-    xenctl_close(xc);
-    if (rc < 0)
+    struct xnl_ctx *ctx = xl_ctx_domain(argv[optind], &info);
+    if (!ctx)
         return 1;
+    char rundir[4096];
+    snprintf(rundir, sizeof(rundir), "%s", xnl_rundir(ctx));
+    xnl_ctx_close(ctx);
     if (info.domid == 0) {
         xl_err("Domain-0 has no console to attach to: it is this host");
         return 1;

@@ -14,15 +14,11 @@
 
 int main_dmesg(int argc, char **argv)
 {
-    static const struct option opts[] = {{"clear", 0, NULL, 'c'}, {"help", 0, NULL, 'h'}, {0}};
     bool clear = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "ch", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 'c': clear = true; break;
-        }
-    }
+    const struct xl_opt opts[] = {XL_FLAG('c', "clear", &clear), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     /* The file is read directly, not through the daemon, so the log is
      * there to read when xenolithd itself has died. */
     char path[RUNDIR_MAX + 32];

@@ -3,33 +3,27 @@
 
 #include <stdio.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 
 static int lookup(int argc, char **argv, int want_id)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     const char *arg = argv[optind];
     /* xl domid takes a name and xl domname an id; an id given to domid
      * (or a name to domname) would make scripts silently wrong. */
-    if (want_id == xl_is_domid(arg)) {
+    if (want_id == xnl_is_domid(arg)) {
         xl_err(want_id ? "'%s' is a domain id, not a name" : "'%s' is not a domain id", arg);
         return 1;
     }
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
     struct privcmd_dominfo info;
-    rc = xl_find_domain(xc, arg, &info);
-    xenctl_close(xc);
-    if (rc < 0)
+    struct xnl_ctx *ctx = xl_ctx_domain(arg, &info);
+    if (!ctx)
         return 1;
+    xnl_ctx_close(ctx);
     if (want_id)
         printf("%u\n", info.domid);
     else

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 
@@ -33,23 +34,22 @@ static void field(const char *key, const char *fmt, ...)
 
 int main_info(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
+    int rc;
+    if (!xl_args(argc, argv, NULL, 0, &rc))
+        return rc;
     only_key = optind < argc ? argv[optind] : NULL;
 
-    xenctl *xc = xl_open();
-    if (!xc)
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
+    xenctl *xc = xnl_xenctl(ctx);
     struct privcmd_hostinfo hi;
     if (xenctl_host_info(xc, &hi) < 0) {
         xl_err("cannot get host information: %s", xenctl_error(xc));
-        xenctl_close(xc);
+        xnl_ctx_close(ctx);
         return 1;
     }
-    xenctl_close(xc);
+    xnl_ctx_close(ctx);
     hi.xen_extra[sizeof(hi.xen_extra) - 1] = '\0';
     hi.xen_caps[sizeof(hi.xen_caps) - 1] = '\0';
     hi.xen_changeset[sizeof(hi.xen_changeset) - 1] = '\0';

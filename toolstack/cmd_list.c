@@ -10,7 +10,7 @@
 #include "include/xen_public.h"
 
 #include "toolstack/json_util.h"
-#include "toolstack/userdata.h"
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 #include "toolstack/xluuid.h"
@@ -92,7 +92,7 @@ static const char *type_name(const struct privcmd_dominfo *d)
             return -ENOMEM;                                                           \
     } while (0)
 
-static int gen_domain(yajl_gen g, const char *rundir, const struct privcmd_dominfo *d)
+static int gen_domain(yajl_gen g, struct xnl_ctx *ctx, const struct privcmd_dominfo *d)
 {
     char uuid[XLUUID_STRLEN + 1], state[7];
     xluuid_format(d->uuid, uuid);
@@ -117,7 +117,7 @@ static int gen_domain(yajl_gen g, const char *rundir, const struct privcmd_domin
     CHECK(json_str(g, "cpu_time"));
     CHECK(yajl_gen_number(g, secs, (size_t)len));
     CHECK(json_key_str(g, "type", type_name(d)));
-    yajl_val cfg = d->domid == 0 ? NULL : userdata_load(rundir, d->domid, d->uuid);
+    yajl_val cfg = d->domid == 0 ? NULL : xnl_domain_config_load(ctx, d->domid, d->uuid);
     if (cfg) {
         yajl_gen_status s = json_str(g, "config");
         if (s == yajl_gen_status_ok)
@@ -129,14 +129,14 @@ static int gen_domain(yajl_gen g, const char *rundir, const struct privcmd_domin
     return 0;
 }
 
-static int print_json(const char *rundir, const struct privcmd_dominfo *list, size_t n)
+static int print_json(struct xnl_ctx *ctx, const struct privcmd_dominfo *list, size_t n)
 {
     yajl_gen g = json_gen_new();
     if (!g)
         return -ENOMEM;
     int rc = yajl_gen_array_open(g) == yajl_gen_status_ok ? 0 : -ENOMEM;
     for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = gen_domain(g, rundir, &list[i]);
+        rc = gen_domain(g, ctx, &list[i]);
     if (rc == 0 && yajl_gen_array_close(g) != yajl_gen_status_ok)
         rc = -ENOMEM;
     if (rc == 0 && json_print(g, stdout) < 0)
@@ -153,7 +153,7 @@ static int select_domains(struct privcmd_dominfo *list, size_t n, char **args, i
     if (!sel)
         return -ENOMEM;
     for (int a = 0; a < nargs; a++) {
-        bool by_id = xl_is_domid(args[a]);
+        bool by_id = xnl_is_domid(args[a]);
         unsigned long id = by_id ? strtoul(args[a], NULL, 10) : 0;
         size_t i;
         for (i = 0; i < n; i++)
@@ -173,34 +173,26 @@ static int select_domains(struct privcmd_dominfo *list, size_t n, char **args, i
 
 int main_list(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"long", 0, NULL, 'l'}, {"verbose", 0, NULL, 'v'}, {"help", 0, NULL, 'h'}, {0}};
     bool details = false, verbose = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "lvh", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 'l': details = true; break;
-        case 'v': verbose = true; break;
-        }
-    }
-    xenctl *xc = xl_open();
-    if (!xc)
+    const struct xl_opt opts[] = {XL_FLAG('l', "long", &details),
+                                  XL_FLAG('v', "verbose", &verbose), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
     struct privcmd_dominfo *list, *shown = NULL;
     size_t n, nshown = 0;
-    if (xenctl_domain_list(xc, &list, &n) < 0) {
-        xl_err("cannot list domains: %s", xenctl_error(xc));
-        xenctl_close(xc);
+    if (xl_domain_list(ctx, &list, &n) != 0) {
+        xnl_ctx_close(ctx);
         return 1;
     }
-    for (size_t i = 0; i < n; i++)
-        list[i].name[sizeof(list[i].name) - 1] = '\0';
     if (optind < argc) {
         rc = select_domains(list, n, argv + optind, argc - optind, &shown, &nshown);
         free(list);
         if (rc < 0) {
-            xenctl_close(xc);
+            xnl_ctx_close(ctx);
             return 1;
         }
     } else {
@@ -209,7 +201,7 @@ int main_list(int argc, char **argv)
     }
     rc = 0;
     if (details) {
-        int e = print_json(xenctl_rundir(xc), shown, nshown);
+        int e = print_json(ctx, shown, nshown);
         if (e < 0) {
             xl_err("cannot print the domain list as JSON: %s", strerror(-e));
             rc = 1;
@@ -218,6 +210,6 @@ int main_list(int argc, char **argv)
         print_table(shown, nshown, verbose);
     }
     free(shown);
-    xenctl_close(xc);
+    xnl_ctx_close(ctx);
     return rc;
 }

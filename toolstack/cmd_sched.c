@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 
@@ -58,14 +59,13 @@ static int print_row(xenctl *xc, const struct privcmd_dominfo *d)
     return 0;
 }
 
-static int print_all(xenctl *xc)
+static int print_all(struct xnl_ctx *ctx)
 {
+    xenctl *xc = xnl_xenctl(ctx);
     struct privcmd_dominfo *list;
     size_t n;
-    if (xenctl_domain_list(xc, &list, &n) < 0) {
-        xl_err("cannot list domains: %s", xenctl_error(xc));
+    if (xl_domain_list(ctx, &list, &n) != 0)
         return 1;
-    }
     print_header();
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
@@ -112,31 +112,16 @@ static int set_params(xenctl *xc, const struct privcmd_dominfo *d, bool set_w, u
 
 int main_sched_credit(int argc, char **argv)
 {
-    static const struct option opts[] = {{"domain", 1, NULL, 'd'},
-                                         {"weight", 1, NULL, 'w'},
-                                         {"cap", 1, NULL, 'c'},
-                                         {"help", 0, NULL, 'h'},
-                                         {0}};
-    const char *dom = NULL;
+    const char *dom = NULL, *w = NULL, *c = NULL;
+    const struct xl_opt opts[] = {XL_VALUE('d', "domain", &dom), XL_VALUE('w', "weight", &w),
+                                  XL_VALUE('c', "cap", &c), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     uint32_t weight = 0, cap = 0;
-    bool set_w = false, set_c = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "d:w:c:h", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 'd': dom = optarg; break;
-        case 'w':
-            if (parse_value("weight", optarg, &weight) < 0)
-                return 2;
-            set_w = true;
-            break;
-        case 'c':
-            if (parse_value("cap", optarg, &cap) < 0)
-                return 2;
-            set_c = true;
-            break;
-        }
-    }
+    bool set_w = w != NULL, set_c = c != NULL;
+    if ((w && parse_value("weight", w, &weight) < 0) || (c && parse_value("cap", c, &cap) < 0))
+        return 2;
     if (optind < argc) {
         xl_err("'xl sched-credit' takes no arguments besides its options ('%s')", argv[optind]);
         xl_cmd_help(xl_find_cmd(argv[0]), stderr);
@@ -146,17 +131,18 @@ int main_sched_credit(int argc, char **argv)
         xl_err("'xl sched-credit': -w and -c need a domain (-d)");
         return 2;
     }
-    xenctl *xc = xl_open();
-    if (!xc)
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
+    xenctl *xc = xnl_xenctl(ctx);
     if (!dom) {
-        rc = print_all(xc);
-        xenctl_close(xc);
+        rc = print_all(ctx);
+        xnl_ctx_close(ctx);
         return rc;
     }
     struct privcmd_dominfo info;
-    if (xl_find_domain(xc, dom, &info) < 0) {
-        xenctl_close(xc);
+    if (xl_find_domain(ctx, dom, &info) < 0) {
+        xnl_ctx_close(ctx);
         return 1;
     }
     if (set_w || set_c) {
@@ -168,6 +154,6 @@ int main_sched_credit(int argc, char **argv)
             xl_err("domain %u (%s) went away: %s", info.domid, info.name, xenctl_error(xc));
         rc = rc < 0 ? 1 : 0;
     }
-    xenctl_close(xc);
+    xnl_ctx_close(ctx);
     return rc;
 }

@@ -27,10 +27,9 @@ static int parse_type(const char *t, enum repo_type *out)
 
 static int create_or_introduce(int argc, char **argv, bool introduce)
 {
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", NULL, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
+    int rc;
+    if (!xl_args(argc, argv, NULL, 0, &rc))
+        return rc;
     struct kv kv[] = {{"type", NULL}, {"name", NULL}, {"path", NULL}, {"device", NULL},
                       {"vg", NULL}};
     if ((rc = sr_parse_kv(argc, argv, optind, kv, 5)) != 0)
@@ -73,15 +72,11 @@ int main_sr_introduce(int argc, char **argv)
 
 int main_sr_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"long", 0, NULL, 'l'}, {"help", 0, NULL, 'h'}, {0}};
     bool json = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "lh", opts, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'l')
-            json = true;
-    }
+    const struct xl_opt opts[] = {XL_FLAG('l', "long", &json), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
     struct repo *list;
     size_t n;
     if (repo_db_load(&list, &n) < 0) {
@@ -127,14 +122,9 @@ fail:
 int main_sr_destroy(int argc, char **argv)
 {
     bool force = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "fh", NULL, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'f')
-            force = true;
-    }
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    const struct xl_opt opts[] = {XL_FLAG('f', NULL, &force), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 1, &rc))
         return rc;
     struct repo r;
     if (sr_lookup(argv[optind], &r))
@@ -148,11 +138,8 @@ int main_sr_destroy(int argc, char **argv)
 
 int main_sr_scan(int argc, char **argv)
 {
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", NULL, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    int rc;
+    if (!xl_args(argc, argv, NULL, 1, &rc))
         return rc;
     struct repo r;
     if (sr_lookup(argv[optind], &r))

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
 
@@ -89,7 +90,7 @@ static int print_one(const struct privcmd_dominfo *d, bool short_mode, const str
 static const struct privcmd_dominfo *lookup(const struct privcmd_dominfo *list, size_t n,
                                             const char *arg)
 {
-    bool by_id = xl_is_domid(arg);
+    bool by_id = xnl_is_domid(arg);
     unsigned long id = by_id ? strtoul(arg, NULL, 10) : 0;
     for (size_t i = 0; i < n; i++)
         if (by_id ? list[i].domid == id : strcmp(list[i].name, arg) == 0)
@@ -99,28 +100,20 @@ static const struct privcmd_dominfo *lookup(const struct privcmd_dominfo *list, 
 
 int main_uptime(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
     bool short_mode = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "sh", opts, &rc)) != -1) {
-        switch (opt) {
-        case XL_OPT_EXIT: return rc;
-        case 's': short_mode = true; break;
-        }
-    }
-    xenctl *xc = xl_open();
-    if (!xc)
+    const struct xl_opt opts[] = {XL_FLAG('s', NULL, &short_mode), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 0, &rc))
+        return rc;
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
     struct privcmd_dominfo *list;
     size_t n;
-    if (xenctl_domain_list(xc, &list, &n) < 0) {
-        xl_err("cannot list domains: %s", xenctl_error(xc));
-        xenctl_close(xc);
+    rc = xl_domain_list(ctx, &list, &n);
+    xnl_ctx_close(ctx);
+    if (rc)
         return 1;
-    }
-    xenctl_close(xc);
-    for (size_t i = 0; i < n; i++)
-        list[i].name[sizeof(list[i].name) - 1] = '\0';
     /* Every name is checked before anything is printed, so a typo does
      * not leave half a table behind. */
     for (int a = optind; a < argc; a++) {

@@ -3,49 +3,23 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl.h"
 #include "toolstack/xl_util.h"
-#include "toolstack/xs_domain.h"
-
-struct availability {
-    uint32_t domid;
-    unsigned max, n;
-};
-
-/* Every availability key in one transaction, so the guest sees the new
- * count at once rather than each step on the way. */
-static bool write_availability(struct xs_handle *xsh, xs_transaction_t t, void *arg)
-{
-    const struct availability *a = arg;
-    for (unsigned i = 0; i < a->max; i++) {
-        char path[96];
-        const char *v = i < a->n ? "online" : "offline";
-        snprintf(path, sizeof(path), "/local/domain/%u/cpu/%u/availability", a->domid, i);
-        if (!xs_write(xsh, t, path, v, (unsigned)strlen(v)))
-            return false;
-    }
-    return true;
-}
 
 int main_vcpu_set(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"ignore-host", 0, NULL, 'i'}, {"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    bool check_host = true;
-    while ((opt = xl_getopt(argc, argv, "ih", opts, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'i')
-            check_host = false;
-    }
-    if ((rc = xl_need_args(argc, argv, 2)))
+    bool ignore_host = false;
+    const struct xl_opt opts[] = {XL_FLAG('i', "ignore-host", &ignore_host), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 2, &rc))
         return rc;
     const char *count = argv[optind + 1];
     char *end;
@@ -54,48 +28,16 @@ int main_vcpu_set(int argc, char **argv)
         xl_err("invalid number of vCPUs: %s", count);
         return 1;
     }
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
+    /* A count beyond what unsigned holds is out of range all the same. */
+    unsigned count_n = n > UINT_MAX ? UINT_MAX : (unsigned)n;
     struct privcmd_dominfo info;
-    struct privcmd_hostinfo host;
-    struct xs_handle *xsh = NULL;
-    rc = 1;
-    if (xl_find_domain(xc, argv[optind], &info) < 0)
-        goto out;
-    if (info.domid == 0) {
-        xl_err("cannot change the vCPUs of Domain-0: they are the host's CPUs");
-        goto out;
-    }
-    if (n < 1 || n > info.vcpus) {
-        xl_err("cannot set domain %u (%s) to %lu vCPUs: it has 1 to %u (maxvcpus)", info.domid,
-               info.name, n, info.vcpus);
-        goto out;
-    }
-    if (check_host && xenctl_host_info(xc, &host) == 0 && n > info.vcpus_online &&
-        n > host.nr_cpus) {
-        xl_err("You are overcommmitting! You have %u physical CPUs and want %lu vCPUs! "
-               "Aborting, use --ignore-host to continue", host.nr_cpus, n);
-        goto out;
-    }
-    char sock[4200];
-    xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
-    if (!xsh) {
-        xl_err("cannot reach xenolith-stored at %s to set the vCPUs of domain %u (%s)", sock,
-               info.domid, info.name);
-        goto out;
-    }
-    struct availability a = {.domid = info.domid, .max = info.vcpus, .n = (unsigned)n};
-    if (!xlxs_transact(xsh, write_availability, &a)) {
-        xl_err("cannot set domain %u (%s) to %lu vCPUs: writing cpu/*/availability: %s",
-               info.domid, info.name, n, strerror(errno));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (xsh)
-        xs_close(xsh);
-    xenctl_close(xc);
+    struct xnl_ctx *ctx = xl_ctx_domain(argv[optind], &info);
+    if (!ctx)
+        return 1;
+    rc = xnl_vcpus_set(ctx, &info, count_n, !ignore_host) < 0;
+    if (rc)
+        xl_err("%s", xnl_error(ctx));
+    xnl_ctx_close(ctx);
     return rc;
 }
 
@@ -146,22 +88,20 @@ static void print_dom0(void)
 
 int main_vcpu_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    xenctl *xc = xl_open();
-    if (!xc)
+    int rc;
+    if (!xl_args(argc, argv, NULL, 0, &rc))
+        return rc;
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
         return 1;
+    xenctl *xc = xnl_xenctl(ctx);
     printf("%-32s %5s %5s %5s %5s %9s %s\n", "Name", "ID", "VCPU", "CPU", "State", "Time(s)",
            "Affinity (Hard / Soft)");
     if (optind == argc) {
         struct privcmd_dominfo *list;
         size_t n;
-        if (xenctl_domain_list(xc, &list, &n) < 0) {
-            xl_err("cannot list domains: %s", xenctl_error(xc));
-            xenctl_close(xc);
+        if (xl_domain_list(ctx, &list, &n) != 0) {
+            xnl_ctx_close(ctx);
             return 1;
         }
         for (size_t i = 0; i < n; i++) {
@@ -174,13 +114,13 @@ int main_vcpu_list(int argc, char **argv)
     }
     for (int a = optind; a < argc; a++) {
         struct privcmd_dominfo info;
-        if (xl_find_domain(xc, argv[a], &info) < 0)
+        if (xl_find_domain(ctx, argv[a], &info) < 0)
             rc = 1;
         else if (info.domid == 0)
             print_dom0();
         else
             print_vcpus(xc, &info);
     }
-    xenctl_close(xc);
+    xnl_ctx_close(ctx);
     return rc;
 }

@@ -14,11 +14,9 @@
 
 static int no_opts(int argc, char **argv, int nargs)
 {
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", NULL, &rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return rc;
-    return xl_need_args(argc, argv, nargs);
+    int rc;
+    xl_args(argc, argv, NULL, nargs, &rc);
+    return rc;
 }
 
 static int fail(void)
@@ -110,16 +108,10 @@ out:
 
 int main_vdi_list(int argc, char **argv)
 {
-    static const struct option opts[] = {{"long", 0, NULL, 'l'}, {"help", 0, NULL, 'h'}, {0}};
     bool json = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "lh", opts, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'l')
-            json = true;
-    }
-    if ((rc = xl_need_args(argc, argv, 1)) != 0)
+    const struct xl_opt opts[] = {XL_FLAG('l', "long", &json), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 1, &rc))
         return rc;
     struct repo r;
     struct vdi *list;
@@ -200,7 +192,8 @@ int main_vdi_resize(int argc, char **argv)
     return repo_vdi_resize(&r, &v, size) < 0 ? fail() : 0;
 }
 
-int main_vdi_destroy(int argc, char **argv)
+/* The commands that take an SR and a VDI and nothing else. */
+static int on_vdi(int argc, char **argv, int (*op)(const struct repo *, const struct vdi *))
 {
     int rc = no_opts(argc, argv, 2);
     if (rc)
@@ -209,32 +202,30 @@ int main_vdi_destroy(int argc, char **argv)
     struct vdi v;
     if (sr_lookup(argv[optind], &r) || sr_vdi_lookup(&r, argv[optind + 1], &v))
         return 1;
-    return repo_vdi_destroy(&r, &v) < 0 ? fail() : 0;
+    return op(&r, &v) < 0 ? fail() : 0;
+}
+
+int main_vdi_destroy(int argc, char **argv)
+{
+    return on_vdi(argc, argv, repo_vdi_destroy);
+}
+
+static int coalesce(const struct repo *r, const struct vdi *v)
+{
+    return repo_vdi_coalesce(r, v, sr_progress, NULL);
 }
 
 int main_vdi_coalesce(int argc, char **argv)
 {
-    int rc = no_opts(argc, argv, 2);
-    if (rc)
-        return rc;
-    struct repo r;
-    struct vdi v;
-    if (sr_lookup(argv[optind], &r) || sr_vdi_lookup(&r, argv[optind + 1], &v))
-        return 1;
-    return repo_vdi_coalesce(&r, &v, sr_progress, NULL) < 0 ? fail() : 0;
+    return on_vdi(argc, argv, coalesce);
 }
 
 int main_vdi_copy(int argc, char **argv)
 {
     bool quiet = false;
-    int opt, rc = 0;
-    while ((opt = xl_getopt(argc, argv, "qh", NULL, &rc)) != -1) {
-        if (opt == XL_OPT_EXIT)
-            return rc;
-        if (opt == 'q')
-            quiet = true;
-    }
-    if ((rc = xl_need_args(argc, argv, 3)) != 0)
+    const struct xl_opt opts[] = {XL_FLAG('q', NULL, &quiet), {0}};
+    int rc;
+    if (!xl_args(argc, argv, opts, 3, &rc))
         return rc;
     struct kv kv[] = {{"name", NULL}, {"format", NULL}};
     if ((rc = sr_parse_kv(argc, argv, optind + 3, kv, 2)) != 0)

@@ -15,30 +15,39 @@ toolstack_libxlcfg_a_SOURCES = \
 	toolstack/domain_config_json.c toolstack/domain_config_json.h \
 	toolstack/json_util.c toolstack/json_util.h
 
+# libxnl: the toolstack's library (domains, devices, XenStore layout, the
+# monitor), in the role of libxl; toolstack/lib/xnl.h is its API.
+noinst_LIBRARIES += toolstack/libxnl.a
+toolstack_libxnl_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(XENSTORE_CFLAGS)
+toolstack_libxnl_a_SOURCES = \
+	toolstack/lib/xnl.h \
+	toolstack/lib/ctx.c toolstack/lib/ctx.h \
+	toolstack/lib/domain.c toolstack/lib/rename.c toolstack/lib/shutdown.c \
+	toolstack/lib/memory.c toolstack/lib/vcpu.c \
+	toolstack/lib/xs_domain.c toolstack/lib/xs_domain.h \
+	toolstack/lib/device.c toolstack/lib/device.h \
+	toolstack/lib/disk.c toolstack/lib/vif.c \
+	toolstack/lib/console.c toolstack/lib/console.h \
+	toolstack/lib/monitor.c \
+	toolstack/lib/userdata.c toolstack/lib/userdata.h
+
+# xl: each command's option parsing and its library calls.
 sbin_PROGRAMS += toolstack/xl
 toolstack_xl_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) $(XENSTORE_CFLAGS)
 toolstack_xl_SOURCES = \
 	toolstack/xl.c toolstack/xl.h \
 	toolstack/xl_cmdtable.c \
-	toolstack/cmd_mem.c toolstack/cmd_vcpu.c toolstack/cmd_rename.c toolstack/domain_ops.h \
 	toolstack/xl_util.c toolstack/xl_util.h \
-	toolstack/cmd_create.c \
-	toolstack/cmd_network.c toolstack/cmd_network.h \
-	toolstack/cmd_list.c \
-	toolstack/cmd_destroy.c \
-	toolstack/cmd_info.c \
-	toolstack/cmd_domid.c \
-	toolstack/cmd_pause.c toolstack/cmd_shutdown.c toolstack/cmd_uptime.c toolstack/cmd_dmesg.c toolstack/cmd_sched.c \
-	toolstack/monitor.c toolstack/monitor.h \
-	toolstack/console_follow.c toolstack/console_follow.h \
+	toolstack/cmd_create.c toolstack/cmd_destroy.c toolstack/cmd_pause.c \
+	toolstack/cmd_rename.c toolstack/cmd_shutdown.c \
+	toolstack/cmd_list.c toolstack/cmd_info.c toolstack/cmd_domid.c toolstack/cmd_uptime.c \
+	toolstack/cmd_dmesg.c toolstack/cmd_sched.c toolstack/cmd_mem.c toolstack/cmd_vcpu.c \
+	toolstack/cmd_block.c toolstack/cmd_network.c \
 	toolstack/cmd_console.c toolstack/xl_console.c toolstack/xl_console.h \
-	toolstack/userdata.c toolstack/userdata.h \
-	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h \
-	toolstack/xs_domain.c toolstack/xs_domain.h \
-	toolstack/device.c toolstack/device.h \
-	toolstack/cmd_block.c toolstack/cmd_block.h
-toolstack_xl_LDADD = toolstack/libxlcfg.a dom0/libxnhotplug.a dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) \
-	$(XENSTORE_LIBS)
+	toolstack/console_follow.c toolstack/console_follow.h \
+	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h
+toolstack_xl_LDADD = toolstack/libxnl.a toolstack/libxlcfg.a dom0/libxnhotplug.a \
+	dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) $(XENSTORE_LIBS)
 
 # Unit tests of the config parser and the domain config.
 check_PROGRAMS += tests/unit/test_vif_spec

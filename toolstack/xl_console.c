@@ -14,30 +14,15 @@
 
 #include "dom0/fd_io.h"
 #include "toolstack/console_follow.h"
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xl_console.h"
 #include "toolstack/xl_util.h"
-#include "toolstack/xs_domain.h"
 
 #define TTY_WAIT_MS 10000
 /* After the domain stops, output still on its way through the ring and
  * consoled is shown until this long passes without any. */
 #define DRAIN_QUIET_MS 300
 #define STATE_POLL_MS 500
-
-bool xl_consoled_running(const char *rundir)
-{
-    char path[4200];
-    snprintf(path, sizeof(path), "%s/xenolith-consoled.pid", rundir);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return false;
-    char buf[16];
-    ssize_t n = read(fd, buf, sizeof(buf));
-    /* The daemon holds an exclusive lock for as long as it lives. */
-    bool held = flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
-    close(fd);
-    return held && n > 0;
-}
 
 static uint64_t now_ms(void)
 {
@@ -58,7 +43,7 @@ static char *read_key(struct xs_handle *xs, uint32_t domid, const char *key)
 static char *find_tty(const char *rundir, uint32_t domid, const char *name)
 {
     char sock[4200];
-    struct xs_handle *xs = xlxs_open(rundir, sock, sizeof(sock));
+    struct xs_handle *xs = xnl_xs_open(rundir, sock, sizeof(sock));
     if (!xs) {
         xl_err("cannot attach to the console of domain %u (%s): XenStore is not running "
                "(nothing at %s)", domid, name, sock);
@@ -67,11 +52,11 @@ static char *find_tty(const char *rundir, uint32_t domid, const char *name)
     char *tty = NULL, *ring = read_key(xs, domid, "ring-ref");
     if (!ring) {
         xl_err("domain %u (%s) has no console: %s", domid, name,
-               xl_consoled_running(rundir) ? "it was created while xenolith-consoled was not running"
+               xnl_consoled_running(rundir) ? "it was created while xenolith-consoled was not running"
                                            : "xenolith-consoled is not running");
         goto out;
     }
-    if (!xl_consoled_running(rundir)) {
+    if (!xnl_consoled_running(rundir)) {
         xl_err("cannot attach to the console of domain %u (%s): xenolith-consoled is not running",
                domid, name);
         goto out;
@@ -257,7 +242,7 @@ int xl_console_attach(const char *rundir, uint32_t domid, const char *name, int 
 int xl_console_after_create(const char *rundir, uint32_t domid, const char *name)
 {
     char sock[4200];
-    struct xs_handle *xs = xl_consoled_running(rundir) ? xlxs_open(rundir, sock, sizeof(sock)) : NULL;
+    struct xs_handle *xs = xnl_consoled_running(rundir) ? xnl_xs_open(rundir, sock, sizeof(sock)) : NULL;
     char *ring = xs ? read_key(xs, domid, "ring-ref") : NULL;
     if (xs)
         xs_close(xs);

@@ -1,5 +1,5 @@
 /*
- * xl's side of xenolith-consoled: is it running, and the relay between
+ * xl's side of xenolith-consoled: the relay between
  * the user's terminal (or any stdin/stdout) and a domain's console pty,
  * for `xl console` and `xl create -c`.
  */
@@ -14,10 +14,6 @@
 
 /* xl console -e: "^X" for Ctrl-X, or one character. The byte, or -1. */
 int xl_console_parse_escape(const char *s);
-
-/* True when a xenolith-consoled holds RUNDIR's pid file and has written
- * its pid there, which it does once it serves consoles. */
-bool xl_consoled_running(const char *rundir);
 
 /*
  * Attaches stdin/stdout to domain domid's console pty: stdin goes to the

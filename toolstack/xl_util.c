@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,8 +40,10 @@ void xl_opt_reset(void)
     opterr = 0;
 }
 
-int xl_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts,
-              int *rc)
+/* getopt_long with -h and bad options handled: the option, -1 at the
+ * end, or -2 when the command should return *rc now. */
+static int next_opt(int argc, char **argv, const char *shortopts, const struct option *longopts,
+                    int *rc)
 {
     int c = getopt_long(argc, argv, shortopts, longopts, NULL);
     const struct xl_cmd *cmd = xl_find_cmd(argv[0]);
@@ -48,7 +51,7 @@ int xl_getopt(int argc, char **argv, const char *shortopts, const struct option 
         if (cmd)
             xl_cmd_help(cmd, stdout);
         *rc = 0;
-        return XL_OPT_EXIT;
+        return -2;
     }
     if (c == '?') {
         if (optopt && strchr(shortopts, optopt))
@@ -60,9 +63,43 @@ int xl_getopt(int argc, char **argv, const char *shortopts, const struct option 
         if (cmd)
             xl_cmd_help(cmd, stderr);
         *rc = 2;
-        return XL_OPT_EXIT;
+        return -2;
     }
     return c;
+}
+
+/* Options a command may have: -h and a few of its own. */
+#define MAX_OPTS 16
+
+bool xl_args(int argc, char **argv, const struct xl_opt *opts, int nargs, int *rc)
+{
+    char shortopts[2 * MAX_OPTS + 2] = "h";
+    struct option longopts[MAX_OPTS + 2] = {{"help", 0, NULL, 'h'}};
+    size_t ns = 1, nl = 1, n = 0;
+    while (opts && opts[n].opt && n < MAX_OPTS) {
+        shortopts[ns++] = (char)opts[n].opt;
+        if (opts[n].value)
+            shortopts[ns++] = ':';
+        if (opts[n].name)
+            longopts[nl++] = (struct option){opts[n].name, opts[n].value ? 1 : 0, NULL,
+                                             opts[n].opt};
+        n++;
+    }
+    int c;
+    while ((c = next_opt(argc, argv, shortopts, longopts, rc)) != -1) {
+        if (c == -2)
+            return false;
+        for (size_t i = 0; i < n; i++) {
+            if (opts[i].opt != c)
+                continue;
+            if (opts[i].value)
+                *opts[i].value = optarg;
+            else if (opts[i].flag)
+                *opts[i].flag = true;
+        }
+    }
+    *rc = xl_need_args(argc, argv, nargs);
+    return *rc == 0;
 }
 
 int xl_need_args(int argc, char **argv, int n)
@@ -76,70 +113,112 @@ int xl_need_args(int argc, char **argv, int n)
     return 2;
 }
 
-xenctl *xl_open(void)
+static void print_warning(void *arg, const char *msg)
+{
+    (void)arg;
+    xl_warn("%s", msg);
+}
+
+struct xnl_ctx *xl_ctx(void)
 {
     char err[512];
-    xenctl *xc = xenctl_open(NULL, err, sizeof(err));
-    if (!xc)
+    struct xnl_ctx *ctx = xnl_ctx_open(NULL, err, sizeof(err));
+    if (!ctx) {
         xl_err("%s", err);
-    return xc;
+        return NULL;
+    }
+    xnl_ctx_set_warn(ctx, print_warning, NULL);
+    return ctx;
 }
 
-bool xl_is_domid(const char *s)
+int xl_find_domain(struct xnl_ctx *ctx, const char *arg, struct privcmd_dominfo *out)
 {
-    return *s && strspn(s, "0123456789") == strlen(s);
+    int rc = xnl_domain_find(ctx, arg, out);
+    if (rc < 0)
+        xl_err("%s", xnl_error(ctx));
+    return rc;
 }
 
-/* One question to xenolithd, by id or by name: listing every domain
- * would cost per domain on a host running hundreds. */
-int xl_find_domain(xenctl *xc, const char *arg, struct privcmd_dominfo *out)
+struct xnl_ctx *xl_ctx_domain(const char *arg, struct privcmd_dominfo *info)
 {
-    int rc;
-    if (xl_is_domid(arg)) {
-        errno = 0;
-        unsigned long id = strtoul(arg, NULL, 10);
-        rc = errno || id > UINT32_MAX ? -ESRCH : xenctl_domain_info(xc, (uint32_t)id, out);
-    } else {
-        rc = xenctl_domain_find(xc, arg, out);
+    struct xnl_ctx *ctx = xl_ctx();
+    if (ctx && xl_find_domain(ctx, arg, info) < 0) {
+        xnl_ctx_close(ctx);
+        return NULL;
     }
-    if (rc == -ESRCH) {
-        xl_err("domain '%s' does not exist", arg);
-        return rc;
+    return ctx;
+}
+
+int xl_domain_list(struct xnl_ctx *ctx, struct privcmd_dominfo **list, size_t *n)
+{
+    xenctl *xc = xnl_xenctl(ctx);
+    if (xenctl_domain_list(xc, list, n) < 0) {
+        xl_err("cannot list domains: %s", xenctl_error(xc));
+        return 1;
     }
-    if (rc < 0) {
-        xl_err("cannot look up domain '%s': %s", arg, xenctl_error(xc));
-        return rc;
-    }
-    out->name[sizeof(out->name) - 1] = '\0';
+    for (size_t i = 0; i < *n; i++)
+        (*list)[i].name[sizeof((*list)[i].name) - 1] = '\0';
     return 0;
 }
 
-char *xl_join_args(int argc, char **argv, int from)
+int xl_domain_do(const char *arg, int (*op)(struct xnl_ctx *ctx, uint32_t domid))
+{
+    struct privcmd_dominfo info;
+    struct xnl_ctx *ctx = xl_ctx_domain(arg, &info);
+    if (!ctx)
+        return 1;
+    int rc = op(ctx, info.domid) < 0;
+    if (rc)
+        xl_err("%s", xnl_error(ctx));
+    xnl_ctx_close(ctx);
+    return rc;
+}
+
+int xl_device_domain(struct xnl_ctx *ctx, const char *arg, uint32_t *domid)
+{
+    struct privcmd_dominfo info;
+    if (xl_find_domain(ctx, arg, &info) < 0)
+        return 1;
+    if (info.domid == 0) {
+        xl_err("Domain-0 has no frontend devices here");
+        return 1;
+    }
+    if (!xnl_xs(ctx)) {
+        xl_err("%s", xnl_error(ctx));
+        return 1;
+    }
+    *domid = info.domid;
+    return 0;
+}
+
+struct xnl_ctx *xl_device_open(const char *arg, uint32_t *domid)
+{
+    struct xnl_ctx *ctx = xl_ctx();
+    if (ctx && xl_device_domain(ctx, arg, domid) != 0) {
+        xnl_ctx_close(ctx);
+        return NULL;
+    }
+    return ctx;
+}
+
+int xl_parse_spec(int argc, char **argv, int from, xl_spec_parse_fn *parse, void *out)
 {
     size_t len = 1;
     for (int i = from; i < argc; i++)
         len += strlen(argv[i]) + 1;
-    char *s = calloc(1, len);
+    char *s = calloc(1, len), err[1200];
     if (!s) {
         xl_err("out of memory");
-        return NULL;
+        return 1;
     }
     for (int i = from; i < argc; i++) {
         if (i > from)
             strcat(s, ",");
         strcat(s, argv[i]);
     }
-    return s;
-}
-
-bool xl_plain_args(int argc, char **argv, int n, int *rc)
-{
-    static const struct option opts[] = {{"help", 0, NULL, 'h'}, {0}};
-    int opt;
-    *rc = 0;
-    while ((opt = xl_getopt(argc, argv, "h", opts, rc)) != -1)
-        if (opt == XL_OPT_EXIT)
-            return false;
-    *rc = xl_need_args(argc, argv, n);
-    return *rc == 0;
+    int rc = parse(s, out, err, sizeof(err)) < 0;
+    if (rc)
+        xl_err("%s", err);
+    free(s);
+    return rc;
 }

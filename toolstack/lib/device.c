@@ -14,14 +14,15 @@
 #include <xen/io/xenbus.h>
 
 #include "dom0/hotplug.h"
-#include "toolstack/device.h"
-#include "toolstack/xl_util.h"
-#include "toolstack/xs_domain.h"
+#include "toolstack/lib/ctx.h"
+#include "toolstack/lib/device.h"
+#include "toolstack/lib/xs_domain.h"
 
-int xldev_backend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid)
+int xnl_device_backend_path(char *buf, size_t len, const char *type, uint32_t domid,
+                            uint32_t devid)
 {
     int n = snprintf(buf, len, "/local/domain/0/backend/%s/%u/%u", type, domid, devid);
-    return n < 0 || (size_t)n >= len ? -1 : 0;
+    return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
 int xldev_frontend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid)
@@ -38,50 +39,44 @@ static char *read_key(struct xs_handle *h, const char *dir, const char *key)
     return xs_read(h, XBT_NULL, p, &len);
 }
 
-char *xldev_read_backend(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
-                         const char *key)
+static char *read_dev_key(struct xs_handle *xsh, const char *type, uint32_t domid,
+                          uint32_t devid, bool front, const char *key)
 {
-    char be[256];
-    if (xldev_backend_path(be, sizeof(be), type, domid, devid) < 0)
-        return NULL;
-    return read_key(xsh, be, key);
+    char dir[256];
+    int rc = front ? xldev_frontend_path(dir, sizeof(dir), type, domid, devid)
+                   : xnl_device_backend_path(dir, sizeof(dir), type, domid, devid);
+    return rc < 0 ? NULL : read_key(xsh, dir, key);
 }
 
-char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domid,
-                          uint32_t devid, const char *key)
+char *xnl_device_read(struct xnl_ctx *ctx, const char *type, uint32_t domid, uint32_t devid,
+                      bool front, const char *key)
 {
-    char fe[256];
-    if (xldev_frontend_path(fe, sizeof(fe), type, domid, devid) < 0)
-        return NULL;
-    return read_key(xsh, fe, key);
+    struct xs_handle *xsh = xnl_xs(ctx);
+    return xsh ? read_dev_key(xsh, type, domid, devid, front, key) : NULL;
 }
 
-int xldev_attach_all(const char *rundir, uint32_t domid, const char *name, const char *type,
+int xldev_attach_all(struct xnl_ctx *ctx, uint32_t domid, const char *name, const char *type,
                      size_t n, xldev_attach_fn *attach, void *arg)
 {
     if (!n)
         return 0;
     char sock[4200];
-    struct xs_handle *xsh = xlxs_open(rundir, sock, sizeof(sock));
-    if (!xsh) {
-        xl_err("domain %u (%s) has %s devices but xenolith-stored is not running (nothing at %s)",
-               domid, name, type, sock);
-        return -1;
-    }
+    struct xs_handle *xsh = xnl_xs_open(xnl_rundir(ctx), sock, sizeof(sock));
+    if (!xsh)
+        return xnl_fail(ctx, -ENOENT, "domain %u (%s) has %s devices but xenolith-stored is not "
+                        "running (nothing at %s)", domid, name, type, sock);
     uint32_t *devids = calloc(n, sizeof(*devids));
     if (!devids) {
-        xl_err("out of memory");
         xs_close(xsh);
-        return -1;
+        return xnl_fail(ctx, -ENOMEM, "out of memory");
     }
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
         char err[1200];
         if (attach(xsh, domid, i, arg, &devids[i], err, sizeof(err)) < 0) {
-            xl_err("domain %u (%s): %s", domid, name, err);
+            rc = xnl_fail(ctx, -EIO, "domain %u (%s): %s", domid, name, err);
             for (size_t j = 0; j < i; j++)
                 xldev_remove(xsh, type, domid, devids[j], true, NULL, err, sizeof(err));
-            rc = -1;
             break;
         }
     }
@@ -90,11 +85,10 @@ int xldev_attach_all(const char *rundir, uint32_t domid, const char *name, const
     return rc;
 }
 
-int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
-                   bool front, const char *key, int def)
+int xnl_device_read_int(struct xnl_ctx *ctx, const char *type, uint32_t domid, uint32_t devid,
+                        bool front, const char *key, int def)
 {
-    char *s = front ? xldev_read_frontend(xsh, type, domid, devid, key)
-                    : xldev_read_backend(xsh, type, domid, devid, key);
+    char *s = xnl_device_read(ctx, type, domid, devid, front, key);
     int v = def;
     if (s && *s) {
         char *end;
@@ -106,30 +100,16 @@ int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint
     return v;
 }
 
-int xldev_open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh)
+int xnl_device_list(struct xnl_ctx *ctx, const char *type, uint32_t domid, uint32_t *ids,
+                    unsigned max)
 {
-    xenctl *xc = xl_open();
-    if (!xc)
-        return 1;
-    struct privcmd_dominfo info;
-    if (xl_find_domain(xc, arg, &info) < 0) {
-        xenctl_close(xc);
-        return 1;
-    }
-    if (info.domid == 0) {
-        xl_err("Domain-0 has no frontend devices here");
-        xenctl_close(xc);
-        return 1;
-    }
-    char sock[4200];
-    *xsh = xlxs_open(xenctl_rundir(xc), sock, sizeof(sock));
-    xenctl_close(xc);
-    if (!*xsh) {
-        xl_err("xenolith-stored is not running (nothing at %s)", sock);
-        return 1;
-    }
-    *domid = info.domid;
-    return 0;
+    struct xs_handle *xsh = xnl_xs(ctx);
+    if (!xsh)
+        return -ENOTCONN;
+    int n = xldev_list(xsh, type, domid, ids, max);
+    return n < 0 ? xnl_fail(ctx, -errno, "cannot list the %s devices of domain %u: %s", type,
+                            domid, strerror(errno))
+                 : n;
 }
 
 /* dir/key = val, in the batch's transaction. */
@@ -281,7 +261,7 @@ static const char *hotplug_action(const char *type, bool up)
 int xldev_add(struct xs_handle *xsh, const struct xldev *d, char *err, size_t errlen)
 {
     char be[256], fe[256];
-    if (xldev_backend_path(be, sizeof(be), d->type, d->domid, d->devid) < 0 ||
+    if (xnl_device_backend_path(be, sizeof(be), d->type, d->domid, d->devid) < 0 ||
         xldev_frontend_path(fe, sizeof(fe), d->type, d->domid, d->devid) < 0) {
         snprintf(err, errlen, "device path too long");
         return -1;
@@ -318,7 +298,7 @@ int xldev_remove(struct xs_handle *xsh, const char *type, uint32_t domid, uint32
                  bool force, const char *const *hotplug_env, char *err, size_t errlen)
 {
     char be[256], fe[256];
-    if (xldev_backend_path(be, sizeof(be), type, domid, devid) < 0 ||
+    if (xnl_device_backend_path(be, sizeof(be), type, domid, devid) < 0 ||
         xldev_frontend_path(fe, sizeof(fe), type, domid, devid) < 0) {
         snprintf(err, errlen, "device path too long");
         return -1;

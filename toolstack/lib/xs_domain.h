@@ -4,30 +4,19 @@
  * entries a Xen toolstack writes for a new domain, INTRODUCE; and on the
  * way out, removal of those entries and RELEASE.
  */
-#ifndef XENOLITH_XL_XS_DOMAIN_H
-#define XENOLITH_XL_XS_DOMAIN_H
+#ifndef XENOLITH_XNL_XS_DOMAIN_H
+#define XENOLITH_XNL_XS_DOMAIN_H
 
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <xenstore.h>
 
-#include "dom0/xenctl.h"
 #include "toolstack/domain_config.h"
+#include "toolstack/lib/xnl.h"
 
 /* The guest's store ring: the first special page (GUEST_SPECIAL_GPA). */
 #define XLXS_STORE_GFN 0xfeff0ull
-/* The console ring: the second special page, reserved for it. */
-#define XLXS_CONSOLE_GFN 0xfeff1ull
-/* What libxl writes as console/limit (LIBXL_XENCONSOLE_LIMIT). */
-#define XLXS_CONSOLE_LIMIT 1048576
-
-/*
- * Connects to xenolith-stored; XENSTORED_PATH defaults to
- * RUNDIR/xenstored/socket unless the user set it. NULL when the daemon
- * is not running, with its socket path in sock.
- */
-struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen);
 
 /*
  * For a built, still paused domain: allocates its store port, sets
@@ -35,17 +24,18 @@ struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen);
  * introduces it. When xenolith-consoled runs, also its console port,
  * HVM_PARAM_CONSOLE_PFN/_EVTCHN and the console/ entries (without a
  * daemon to drain it, a console ring would only hold the guest up).
- * 0, or -1 after printing why (entries removed again).
+ * Needs the context's XenStore connection open. 0, or -errno with the
+ * message in the context (entries removed again).
  */
-int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
-                      const struct domain_config *dc);
+int xlxs_domain_setup(struct xnl_ctx *ctx, uint32_t domid, const struct domain_config *dc);
 
 /*
- * Removes /local/domain/DOMID and its /vm/UUID and releases the domain.
- * Quietly does nothing without xenolith-stored; problems go to log when
- * given. 0 or -1.
+ * Removes the domain's devices, /local/domain/DOMID and its /vm/UUID and
+ * releases the domain, on a connection of its own. Quietly does nothing
+ * without xenolith-stored; problems are the context's warnings (its
+ * error is left alone, for a teardown after a failure). 0 or -1.
  */
-int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log);
+int xlxs_domain_teardown(struct xnl_ctx *ctx, uint32_t domid);
 
 /* Writes made in one transaction (in an xlxs_transact body): the first
  * failure is kept in failed and the writes after it are skipped. */

@@ -18,13 +18,15 @@
  * Shared by xl create (disks, vifs), block-/network-attach and -detach,
  * and the monitor when a domain dies. Errors: -1 with the reason in err.
  */
-#ifndef XENOLITH_XL_DEVICE_H
-#define XENOLITH_XL_DEVICE_H
+#ifndef XENOLITH_XNL_DEVICE_H
+#define XENOLITH_XNL_DEVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <xenstore.h>
+
+#include "toolstack/lib/xnl.h"
 
 /* How long removal waits for the backend to say Closed (libxl: 10 s). */
 #define XLDEV_REMOVE_TIMEOUT_MS 10000u
@@ -52,8 +54,8 @@ struct xldev {
     bool hotplug_after_initwait;
 };
 
-/* The two directories; 0, or -1 if they do not fit. */
-int xldev_backend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid);
+/* The frontend's directory (the backend's: xnl_device_backend_path);
+ * 0, or -1 if it does not fit. */
 int xldev_frontend_path(char *buf, size_t len, const char *type, uint32_t domid, uint32_t devid);
 
 /* Writes the device (refused if devid is taken) and runs its hotplug
@@ -75,29 +77,19 @@ int xldev_remove_all(struct xs_handle *xsh, uint32_t domid, char *err, size_t er
 int xldev_list(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t *ids,
                unsigned max);
 
-/* A key under the backend or frontend dir, malloc'd, or NULL. */
-char *xldev_read_backend(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
-                         const char *key);
-char *xldev_read_frontend(struct xs_handle *xsh, const char *type, uint32_t domid,
-                          uint32_t devid, const char *key);
-
 /* What xl create does with the devices of one type: attach(i) for each
  * i below n on one store connection, and when one fails, the ones
  * before it removed again. attach returns 0 with the device's devid, or
- * -1 with the reason in err. 0, or -1 after a message naming the
- * domain (name) and the reason. */
+ * -1 with the reason in err. 0, or -errno with a message naming the
+ * domain (name) and the reason in the context. */
 typedef int xldev_attach_fn(struct xs_handle *xsh, uint32_t domid, size_t i, void *arg,
                             uint32_t *devid, char *err, size_t errlen);
-int xldev_attach_all(const char *rundir, uint32_t domid, const char *name, const char *type,
+int xldev_attach_all(struct xnl_ctx *ctx, uint32_t domid, const char *name, const char *type,
                      size_t n, xldev_attach_fn *attach, void *arg);
 
-/* A key as a number; def when it is absent or not one. */
-int xldev_read_int(struct xs_handle *xsh, const char *type, uint32_t domid, uint32_t devid,
-                   bool front, const char *key, int def);
-
-/* For the device commands: the domain arg names (not Domain-0, which has
- * no frontends here) and a store connection. 0, or xl's exit code after
- * a message. */
-int xldev_open_domain(const char *arg, uint32_t *domid, struct xs_handle **xsh);
+/* Every disk (disk.c) or vif (vif.c) of dc for a new, paused domain,
+ * through xldev_attach_all. */
+int xldisk_setup_all(struct xnl_ctx *ctx, uint32_t domid, const struct domain_config *dc);
+int xlvif_setup_all(struct xnl_ctx *ctx, uint32_t domid, const struct domain_config *dc);
 
 #endif

@@ -4,8 +4,8 @@
  * files cannot mislead: a file counts only while its UUID matches the
  * running domain's.
  */
-#ifndef XENOLITH_USERDATA_H
-#define XENOLITH_USERDATA_H
+#ifndef XENOLITH_XNL_USERDATA_H
+#define XENOLITH_XNL_USERDATA_H
 
 #include <stdint.h>
 #include <yajl/yajl_tree.h>

@@ -1,3 +1,6 @@
+/* The per-domain monitor xl create leaves behind: it waits for the domain
+ * to stop and carries out on_poweroff / on_reboot / on_crash, building a
+ * restarted domain with xnl_domain_create. */
 #include "config.h"
 
 #include <errno.h>
@@ -14,14 +17,12 @@
 #include "include/xen_public.h"
 
 #include "dom0/rundir.h"
-#include "dom0/xenctl.h"
-#include "toolstack/domain_ops.h"
-#include "toolstack/monitor.h"
-#include "toolstack/userdata.h"
+#include "toolstack/lib/ctx.h"
+#include "toolstack/lib/xnl.h"
 #include "toolstack/xluuid.h"
-#include "toolstack/xs_domain.h"
 
 static void mlog(FILE *log, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void mlog_warn(void *log, const char *msg);
 
 static void mlog(FILE *log, const char *fmt, ...)
 {
@@ -37,6 +38,12 @@ static void mlog(FILE *log, const char *fmt, ...)
     va_end(ap);
     fputc('\n', log);
     fflush(log);
+}
+
+/* The library's warnings, in the log with the rest. */
+static void mlog_warn(void *log, const char *msg)
+{
+    mlog(log, "%s", msg);
 }
 
 struct stop {
@@ -80,11 +87,12 @@ static bool decide(FILE *log, const struct privcmd_dominfo *info, const struct d
 #define DESTROY_ATTEMPTS 10
 #define DESTROY_RETRY_US (500 * 1000)
 
-static int destroy(FILE *log, xenctl *xc, uint32_t domid, const char *name, int *failures)
+static int destroy(FILE *log, struct xnl_ctx *ctx, uint32_t domid, const char *name,
+                   int *failures)
 {
-    if (xenctl_domain_destroy(xc, domid) == 0)
+    if (xenctl_domain_destroy(ctx->xc, domid) == 0)
         return 0;
-    mlog(log, "cannot destroy domain %u (%s): %s", domid, name, xenctl_error(xc));
+    mlog(log, "cannot destroy domain %u (%s): %s", domid, name, xenctl_error(ctx->xc));
     if (++*failures >= DESTROY_ATTEMPTS) {
         mlog(log, "giving up on domain %u (%s) after %d attempts; monitor exiting", domid, name,
              *failures);
@@ -143,18 +151,19 @@ static bool restart_allowed(FILE *log, struct restarts *r, const char *name)
 }
 
 /* rename-restart: the old domain becomes NAME-<n>, the first n free. */
-static int rename_aside(FILE *log, xenctl *xc, uint32_t domid, const char *name)
+static int rename_aside(FILE *log, struct xnl_ctx *ctx, uint32_t domid, const char *name)
 {
-    char err[512], newname[PRIVCMD_NAME_LEN];
+    char newname[PRIVCMD_NAME_LEN];
     for (unsigned n = 1; n < 10000; n++) {
         snprintf(newname, sizeof(newname), "%.*s-%u", PRIVCMD_NAME_LEN - 8, name, n);
-        int rc = xl_domain_rename(xc, domid, newname, err, sizeof(err));
+        int rc = xnl_domain_rename(ctx, domid, newname);
         if (rc == 0) {
             mlog(log, "renamed domain %u (%s) to %s", domid, name, newname);
             return 0;
         }
         if (rc != -EEXIST) {
-            mlog(log, "cannot rename domain %u (%s) to %s: %s", domid, name, newname, err);
+            mlog(log, "cannot rename domain %u (%s) to %s: %s", domid, name, newname,
+                 xnl_error(ctx));
             return -1;
         }
     }
@@ -167,7 +176,7 @@ static int rename_aside(FILE *log, xenctl *xc, uint32_t domid, const char *name)
  * renamed and kept) and a new one is built from the config under the
  * name the old one had last (xl rename is honoured). Its id, or -1.
  */
-static int64_t restart(FILE *log, xenctl *xc, const struct privcmd_dominfo *info,
+static int64_t restart(FILE *log, struct xnl_ctx *ctx, const struct privcmd_dominfo *info,
                        const struct domain_config *dc, bool rename, struct restarts *r)
 {
     char name[PRIVCMD_NAME_LEN];
@@ -177,38 +186,37 @@ static int64_t restart(FILE *log, xenctl *xc, const struct privcmd_dominfo *info
     struct domain_config again = *dc;
     again.name = name;
     if (rename) {
-        if (rename_aside(log, xc, info->domid, name) < 0)
+        if (rename_aside(log, ctx, info->domid, name) < 0)
             return -1;
         /* The old domain keeps its UUID and /vm/<uuid>; the new one needs
          * its own so that neither's clean-up removes the other's. */
         xluuid_generate(again.uuid);
-    } else {
-        const char *rundir = xenctl_rundir(xc);
-        if (xenctl_domain_destroy(xc, info->domid) < 0) {
-            mlog(log, "cannot destroy domain %u (%s) to restart it: %s", info->domid, name,
-                 xenctl_error(xc));
-            return -1;
-        }
-        userdata_remove(rundir, info->domid);
-        xlxs_domain_teardown(rundir, info->domid, log);
+    } else if (xnl_domain_destroy(ctx, info->domid) < 0) {
+        mlog(log, "cannot destroy domain %u (%s) to restart it: %s", info->domid, name,
+             xnl_error(ctx));
+        return -1;
     }
     uint32_t domid;
-    if (xl_domain_build_config(xc, &again, &domid) < 0) {
-        mlog(log, "cannot restart domain %s (see the messages above); monitor exiting", name);
+    if (xnl_domain_create(ctx, &again, false, &domid) < 0) {
+        mlog(log, "%s", xnl_error(ctx));
+        mlog(log, "cannot restart domain %s; monitor exiting", name);
         return -1;
     }
     mlog(log, "restarted domain %s as domain %u (restart %u)", name, domid, r->count);
     return domid;
 }
 
-int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *dc, FILE *log)
+int xnl_monitor_run(const char *rundir, uint32_t domid, const struct domain_config *dc,
+                    FILE *log)
 {
     char err[512];
-    xenctl *xc = xenctl_open(rundir, err, sizeof(err));
-    if (!xc) {
+    struct xnl_ctx *ctx = xnl_ctx_open(rundir, err, sizeof(err));
+    if (!ctx) {
         mlog(log, "monitor of domain %u (%s): %s", domid, dc->name, err);
         return 1;
     }
+    xnl_ctx_set_warn(ctx, mlog_warn, log);
+    xenctl *xc = ctx->xc;
     mlog(log, "Waiting for domain %s (domid %u) to die [pid %ld]", dc->name, domid, (long)getpid());
     int spurious = 0, failures = 0;
     struct restarts restarts = {0};
@@ -217,15 +225,14 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         int rc = xenctl_domain_wait(xc, domid, &info);
         if (rc == -ESRCH) {
             mlog(log, "domain %u (%s) is gone", domid, dc->name);
-            userdata_remove(rundir, domid);
-            xlxs_domain_teardown(rundir, domid, log);
-            xenctl_close(xc);
+            xnl_domain_cleanup(ctx, domid);
+            xnl_ctx_close(ctx);
             return 0;
         }
         if (rc < 0) {
             mlog(log, "lost xenolithd while watching domain %u (%s): %s; monitor exiting", domid,
                  dc->name, xenctl_error(xc));
-            xenctl_close(xc);
+            xnl_ctx_close(ctx);
             return 1;
         }
         if (info.state != PRIVCMD_STATE_SHUTDOWN && info.state != PRIVCMD_STATE_CRASHED) {
@@ -234,7 +241,7 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
             if (++spurious > 100) {
                 mlog(log, "xenolithd keeps waking the monitor of domain %u (%s) for state %u; "
                      "monitor exiting", domid, dc->name, info.state);
-                xenctl_close(xc);
+                xnl_ctx_close(ctx);
                 return 1;
             }
             usleep(100 * 1000);
@@ -242,30 +249,30 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         }
         struct stop stop;
         if (!decide(log, &info, dc, &stop)) {
-            xenctl_close(xc);
+            xnl_ctx_close(ctx);
             return 0;
         }
         switch (stop.action) {
         case DC_DESTROY:
             mlog(log, "destroying domain %u (%s) (%s=destroy)", domid, dc->name, stop.key);
-            if (destroy(log, xc, domid, dc->name, &failures) < 0) {
-                xenctl_close(xc);
+            if (destroy(log, ctx, domid, dc->name, &failures) < 0) {
+                xnl_ctx_close(ctx);
                 return 1;
             }
             break; /* the next wait reports it gone */
         case DC_PRESERVE:
             mlog(log, "preserving domain %u (%s) as it is (%s=preserve)", domid, dc->name, stop.key);
-            xenctl_close(xc);
+            xnl_ctx_close(ctx);
             return 0;
         case DC_RESTART:
         case DC_RENAME_RESTART: {
             mlog(log, "restarting domain %u (%s) (%s=%s)", domid, info.name, stop.key,
                  dc_action_name(stop.action));
-            int64_t next = restart(log, xc, &info, dc, stop.action == DC_RENAME_RESTART,
+            int64_t next = restart(log, ctx, &info, dc, stop.action == DC_RENAME_RESTART,
                                    &restarts);
             if (next < 0) {
                 mlog(log, "leaving domain %u as it is; monitor exiting", domid);
-                xenctl_close(xc);
+                xnl_ctx_close(ctx);
                 return 0;
             }
             domid = (uint32_t)next;
@@ -275,8 +282,8 @@ int monitor_run(const char *rundir, uint32_t domid, const struct domain_config *
         default:
             mlog(log, "%s=%s is not implemented yet; destroying domain %u (%s) instead", stop.key,
                  dc_action_name(stop.action), domid, dc->name);
-            if (destroy(log, xc, domid, dc->name, &failures) < 0) {
-                xenctl_close(xc);
+            if (destroy(log, ctx, domid, dc->name, &failures) < 0) {
+                xnl_ctx_close(ctx);
                 return 1;
             }
             break;
@@ -324,14 +331,12 @@ monitor_daemon(const char *rundir, uint32_t domid, const struct domain_config *d
         log = fopen("/dev/null", "w");
     if (!log)
         _exit(1);
-    /* What a restart's build says on stderr belongs in the log. */
-    dup2(fileno(log), STDERR_FILENO);
-    int rc = monitor_run(rundir, domid, dc, log);
+    int rc = xnl_monitor_run(rundir, domid, dc, log);
     fclose(log);
     _exit(rc);
 }
 
-int monitor_spawn(const char *rundir, uint32_t domid, const struct domain_config *dc)
+int xnl_monitor_spawn(const char *rundir, uint32_t domid, const struct domain_config *dc)
 {
     fflush(stdout);
     fflush(stderr);

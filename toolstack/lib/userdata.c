@@ -10,7 +10,7 @@
 #include "dom0/rundir.h"
 #include "toolstack/domain_config_json.h"
 #include "toolstack/json_util.h"
-#include "toolstack/userdata.h"
+#include "toolstack/lib/userdata.h"
 #include "toolstack/xluuid.h"
 #include "dom0/fd_io.h"
 

@@ -11,16 +11,16 @@
 
 #include "include/xen_public.h"
 
-#include "toolstack/device.h"
-#include "toolstack/xl_console.h"
-#include "toolstack/xl_util.h"
+#include "toolstack/lib/console.h"
+#include "toolstack/lib/ctx.h"
+#include "toolstack/lib/device.h"
+#include "toolstack/lib/xs_domain.h"
 #include "toolstack/xluuid.h"
-#include "toolstack/xs_domain.h"
 
 /* A transaction that lost a race with another writer is simply redone. */
 #define TXN_ATTEMPTS 10
 
-struct xs_handle *xlxs_open(const char *rundir, char *sock, size_t socklen)
+struct xs_handle *xnl_xs_open(const char *rundir, char *sock, size_t socklen)
 {
     const char *env = getenv("XENSTORED_PATH");
     if (env && *env) {
@@ -74,7 +74,7 @@ static void write_entries(struct xlxs_batch *b, uint32_t domid, const struct dom
 
     /* Whatever a previous domain with this id or uuid left goes first. */
     xs_rm(b->h, b->t, dom);
-    snprintf(p, sizeof(p), "/local/domain/0/backend/console/%u", domid);
+    xlcons_backend_dir(p, sizeof(p), domid);
     xs_rm(b->h, b->t, p);
     xs_rm(b->h, b->t, vm);
     xlxs_node(b, dom, ro, 2);
@@ -122,35 +122,8 @@ static void write_entries(struct xlxs_batch *b, uint32_t domid, const struct dom
     xlxs_put(b, p, "%u", port);
     snprintf(p, sizeof(p), "%s/store/ring-ref", dom);
     xlxs_put(b, p, "%llu", XLXS_STORE_GFN);
-    if (console_port) {
-        /* As libxl: xenolith-consoled adds console/tty. */
-        static const char *const keys[] = {"backend-id", "limit", "type", "output", "tty",
-                                           "port", "ring-ref"};
-        char vals[7][24] = {"0", "", "xenconsoled", "pty", ""};
-        snprintf(vals[1], sizeof(vals[1]), "%u", XLXS_CONSOLE_LIMIT);
-        snprintf(vals[5], sizeof(vals[5]), "%u", console_port);
-        snprintf(vals[6], sizeof(vals[6]), "%llu", XLXS_CONSOLE_GFN);
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-            snprintf(p, sizeof(p), "%s/console/%s", dom, keys[i]);
-            xlxs_put(b, p, "%s", vals[i]);
-        }
-        /* The primary console's backend entries, as libxl writes them for
-         * xenconsoled (which leaves state at Initialising). */
-        char be[96];
-        snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u/0", domid);
-        snprintf(p, sizeof(p), "%s/console/backend", dom);
-        xlxs_put(b, p, "%s", be);
-        xlxs_node(b, be, ro, 2);
-        static const char *const bkeys[] = {"frontend-id", "online", "state", "protocol"};
-        char bvals[4][24] = {"", "1", "1", "vt100"};
-        snprintf(bvals[0], sizeof(bvals[0]), "%u", domid);
-        for (size_t i = 0; i < sizeof(bkeys) / sizeof(bkeys[0]); i++) {
-            snprintf(p, sizeof(p), "%s/%s", be, bkeys[i]);
-            xlxs_put(b, p, "%s", bvals[i]);
-        }
-        snprintf(p, sizeof(p), "%s/frontend", be);
-        xlxs_put(b, p, "%s/console", dom);
-    }
+    if (console_port)
+        xlcons_entries(b, domid, console_port);
 }
 
 struct entries {
@@ -189,60 +162,54 @@ static int write_all(struct xs_handle *h, uint32_t domid, const struct domain_co
     return -1;
 }
 
-int xlxs_domain_setup(xenctl *xc, struct xs_handle *xsh, uint32_t domid,
-                      const struct domain_config *dc)
+int xlxs_domain_setup(struct xnl_ctx *ctx, uint32_t domid, const struct domain_config *dc)
 {
+    xenctl *xc = ctx->xc;
+    struct xs_handle *xsh = ctx->xsh;
     uint32_t port;
-    if (xenctl_evtchn_alloc_unbound(xc, domid, 0, &port) < 0) {
-        xl_err("cannot allocate the XenStore event channel of domain %u: %s", domid,
-               xenctl_error(xc));
-        return -1;
-    }
-    if (xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_PFN, XLXS_STORE_GFN) < 0 ||
-        xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_EVTCHN, port) < 0) {
-        xl_err("cannot give domain %u its XenStore ring: %s", domid, xenctl_error(xc));
-        return -1;
-    }
+    int rc;
+    if ((rc = xenctl_evtchn_alloc_unbound(xc, domid, 0, &port)) < 0)
+        return xnl_fail(ctx, rc, "cannot allocate the XenStore event channel of domain %u: %s",
+                        domid, xenctl_error(xc));
+    if ((rc = xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_PFN, XLXS_STORE_GFN)) < 0 ||
+        (rc = xenctl_domain_set_param(xc, domid, HVM_PARAM_STORE_EVTCHN, port)) < 0)
+        return xnl_fail(ctx, rc, "cannot give domain %u its XenStore ring: %s", domid,
+                        xenctl_error(xc));
     uint32_t console_port = 0;
-    if (xl_consoled_running(xenctl_rundir(xc))) {
-        if (xenctl_evtchn_alloc_unbound(xc, domid, 0, &console_port) < 0 ||
-            xenctl_domain_set_param(xc, domid, HVM_PARAM_CONSOLE_PFN, XLXS_CONSOLE_GFN) < 0 ||
-            xenctl_domain_set_param(xc, domid, HVM_PARAM_CONSOLE_EVTCHN, console_port) < 0) {
-            xl_err("cannot give domain %u its console ring: %s", domid, xenctl_error(xc));
-            return -1;
-        }
-    }
+    if (xnl_consoled_running(xenctl_rundir(xc)) &&
+        (rc = xlcons_setup(ctx, domid, &console_port)) < 0)
+        return rc;
     char uuid[XLUUID_STRLEN + 1], vm[64], err[600];
     xluuid_format(dc->uuid, uuid);
     snprintf(vm, sizeof(vm), "/vm/%s", uuid);
-    if (write_all(xsh, domid, dc, vm, port, console_port, err, sizeof(err)) < 0) {
-        xl_err("cannot write the XenStore entries of domain %u: %s", domid, err);
-        return -1;
-    }
+    if (write_all(xsh, domid, dc, vm, port, console_port, err, sizeof(err)) < 0)
+        return xnl_fail(ctx, -EIO, "cannot write the XenStore entries of domain %u: %s", domid,
+                        err);
     if (!xs_introduce_domain(xsh, domid, XLXS_STORE_GFN, port)) {
-        xl_err("xenolith-stored refused to introduce domain %u: %s", domid, strerror(errno));
+        rc = xnl_fail(ctx, -errno, "xenolith-stored refused to introduce domain %u: %s", domid,
+                      strerror(errno));
         char dom[64];
         snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
         xs_rm(xsh, XBT_NULL, dom);
         xs_rm(xsh, XBT_NULL, vm);
-        snprintf(dom, sizeof(dom), "/local/domain/0/backend/console/%u", domid);
+        xlcons_backend_dir(dom, sizeof(dom), domid);
         xs_rm(xsh, XBT_NULL, dom);
-        return -1;
+        return rc;
     }
     return 0;
 }
 
-int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log)
+int xlxs_domain_teardown(struct xnl_ctx *ctx, uint32_t domid)
 {
     char sock[4200];
-    struct xs_handle *h = xlxs_open(rundir, sock, sizeof(sock));
+    struct xs_handle *h = xnl_xs_open(xnl_rundir(ctx), sock, sizeof(sock));
     if (!h)
         return 0; /* no XenStore, nothing of the domain's in it */
     /* Its devices first, so their backends and hotplug scripts let go
      * (a vif's tap leaves its bridge) before the domain's entries go. */
     char derr[512];
-    if (xldev_remove_all(h, domid, derr, sizeof(derr)) > 0 && log)
-        fprintf(log, "removing the devices of domain %u: %s\n", domid, derr);
+    if (xldev_remove_all(h, domid, derr, sizeof(derr)) > 0)
+        xnl_warn(ctx, "removing the devices of domain %u: %s", domid, derr);
     char dom[64];
     snprintf(dom, sizeof(dom), "/local/domain/%u", domid);
     char vmkey[80];
@@ -253,28 +220,24 @@ int xlxs_domain_teardown(const char *rundir, uint32_t domid, FILE *log)
     /* Only a /vm/ path: the guest cannot write vm, but be sure anyway. */
     if (vm && strncmp(vm, "/vm/", 4) == 0 && !strstr(vm, "..") && !xs_rm(h, XBT_NULL, vm) &&
         errno != ENOENT) {
-        if (log)
-            fprintf(log, "cannot remove %s from XenStore: %s\n", vm, strerror(errno));
+        xnl_warn(ctx, "cannot remove %s from XenStore: %s", vm, strerror(errno));
         rc = -1;
     }
     free(vm);
     if (!xs_rm(h, XBT_NULL, dom) && errno != ENOENT) {
-        if (log)
-            fprintf(log, "cannot remove %s from XenStore: %s\n", dom, strerror(errno));
+        xnl_warn(ctx, "cannot remove %s from XenStore: %s", dom, strerror(errno));
         rc = -1;
     }
     char be[96];
-    snprintf(be, sizeof(be), "/local/domain/0/backend/console/%u", domid);
+    xlcons_backend_dir(be, sizeof(be), domid);
     if (!xs_rm(h, XBT_NULL, be) && errno != ENOENT) {
-        if (log)
-            fprintf(log, "cannot remove %s from XenStore: %s\n", be, strerror(errno));
+        xnl_warn(ctx, "cannot remove %s from XenStore: %s", be, strerror(errno));
         rc = -1;
     }
     /* xenolith-stored releases a dead domain by itself (VIRQ_DOM_EXC);
      * then this finds it released already. */
     if (!xs_release_domain(h, domid) && errno != ENOENT) {
-        if (log)
-            fprintf(log, "cannot release domain %u in XenStore: %s\n", domid, strerror(errno));
+        xnl_warn(ctx, "cannot release domain %u in XenStore: %s", domid, strerror(errno));
         rc = -1;
     }
     xs_close(h);

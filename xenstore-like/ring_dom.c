@@ -213,6 +213,8 @@ static ssize_t pull_input(struct ring_dom *rd)
     return (ssize_t)n;
 }
 
+static void on_kick(uv_timer_t *t);
+
 static void rd_flush(struct xs_conn *c)
 {
     struct ring_dom *rd = rd_of(c);
@@ -222,12 +224,23 @@ static void rd_flush(struct xs_conn *c)
         notify(rd);
 }
 
-/* Everything the ring has for us, until nothing moves. */
+/* Ring-fulls of requests one wakeup takes from a guest: a guest that
+ * keeps its ring full then waits its turn behind the others (the rest
+ * is taken from the next loop iteration) instead of holding the daemon. */
+#define SERVICE_ROUNDS 8
+
+/* What the ring has for us, until nothing moves or the round budget is
+ * spent. */
 static void service(struct ring_dom *rd)
 {
     struct xs_store *st = rd->c.st;
+    unsigned rounds = 0;
     rd->in_service = true;
     while (rd->conn_open && !rd->c.dead) {
+        if (++rounds > SERVICE_ROUNDS) {
+            uv_timer_start(&rd->kick, on_kick, 0, 0);
+            break;
+        }
         if (!push_output(rd))
             break;
         size_t before = rd->c.in_used;

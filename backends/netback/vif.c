@@ -372,13 +372,22 @@ static bool tx_valid(struct vif *v, const netif_tx_request_t *s, unsigned n, siz
     return true;
 }
 
+/* Batches one wakeup takes from a queue: a guest that keeps its tx ring
+ * full waits its turn behind the other vifs (the vif's kick timer takes
+ * the rest from the next loop iteration) instead of holding netback. */
+#define TX_BATCHES_PER_WAKEUP 4
+
 void vif_tx_work(struct vq *q)
 {
     struct vif *v = q->v;
     struct netback *nb = v->nb;
     if (!v->connected || v->rate_waiting)
         return;
-    for (;;) {
+    for (unsigned batches = 0;; batches++) {
+        if (batches == TX_BATCHES_PER_WAKEUP) {
+            uv_timer_start(&v->kick, kick, 0, 0);
+            return;
+        }
         struct tx_pkt pk[BATCH_PACKETS];
         unsigned npk = 0, nseg = 0;
         size_t bytes = 0;

@@ -187,4 +187,8 @@ bool bb_journal_state(struct bb_journal *j, RING_IDX *rsp_pvt, RING_IDX *req_con
 void bb_journal_each(struct bb_journal *j, RING_IDX req_cons,
                      void (*fn)(void *arg, const blkif_request_t *req), void *arg);
 
+/* main.c: a line in the daemon's log, "date time xenolith-blkback: ...";
+ * callable from the I/O threads. */
+void bb_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #endif

@@ -135,7 +135,7 @@ static void pool_work(uv_work_t *w)
         rc = -EINVAL;
     }
     if (rc < 0 && v->disk)
-        fprintf(stderr, "vbd %u/%u: %s\n", v->domid, v->devid, xns_strerror());
+        bb_log("vbd %u/%u: %s", v->domid, v->devid, xns_strerror());
     q->status = rc < 0 ? BLKIF_RSP_ERROR : BLKIF_RSP_OKAY;
 }
 
@@ -236,14 +236,12 @@ struct bb_io *bb_io_open(uv_loop_t *loop)
     io->efd = -1;
     int rc = io_uring_queue_init(URING_DEPTH, &io->ring, 0);
     if (rc < 0) {
-        fprintf(stderr, "xenolith-blkback: io_uring unavailable (%s); using the thread pool\n",
-                strerror(-rc));
+        bb_log("io_uring unavailable (%s); using the thread pool", strerror(-rc));
         return io;
     }
     io->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (io->efd < 0 || io_uring_register_eventfd(&io->ring, io->efd) < 0) {
-        fprintf(stderr, "xenolith-blkback: io_uring eventfd: %s; using the thread pool\n",
-                strerror(errno));
+        bb_log("io_uring eventfd: %s; using the thread pool", strerror(errno));
         io_uring_queue_exit(&io->ring);
         if (io->efd >= 0)
             close(io->efd);

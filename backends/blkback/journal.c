@@ -67,7 +67,7 @@ struct bb_journal *bb_journal_open(const char *rundir, uint32_t domid, uint32_t 
     snprintf(dir, sizeof(dir), "%s/blkback", rundir);
     char why[1200];
     if (rundir_prepare(dir, 0700, why, sizeof(why)) < 0) {
-        fprintf(stderr, "xenolith-blkback: %s\n", why);
+        bb_log("%s", why);
         free(j);
         return NULL;
     }

@@ -37,6 +37,14 @@ static void on_evtchn(uv_poll_t *h, int status, int events)
 
 /* A safety net: a ring whose producer moved without an event reaching
  * us (counted, so the log shows it) is served anyway. */
+void bb_log(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    daemon_vlog("xenolith-blkback", fmt, ap);
+    va_end(ap);
+}
+
 static void on_sweep(uv_timer_t *h)
 {
     struct bb_ctx *c = h->data;
@@ -47,8 +55,8 @@ static void on_sweep(uv_timer_t *h)
         if (r->ring.sring->req_prod != r->ring.req_cons) {
             c->missed_events++;
             if (getenv("XENOLITH_BLKBACK_TRACE") && *getenv("XENOLITH_BLKBACK_TRACE"))
-                fprintf(stderr, "sweep: port %u prod %u cons %u\n", p, r->ring.sring->req_prod,
-                        r->ring.req_cons);
+                bb_log("sweep: port %u prod %u cons %u", p, r->ring.sring->req_prod,
+                       r->ring.req_cons);
             bb_ring_kick(r);
         }
     }
@@ -73,13 +81,12 @@ int main(int argc, char **argv)
     ctx.xce = xenevtchn_open(NULL, 0);
     ctx.xgt = xenevtchn_fd(ctx.xce) >= 0 ? xengnttab_open(NULL, 0) : NULL;
     if (!ctx.xce || !ctx.xgt) {
-        fprintf(stderr, "xenolith-blkback: cannot reach xenolithd in %s: %s\n", rundir,
-                strerror(errno));
+        bb_log("cannot reach xenolithd in %s: %s", rundir, strerror(errno));
         return 1;
     }
     ctx.io = bb_io_open(ctx.loop);
     if (!ctx.io) {
-        fprintf(stderr, "xenolith-blkback: out of memory\n");
+        bb_log("out of memory");
         return 1;
     }
     bb_io_start(&ctx);
@@ -98,12 +105,12 @@ int main(int argc, char **argv)
     uv_timer_init(ctx.loop, &sweep);
     sweep.data = &ctx;
     uv_timer_start(&sweep, on_sweep, 100, 100);
-    fprintf(stderr, "xenolith-blkback: started (pid %d, %s)\n", (int)getpid(),
-            bb_io_uring_ok(&ctx) ? "io_uring" : "thread pool only");
+    bb_log("started (pid %d, %s)", (int)getpid(),
+           bb_io_uring_ok(&ctx) ? "io_uring" : "thread pool only");
 
     uv_run(ctx.loop, UV_RUN_DEFAULT);
 
-    fprintf(stderr, "xenolith-blkback: stopping; devices stay connected for the next daemon\n");
+    bb_log("stopping; devices stay connected for the next daemon");
     daemon_finish(&dm);
     return 0;
 }

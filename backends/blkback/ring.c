@@ -179,9 +179,9 @@ void bb_req_complete(struct bb_req *q, int16_t status)
     if (status != BLKIF_RSP_OKAY)
         r->nerr++;
     if (tracing())
-        fprintf(stderr, "vbd %u/%u q%u: id %llu op %u sector %llu n %llu -> %d\n", r->vbd->domid,
-                r->vbd->devid, r->idx, (unsigned long long)q->id, q->op,
-                (unsigned long long)q->sector, (unsigned long long)q->nr_sectors, status);
+        bb_log("vbd %u/%u q%u: id %llu op %u sector %llu n %llu -> %d", r->vbd->domid,
+               r->vbd->devid, r->idx, (unsigned long long)q->id, q->op,
+               (unsigned long long)q->sector, (unsigned long long)q->nr_sectors, status);
     if (r->live)
         respond(r, q, status);
     q->busy = false;
@@ -302,8 +302,8 @@ void bb_ring_kick(struct bb_ring *r)
         RING_IDX rp = r->ring.sring->req_prod;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (tracing())
-            fprintf(stderr, "vbd %u/%u q%u: kick prod %u cons %u\n", r->vbd->domid, r->vbd->devid,
-                    r->idx, rp, r->ring.req_cons);
+            bb_log("vbd %u/%u q%u: kick prod %u cons %u", r->vbd->domid, r->vbd->devid, r->idx,
+                   rp, r->ring.req_cons);
         /* Also a producer that went back past our consumer. */
         if (RING_REQUEST_PROD_OVERFLOW(&r->ring, rp) || rp - r->ring.req_cons > r->size) {
             xbb_fail(r->vbd->dev,

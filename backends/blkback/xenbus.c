@@ -248,6 +248,7 @@ static void remove_dev(struct xbb_dev *d)
 
 const struct xbb_ops bb_vbd_ops = {
     .type = "vbd",
+    .daemon = "xenolith-blkback",
     .probe = probe,
     .connect = connect_dev,
     .disconnect = disconnect,

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "backends/common/xenbus_backend.h"
+#include "dom0/daemon.h"
 #include "dom0/rundir.h"
 
 #define MAX_DEVS 1024
@@ -27,6 +28,17 @@ struct xbb {
     unsigned ndevs;
 };
 
+/* A line in the daemon's log (daemon.h), as its own log function writes. */
+static void say(const struct xbb_ops *ops, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void say(const struct xbb_ops *ops, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    daemon_vlog(ops->daemon, fmt, ap);
+    va_end(ap);
+}
+
 void xbb_log(struct xbb_dev *d, const char *fmt, ...)
 {
     char msg[512];
@@ -34,7 +46,7 @@ void xbb_log(struct xbb_dev *d, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s %u/%u: %s\n", d->be->ops->type, d->domid, d->devid, msg);
+    say(d->be->ops, "%s %u/%u: %s", d->be->ops->type, d->domid, d->devid, msg);
 }
 
 void *xbb_ctx(struct xbb *be)
@@ -449,14 +461,13 @@ struct xbb *xbb_open(uv_loop_t *loop, const struct xbb_ops *ops, void *ctx)
     }
     be->xs = xs_open(0);
     if (!be->xs) {
-        fprintf(stderr, "%s backend: cannot reach XenStore at %s: %s\n", ops->type,
-                getenv("XENSTORED_PATH"), strerror(errno));
+        say(ops, "%s backend: cannot reach XenStore at %s: %s", ops->type,
+            getenv("XENSTORED_PATH"), strerror(errno));
         free(be);
         return NULL;
     }
     if (!xs_watch(be->xs, be->base, BE_TOKEN)) {
-        fprintf(stderr, "%s backend: cannot watch %s: %s\n", ops->type, be->base,
-                strerror(errno));
+        say(ops, "%s backend: cannot watch %s: %s", ops->type, be->base, strerror(errno));
         xs_close(be->xs);
         free(be);
         return NULL;

@@ -57,7 +57,8 @@ struct xbb_dev {
 };
 
 struct xbb_ops {
-    const char *type; /* "vbd", "vif" */
+    const char *type;   /* "vbd", "vif" */
+    const char *daemon; /* "xenolith-blkback": who the log lines name */
     /* A new device: read its backend keys, open what it needs, publish
      * feature keys. 0, or -1 after xbb_fail (device goes to Closed). */
     int (*probe)(struct xbb_dev *d);
@@ -82,7 +83,7 @@ struct xbb_ops {
 
 /* Connects to the store ($XENSTORED_PATH, else the rundir's socket),
  * watches backend/<type> and adds the poll to loop. NULL on failure
- * (message on stderr). */
+ * (message in the daemon's log). */
 struct xbb *xbb_open(uv_loop_t *loop, const struct xbb_ops *ops, void *ctx);
 void *xbb_ctx(struct xbb *be);
 

@@ -179,6 +179,7 @@ static void nb_remove(struct xbb_dev *d)
 
 static const struct xbb_ops vif_ops = {
     .type = "vif",
+    .daemon = "xenolith-netback",
     .probe = nb_probe,
     .connect = nb_connect,
     .disconnect = nb_disconnect,

@@ -18,13 +18,13 @@
 #include <linux/kvm.h>
 
 #include "dom0/evtchn_ctl.h"
-#include "dom0/privcmd_wire.h"
 #include "hypervisor/balloon.h"
 #include "hypervisor/console_log.h"
 #include "hypervisor/evtchn_table.h"
 #include "hypervisor/guest_ram.h"
 #include "hypervisor/insn_complete.h"
 #include "hypervisor/pvclock.h"
+#include "include/privcmd_abi.h"
 #include "include/xen_public.h"
 
 #define GNTTAB_MAX_FRAMES 64

@@ -12,9 +12,9 @@
 
 #include <linux/kvm.h>
 
-#include "dom0/privcmd_wire.h"
 #include "hypervisor/console_log.h"
 #include "hypervisor/domain.h"
+#include "include/privcmd_abi.h"
 
 #define HV_MAX_VCPUS 128 /* HVM_MAX_VCPUS: what Xen's HVM guests may have */
 

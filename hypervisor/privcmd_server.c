@@ -12,17 +12,17 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "dom0/privcmd_wire.h"
 #include "dom0/wire_io.h"
 #include "hypervisor/evtchn.h"
 #include "hypervisor/gnttab.h"
 #include "hypervisor/hc_memory.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/log.h"
+#include "hypervisor/privcmd_server.h"
 #include "hypervisor/sched_cgroup.h"
 #include "hypervisor/upcall.h"
 #include "include/guest_abi.h"
-#include "hypervisor/log.h"
-#include "hypervisor/privcmd_server.h"
+#include "include/privcmd_abi.h"
 
 struct conn {
     uv_poll_t poll;

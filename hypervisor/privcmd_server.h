@@ -1,4 +1,4 @@
-/* The privcmd socket: Dom0 programs' way in (dom0/privcmd_wire.h). */
+/* The privcmd socket: Dom0 programs' way in (include/privcmd_abi.h). */
 #ifndef XENOLITH_PRIVCMD_SERVER_H
 #define XENOLITH_PRIVCMD_SERVER_H
 

@@ -28,6 +28,8 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/main.c \
 	hypervisor/auto_eoi.c hypervisor/auto_eoi.h \
 	hypervisor/domain.c hypervisor/domain.h \
+	hypervisor/domain_lifecycle.c hypervisor/domain_lifecycle.h \
+	hypervisor/domain_load.c hypervisor/domain_load.h \
 	hypervisor/evtchn.c hypervisor/evtchn.h \
 	hypervisor/gnttab.c hypervisor/gnttab.h \
 	hypervisor/hc_evtchn.c hypervisor/hc_gnttab.c \

@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include "dom0/wire_io.h"
+#include "hypervisor/domain_lifecycle.h"
+#include "hypervisor/domain_load.h"
 #include "hypervisor/evtchn.h"
 #include "hypervisor/gnttab.h"
 #include "hypervisor/hc_memory.h"
@@ -167,7 +169,7 @@ static void serve_waiters(void)
     struct waiter **pp = &srv.waiters;
     while (*pp) {
         struct waiter *w = *pp;
-        struct domain *d = hv_domain_find(w->domid);
+        struct domain *d = domain_find(w->domid);
         if (d && !domain_finished(d)) {
             pp = &w->next;
             continue;
@@ -221,8 +223,8 @@ static void op_list(struct conn *c)
     if (!body_is(c, 0))
         return;
     size_t n = 1;
-    for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
-        n += hv.domains[i] != NULL;
+    for (struct domain *d = domain_next(0); d; d = domain_next(d->domid))
+        n++;
     size_t len = sizeof(struct privcmd_domlist) + n * sizeof(struct privcmd_dominfo);
     uint8_t *buf = calloc(1, len);
     if (!buf) {
@@ -234,9 +236,8 @@ static void op_list(struct conn *c)
     struct privcmd_dominfo *info = (struct privcmd_dominfo *)(buf + sizeof(hdr));
     hv_dom0_info(&info[0]);
     size_t k = 1;
-    for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
-        if (hv.domains[i])
-            domain_info(hv.domains[i], &info[k++]);
+    for (struct domain *d = domain_next(0); d; d = domain_next(d->domid))
+        domain_info(d, &info[k++]);
     respond(c, c->hdr.op, c->hdr.id, 0, buf, len);
     free(buf);
 }
@@ -277,7 +278,7 @@ static void op_evtchn(struct conn *c)
         out.peer_domid = r.domid;
     }
     if (rc == 0 && op != PRIVCMD_OP_EVTCHN_BIND_VIRQ && op != PRIVCMD_OP_EVTCHN_UNBIND) {
-        struct domain *peer = hv_domain_find(out.peer_domid);
+        struct domain *peer = domain_find(out.peer_domid);
         out.peer_generation = peer ? peer->generation : 0;
     }
     if (rc) {
@@ -295,7 +296,7 @@ static void op_evtchn(struct conn *c)
 
 static struct domain *live_domain(struct conn *c, uint32_t domid)
 {
-    struct domain *d = hv_domain_find(domid);
+    struct domain *d = domain_find(domid);
     if (!d || d->dying) {
         respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %u", domid);
         return NULL;
@@ -343,7 +344,7 @@ static bool hold_add(struct conn *c, const struct domain *d, uint32_t ref, bool 
 /* The domain a hold was taken on, if it still exists. */
 static struct domain *hold_domain(const struct gnt_hold *h)
 {
-    struct domain *d = hv_domain_find(h->domid);
+    struct domain *d = domain_find(h->domid);
     return d && d->generation == h->generation ? d : NULL;
 }
 
@@ -395,7 +396,7 @@ static void op_gnttab_map(struct conn *c)
     for (uint32_t i = 0; i < r.count; i++) {
         struct privcmd_gnttab_ref g;
         memcpy(&g, &refs[i], sizeof(g));
-        struct domain *d = hv_domain_find(g.domid);
+        struct domain *d = domain_find(g.domid);
         if (!map) {
             /* A destroyed domain's grants have nothing left to release;
              * Dom0's mapping of the memory file stays valid regardless. */
@@ -633,7 +634,7 @@ static void op_create(struct conn *c)
     if (!body_take(c, &req, sizeof(req)))
         return;
     struct privcmd_domid out = {0};
-    int rc = hv_domain_create(&req, &out.domid, err, sizeof(err));
+    int rc = domain_create(&req, &out.domid, err, sizeof(err));
     if (rc)
         respond_err(c, c->hdr.op, c->hdr.id, rc, err);
     else
@@ -672,7 +673,7 @@ static void op_load_pvh(struct conn *c)
         respond_err(c, op, id, -EINVAL, "the command line contains a NUL byte");
         return;
     }
-    int rc = hv_domain_load_pvh(req.domid, c->fds[0], c->nfds > 1 ? c->fds[1] : -1, cmdline, err,
+    int rc = domain_load_pvh(req.domid, c->fds[0], c->nfds > 1 ? c->fds[1] : -1, cmdline, err,
                                 sizeof(err));
     free(cmdline);
     respond_rc(c, op, id, rc, err);
@@ -690,9 +691,9 @@ static void op_domain_control(struct conn *c)
         respond_err(c, op, id, -EPERM, "that operation does not apply to Domain-0");
         return;
     }
-    int rc = op == PRIVCMD_OP_DOMAIN_UNPAUSE ? hv_domain_unpause(r.domid, err, sizeof(err))
-             : op == PRIVCMD_OP_DOMAIN_PAUSE ? hv_domain_pause(r.domid, err, sizeof(err))
-                                             : hv_domain_destroy(r.domid, err, sizeof(err));
+    int rc = op == PRIVCMD_OP_DOMAIN_UNPAUSE ? domain_unpause(r.domid, err, sizeof(err))
+             : op == PRIVCMD_OP_DOMAIN_PAUSE ? domain_pause(r.domid, err, sizeof(err))
+                                             : domain_destroy(r.domid, err, sizeof(err));
     respond_rc(c, op, id, rc, err);
 }
 
@@ -719,7 +720,7 @@ static void op_domain_info(struct conn *c)
         return;
     char asked[16];
     snprintf(asked, sizeof(asked), "%u", r.domid);
-    respond_dominfo(c, r.domid == 0, hv_domain_find(r.domid), asked);
+    respond_dominfo(c, r.domid == 0, domain_find(r.domid), asked);
 }
 
 static void op_domain_find(struct conn *c)
@@ -730,7 +731,7 @@ static void op_domain_find(struct conn *c)
     r.name[sizeof(r.name) - 1] = '\0';
     char asked[sizeof(r.name) + 16];
     snprintf(asked, sizeof(asked), "named '%s'", r.name);
-    respond_dominfo(c, strcmp(r.name, "Domain-0") == 0, hv_domain_find_name(r.name), asked);
+    respond_dominfo(c, strcmp(r.name, "Domain-0") == 0, domain_find_name(r.name), asked);
 }
 
 static void op_domain_wait(struct conn *c)
@@ -742,7 +743,7 @@ static void op_domain_wait(struct conn *c)
         respond_err(c, c->hdr.op, c->hdr.id, -EPERM, "that operation does not apply to Domain-0");
         return;
     }
-    if (!hv_domain_find(r.domid)) {
+    if (!domain_find(r.domid)) {
         respond_errf(c, c->hdr.op, c->hdr.id, -ESRCH, "no domain %u", r.domid);
         return;
     }
@@ -784,7 +785,7 @@ static void op_rename(struct conn *c)
         return;
     }
     char err[256];
-    int rc = hv_domain_rename(r.domid, r.name, err, sizeof(err));
+    int rc = domain_rename(r.domid, r.name, err, sizeof(err));
     respond_rc(c, c->hdr.op, c->hdr.id, rc, err);
 }
 

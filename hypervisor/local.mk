@@ -12,6 +12,7 @@ hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \
 	hypervisor/fail_msg.h \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
+	hypervisor/hvm_param.c hypervisor/hvm_param.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
 	hypervisor/hypercall_patch.c hypervisor/hypercall_patch.h \
 	hypervisor/insn_complete.c hypervisor/insn_complete.h \

@@ -19,6 +19,7 @@
 #include "hypervisor/gnttab.h"
 #include "hypervisor/hc_memory.h"
 #include "hypervisor/hv.h"
+#include "hypervisor/hvm_param.h"
 #include "hypervisor/log.h"
 #include "hypervisor/privcmd_server.h"
 #include "hypervisor/sched_cgroup.h"
@@ -492,20 +493,6 @@ static void op_gnttab_copy(struct conn *c)
     free(reply);
 }
 
-/* Params the toolstack owns: the guest reads them, only Dom0 sets them. */
-static bool toolstack_param(uint32_t index)
-{
-    switch (index) {
-    case HVM_PARAM_STORE_PFN:
-    case HVM_PARAM_STORE_EVTCHN:
-    case HVM_PARAM_CONSOLE_PFN:
-    case HVM_PARAM_CONSOLE_EVTCHN:
-        return true;
-    default:
-        return false;
-    }
-}
-
 static void op_param(struct conn *c)
 {
     bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SET_PARAM;
@@ -515,7 +502,7 @@ static void op_param(struct conn *c)
     struct domain *d = live_domain(c, p.domid);
     if (!d)
         return;
-    if (p.index >= HVM_NR_PARAMS || (set && !toolstack_param(p.index))) {
+    if (!hvm_param_allowed(p.index, HVM_PARAM_BY_TOOLSTACK, set)) {
         respond_errf(c, c->hdr.op, c->hdr.id, -EINVAL,
                      "HVM param %u cannot be %s by the toolstack", p.index, set ? "set" : "read");
         return;

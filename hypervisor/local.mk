@@ -41,7 +41,12 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/hypercall.c hypervisor/hypercall.h \
 	hypervisor/log.c hypervisor/log.h \
 	hypervisor/physmap_slot.c hypervisor/physmap_slot.h \
+	hypervisor/privcmd_domain_wait.c hypervisor/privcmd_domctl.c \
+	hypervisor/privcmd_evtchn.c hypervisor/privcmd_memory.c hypervisor/privcmd_sysctl.c \
+	hypervisor/privcmd_grant_holds.c hypervisor/privcmd_grant_holds.h \
+	hypervisor/privcmd_ops.h \
 	hypervisor/privcmd_server.c hypervisor/privcmd_server.h \
+	hypervisor/privcmd_transport.c hypervisor/privcmd_transport.h \
 	hypervisor/sched_cgroup.c hypervisor/sched_cgroup.h \
 	hypervisor/timers.c hypervisor/timers.h \
 	hypervisor/upcall.c hypervisor/upcall.h \

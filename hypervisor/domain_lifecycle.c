@@ -49,7 +49,7 @@ static int alloc_domid(uint32_t *out)
     for (uint32_t tries = 1; tries < DOMID_FIRST_RESERVED; tries++) {
         uint32_t id = hv.next_domid;
         hv.next_domid = id + 1 >= DOMID_FIRST_RESERVED ? 1 : id + 1;
-        if (!hv.domains[id]) {
+        if (!domain_find(id)) {
             *out = id;
             return 0;
         }

@@ -14,7 +14,7 @@
 
 struct guest_memory {
     uint32_t domid;
-    uint32_t generation; /* which incarnation of domid (privcmd_wire.h) */
+    uint32_t generation; /* which incarnation of domid (include/privcmd_abi.h) */
     int fd;
     uint8_t *base;
     size_t size;        /* of the file: RAM, then the Xen area */

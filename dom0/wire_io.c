@@ -6,8 +6,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
-#include "dom0/privcmd_wire.h"
 #include "dom0/wire_io.h"
+#include "include/privcmd_abi.h"
 
 int wire_send(int sock, const void *hdr, const void *body, size_t bodylen,
               const int *fds, int nfds)

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dom0/privcmd_wire.h"
+#include "include/privcmd_abi.h"
 
 typedef struct xenctl xenctl;
 

@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "dom0/privcmd_wire.h" /* DOM0_EVTCHN_PORTS */
+#include "include/privcmd_abi.h" /* DOM0_EVTCHN_PORTS */
 #include "include/xen_public.h"
 
 typedef struct xenevtchn_handle xenevtchn_handle;

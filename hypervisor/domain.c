@@ -1,3 +1,8 @@
+/*
+ * A domain's accessors: the table's lookups (by id, by name, in order),
+ * its shared_info and vcpu_info, its clock, stopping it, and what xl
+ * sees of it. Its life (creation to destruction) is domain_lifecycle.c's.
+ */
 #include "config.h"
 
 #include <signal.h>
@@ -14,6 +19,27 @@
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/vcpu.h"
+
+struct domain *domain_find(uint32_t domid)
+{
+    return domid > 0 && domid < DOMID_FIRST_RESERVED ? hv.domains[domid] : NULL;
+}
+
+struct domain *domain_find_name(const char *name)
+{
+    for (uint32_t i = 1; i < DOMID_FIRST_RESERVED; i++)
+        if (hv.domains[i] && !hv.domains[i]->dying && strcmp(hv.domains[i]->name, name) == 0)
+            return hv.domains[i];
+    return NULL;
+}
+
+struct domain *domain_next(uint32_t after)
+{
+    for (uint32_t i = after + 1; i < DOMID_FIRST_RESERVED; i++)
+        if (hv.domains[i])
+            return hv.domains[i];
+    return NULL;
+}
 
 struct shared_info *shared_info_of(struct domain *d)
 {

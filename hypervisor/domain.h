@@ -4,7 +4,7 @@
  * restore can walk them (issue: live migration).
  *
  * Threads: the daemon's event loop creates, loads, pauses and destroys
- * domains; each vCPU thread runs its vCPU and its hypercalls. `lock`
+ * domains (domain_lifecycle.c, domain_load.c); each vCPU thread runs its vCPU and its hypercalls. `lock`
  * guards everything below it that both touch.
  */
 #ifndef XENOLITH_DOMAIN_H
@@ -18,13 +18,13 @@
 #include <linux/kvm.h>
 
 #include "dom0/evtchn_ctl.h"
-#include "dom0/privcmd_wire.h"
 #include "hypervisor/balloon.h"
 #include "hypervisor/console_log.h"
 #include "hypervisor/evtchn_table.h"
 #include "hypervisor/guest_ram.h"
 #include "hypervisor/insn_complete.h"
 #include "hypervisor/pvclock.h"
+#include "include/privcmd_abi.h"
 #include "include/xen_public.h"
 
 #define GNTTAB_MAX_FRAMES 64
@@ -135,6 +135,17 @@ struct domain {
     uint16_t *gnt_ro_maps;    /* Dom0 mappings per entry, read-only and */
     uint16_t *gnt_rw_maps;    /* writable (GNTTAB_MAX_ENTRIES each) */
 };
+
+/* The table of domains, which only the event-loop thread changes (under
+ * hv.evtchn_lock and hv.gnttab_lock, so that a thread holding either may
+ * look up too). domain_find: the guest domain domid, dying or not, or
+ * NULL (Domain-0 is not in the table). domain_find_name: the live (not
+ * dying) domain called name, or NULL. domain_next: the domain with the
+ * lowest id above after, or NULL; domain_next(0) is the first, and a
+ * loop that destroys as it goes passes the id it kept, not the domain. */
+struct domain *domain_find(uint32_t domid);
+struct domain *domain_find_name(const char *name);
+struct domain *domain_next(uint32_t after);
 
 /* The shared_info the guest sees (its own page, or the private one). */
 struct shared_info *shared_info_of(struct domain *d);

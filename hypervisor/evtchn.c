@@ -64,7 +64,7 @@ static struct domain *domain_named(struct domain *self, uint32_t domid)
 {
     if (domid == DOMID_SELF || domid == self->domid)
         return self;
-    struct domain *d = hv_domain_find(domid);
+    struct domain *d = domain_find(domid);
     return d && !d->dying ? d : NULL;
 }
 
@@ -145,7 +145,7 @@ static void unlink_peer_locked(struct domain *d, struct evtchn_port *p)
         }
         return;
     }
-    struct domain *r = p->remote_dom == d->domid ? d : hv_domain_find(p->remote_dom);
+    struct domain *r = p->remote_dom == d->domid ? d : domain_find(p->remote_dom);
     struct evtchn_port *rp = r ? evtchn_table_get(&r->evtchn, p->remote_port) : NULL;
     if (rp && rp->state == EVTCHNSTAT_interdomain) {
         rp->state = EVTCHNSTAT_unbound;
@@ -314,7 +314,7 @@ int evtchn_send(struct domain *d, uint32_t port)
         if (p->remote_dom == 0) {
             dom0_signal(p->remote_port);
         } else {
-            struct domain *r = p->remote_dom == d->domid ? d : hv_domain_find(p->remote_dom);
+            struct domain *r = p->remote_dom == d->domid ? d : domain_find(p->remote_dom);
             if (r && !r->dying)
                 set_pending_locked(r, p->remote_port);
         }
@@ -467,7 +467,7 @@ int dom0_evtchn_bind_interdomain(void *owner, uint32_t dom, uint32_t remote_port
 {
     pthread_mutex_lock(&hv.evtchn_lock);
     int rc;
-    struct domain *r = hv_domain_find(dom);
+    struct domain *r = domain_find(dom);
     struct evtchn_port *rp = r && !r->dying ? evtchn_table_get(&r->evtchn, remote_port) : NULL;
     if (!r || r->dying) {
         rc = -ESRCH;
@@ -493,7 +493,7 @@ int dom0_evtchn_bind_unbound(void *owner, uint32_t dom, uint32_t *port, int *efd
 {
     pthread_mutex_lock(&hv.evtchn_lock);
     int rc;
-    struct domain *r = hv_domain_find(dom);
+    struct domain *r = domain_find(dom);
     if (!r || r->dying) {
         rc = -ESRCH;
     } else if ((rc = dom0_alloc_locked(owner, efd)) > 0) {
@@ -525,7 +525,7 @@ static void dom0_unbind_locked(uint32_t port)
 {
     struct evtchn_port *p = &hv.dom0_evtchn.ports[port];
     if (p->state == EVTCHNSTAT_interdomain) {
-        struct domain *r = hv_domain_find(p->remote_dom);
+        struct domain *r = domain_find(p->remote_dom);
         struct evtchn_port *rp = r ? evtchn_table_get(&r->evtchn, p->remote_port) : NULL;
         if (rp && rp->state == EVTCHNSTAT_interdomain && rp->remote_dom == 0) {
             doorbell_set_locked(r, p->remote_port, false);
@@ -555,7 +555,7 @@ int dom0_evtchn_notify(void *owner, uint32_t port)
     if (!p || p->state != EVTCHNSTAT_interdomain) {
         rc = -EINVAL;
     } else {
-        struct domain *r = hv_domain_find(p->remote_dom);
+        struct domain *r = domain_find(p->remote_dom);
         if (r && !r->dying)
             set_pending_locked(r, p->remote_port);
     }

@@ -9,8 +9,8 @@
 
 #include <stdint.h>
 
-#include "dom0/privcmd_wire.h" /* DOM0_EVTCHN_PORTS */
 #include "hypervisor/domain.h"
+#include "include/privcmd_abi.h" /* DOM0_EVTCHN_PORTS */
 
 /* Setting up and tearing down a domain's ports and evtchn_ctl. */
 int evtchn_domain_init(struct domain *d);

@@ -220,7 +220,7 @@ static int16_t side_ptr(struct domain *caller_dom, uint32_t caller, const struct
         *p = page + s->offset;
         return GNTST_okay;
     }
-    struct domain *owner = s->domid == DOMID_SELF && caller_dom ? caller_dom : hv_domain_find(s->domid);
+    struct domain *owner = s->domid == DOMID_SELF && caller_dom ? caller_dom : domain_find(s->domid);
     if (!owner || owner->dying)
         return GNTST_bad_domain;
     grant_entry_v1_t *e = entry_of(owner, (uint32_t)s->ref_or_gpfn);

@@ -3,24 +3,9 @@
 #include <errno.h>
 
 #include "hypervisor/hv.h"
+#include "hypervisor/hvm_param.h"
 #include "hypervisor/hypercall.h"
 #include "hypervisor/upcall.h"
-
-/* Which parameters a guest may read, and which it may also set; the rest
- * belong to the toolstack. */
-static bool guest_readable(uint32_t idx)
-{
-    switch (idx) {
-    case HVM_PARAM_CALLBACK_IRQ:
-    case HVM_PARAM_STORE_PFN:
-    case HVM_PARAM_STORE_EVTCHN:
-    case HVM_PARAM_CONSOLE_PFN:
-    case HVM_PARAM_CONSOLE_EVTCHN:
-        return true;
-    default:
-        return false;
-    }
-}
 
 /* Only the vector form delivers anything to a PVH guest without emulated
  * devices; 0 turns it off. A GSI or PCI INTx value is kept, as Xen keeps
@@ -74,10 +59,10 @@ static int64_t param_op(struct vcpu *v, uint64_t arg, bool set)
         return -EPERM;
     if (p.index >= HVM_NR_PARAMS)
         return -EINVAL;
-    if (!guest_readable(p.index))
+    if (!hvm_param_allowed(p.index, HVM_PARAM_BY_GUEST, false))
         return -ENOSYS;
     if (set) {
-        if (p.index != HVM_PARAM_CALLBACK_IRQ)
+        if (!hvm_param_allowed(p.index, HVM_PARAM_BY_GUEST, true))
             return -EPERM;
         return set_callback_irq(d, p.value);
     }

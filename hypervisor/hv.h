@@ -1,6 +1,7 @@
 /*
  * The daemon's state: the KVM handle, what KVM supports, and the table of
- * domains. Only the event-loop thread changes the table.
+ * domains. Only the event-loop thread changes the table
+ * (domain_lifecycle.c); domain.c's lookups read it.
  */
 #ifndef XENOLITH_HV_H
 #define XENOLITH_HV_H
@@ -12,9 +13,9 @@
 
 #include <linux/kvm.h>
 
-#include "dom0/privcmd_wire.h"
 #include "hypervisor/console_log.h"
 #include "hypervisor/domain.h"
+#include "include/privcmd_abi.h"
 
 #define HV_MAX_VCPUS 128 /* HVM_MAX_VCPUS: what Xen's HVM guests may have */
 
@@ -22,7 +23,7 @@ struct hv {
     int kvm_fd;
     int vcpu_mmap_size;
     uint32_t tsc_khz;
-    bool msr_via_filter; /* see enable_hypercall_msr_exit() */
+    bool msr_via_filter; /* see hv_enable_hypercall_msr_exit() */
     bool auto_eoi;       /* the SynIC is there (auto_eoi.h) */
     unsigned guest_phys_bits; /* the guests' MAXPHYADDR (CPUID 0x80000008) */
     struct kvm_cpuid2 *supported_cpuid;
@@ -50,22 +51,12 @@ uint64_t now_real_ns(void);
 /* Opens /dev/kvm and checks what xenolithd needs. 0, or -1 with a message. */
 int hv_init(const char *rundir, char *err, size_t errlen);
 
-/* Domain operations the privcmd server calls. Each returns 0 or -errno
- * with a message in err naming what was wrong. */
-int hv_domain_create(const struct privcmd_create_req *req, uint32_t *domid, char *err,
-                     size_t errlen);
-int hv_domain_load_pvh(uint32_t domid, int kernel_fd, int ramdisk_fd, const char *cmdline,
-                       char *err, size_t errlen);
-int hv_domain_pause(uint32_t domid, char *err, size_t errlen);
-int hv_domain_unpause(uint32_t domid, char *err, size_t errlen);
-int hv_domain_destroy(uint32_t domid, char *err, size_t errlen);
-/* A new name, unique among live domains as at creation (xl rename). */
-int hv_domain_rename(uint32_t domid, const char *name, char *err, size_t errlen);
-/* NULL when there is no such guest domain. */
-struct domain *hv_domain_find(uint32_t domid);
-/* The live (not dying) domain called name, or NULL. */
-struct domain *hv_domain_find_name(const char *name);
-void hv_destroy_all(void);
+/* Asks KVM to hand writes of the hypercall MSR to us: through refused-MSR
+ * exits, or, via_filter, an MSR filter (see hv.c). 0, or -1 with errno. */
+int hv_enable_hypercall_msr_exit(int vm_fd, bool via_filter);
+/* KiB a new domain may still be given (UINT64_MAX when the host's memory
+ * cannot be read): what domain_create admits and xl info shows free. */
+uint64_t hv_guest_memory_available_kib(void);
 
 void hv_dom0_info(struct privcmd_dominfo *out);
 void hv_host_info(struct privcmd_hostinfo *out);

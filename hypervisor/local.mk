@@ -12,6 +12,7 @@ hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/evtchn_table.c hypervisor/evtchn_table.h \
 	hypervisor/fail_msg.h \
 	hypervisor/guest_ram.c hypervisor/guest_ram.h \
+	hypervisor/hvm_param.c hypervisor/hvm_param.h \
 	hypervisor/hypercall_page.c hypervisor/hypercall_page.h \
 	hypervisor/hypercall_patch.c hypervisor/hypercall_patch.h \
 	hypervisor/insn_complete.c hypervisor/insn_complete.h \
@@ -28,6 +29,8 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/main.c \
 	hypervisor/auto_eoi.c hypervisor/auto_eoi.h \
 	hypervisor/domain.c hypervisor/domain.h \
+	hypervisor/domain_lifecycle.c hypervisor/domain_lifecycle.h \
+	hypervisor/domain_load.c hypervisor/domain_load.h \
 	hypervisor/evtchn.c hypervisor/evtchn.h \
 	hypervisor/gnttab.c hypervisor/gnttab.h \
 	hypervisor/hc_evtchn.c hypervisor/hc_gnttab.c \
@@ -38,7 +41,12 @@ hypervisor_xenolithd_SOURCES = \
 	hypervisor/hypercall.c hypervisor/hypercall.h \
 	hypervisor/log.c hypervisor/log.h \
 	hypervisor/physmap_slot.c hypervisor/physmap_slot.h \
+	hypervisor/privcmd_domain_wait.c hypervisor/privcmd_domctl.c \
+	hypervisor/privcmd_evtchn.c hypervisor/privcmd_memory.c hypervisor/privcmd_sysctl.c \
+	hypervisor/privcmd_grant_holds.c hypervisor/privcmd_grant_holds.h \
+	hypervisor/privcmd_ops.h \
 	hypervisor/privcmd_server.c hypervisor/privcmd_server.h \
+	hypervisor/privcmd_transport.c hypervisor/privcmd_transport.h \
 	hypervisor/sched_cgroup.c hypervisor/sched_cgroup.h \
 	hypervisor/timers.c hypervisor/timers.h \
 	hypervisor/upcall.c hypervisor/upcall.h \

@@ -10,6 +10,7 @@
 #include <uv.h>
 
 #include "dom0/daemon.h"
+#include "hypervisor/domain_lifecycle.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
 #include "hypervisor/privcmd_server.h"
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
     uv_run(loop, UV_RUN_DEFAULT);
 
     hv_log("signal %d: destroying all domains and stopping", dm.stop_signal);
-    hv_destroy_all();
+    domain_destroy_all();
     sched_cleanup();
     privcmd_server_stop();
     daemon_finish(&dm);

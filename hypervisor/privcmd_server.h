@@ -1,4 +1,5 @@
-/* The privcmd socket: Dom0 programs' way in (dom0/privcmd_wire.h). */
+/* The privcmd socket: Dom0 programs' way in (include/privcmd_abi.h). The
+ * transport is privcmd_transport.c, the operations privcmd_ops.h's files. */
 #ifndef XENOLITH_PRIVCMD_SERVER_H
 #define XENOLITH_PRIVCMD_SERVER_H
 

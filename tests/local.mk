@@ -83,3 +83,9 @@ TESTS += tests/unit/test_hv_gnttab
 tests_unit_test_hv_gnttab_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
 tests_unit_test_hv_gnttab_SOURCES = tests/unit/test_hv_gnttab.c hypervisor/gnttab.c
 tests_unit_test_hv_gnttab_LDADD = hypervisor/libhvcore.a dom0/libxenctl.a $(CHECK_LIBS) -lpthread
+
+check_PROGRAMS += tests/unit/test_hv_hvm_param
+TESTS += tests/unit/test_hv_hvm_param
+tests_unit_test_hv_hvm_param_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_unit_test_hv_hvm_param_SOURCES = tests/unit/test_hv_hvm_param.c
+tests_unit_test_hv_hvm_param_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS)

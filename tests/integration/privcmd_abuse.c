@@ -15,11 +15,11 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "dom0/privcmd_wire.h"
 #include "dom0/rundir.h"
 #include "dom0/wire_io.h"
 #include "dom0/xenctl.h"
 #include "dom0/xenevtchn.h"
+#include "include/privcmd_abi.h"
 
 static int failures;
 

@@ -18,9 +18,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "dom0/privcmd_wire.h"
 #include "dom0/wire_io.h"
 #include "dom0/xengnttab.h"
+#include "include/privcmd_abi.h"
 
 #define NDOMS 64
 

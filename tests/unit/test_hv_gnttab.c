@@ -16,7 +16,7 @@
 struct hv hv;
 static struct domain *doms[3];
 
-struct domain *hv_domain_find(uint32_t domid)
+struct domain *domain_find(uint32_t domid)
 {
     return domid < 3 ? doms[domid] : NULL;
 }

@@ -11,8 +11,8 @@
  * On failure the response has rc = -errno and its payload is a
  * human-readable message (NUL-terminated) naming what was wrong.
  */
-#ifndef XENOLITH_PRIVCMD_WIRE_H
-#define XENOLITH_PRIVCMD_WIRE_H
+#ifndef XENOLITH_PRIVCMD_ABI_H
+#define XENOLITH_PRIVCMD_ABI_H
 
 #include <stdint.h>
 

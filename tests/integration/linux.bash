@@ -112,17 +112,18 @@ linux_show() {
     grep -v "unserved port" "$RUNDIR/daemon.log" | tail -n 20
 }
 
-# linux_wait HVC TEXT SECONDS DOMID: until the console has TEXT; fails
-# (showing both logs) if the domain stops first or the time runs out.
+# linux_wait HVC TEXT SECONDS DOMID [N]: until the console has N (1)
+# lines with TEXT; fails (showing both logs) if the domain stops first or
+# the time runs out.
 linux_wait() {
-    local hvc=$1 text=$2 secs=$3 domid=$4
+    local hvc=$1 text=$2 secs=$3 domid=$4 n=${5:-1}
     for _ in $(seq $((secs * 5))); do
-        grep -qF -- "$text" "$hvc" 2>/dev/null && return 0
+        [ "$(grep -cF -- "$text" "$hvc" 2>/dev/null)" -ge "$n" ] && return 0
         grep -qE "domain $domid \([^)]*\) (shut down|crashed)" "$RUNDIR/daemon.log" && break
         daemon_alive || break
         sleep 0.2
     done
-    grep -qF -- "$text" "$hvc" 2>/dev/null && return 0
+    [ "$(grep -cF -- "$text" "$hvc" 2>/dev/null)" -ge "$n" ] && return 0
     linux_show "$hvc"
-    fail "the guest did not say '$text' within $secs s"
+    fail "the guest did not say '$text' ($n times) within $secs s"
 }

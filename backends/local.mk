@@ -89,6 +89,7 @@ backends_xenolith_blkback_SOURCES = \
 backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS)
 dist_man_MANS += man/xenolith-blkback.8
 EXTRA_DIST += tests/integration/blk.bash bench/blk-lib.sh bench/blk-throughput bench/storage-guest
+EXTRA_DIST += tests/integration/linux.bash
 
 # The Dom0 end of the network tests and benchmark (ping, UDP echo, sink).
 noinst_PROGRAMS += backends/xenolith-netprobe

@@ -53,6 +53,11 @@ struct vcpu {
     /* under d->lock: */
     bool initialised;         /* has registers to start from */
     bool online;
+    /* Not yet up and waiting in KVM_RUN, where KVM's in-kernel LAPIC
+     * holds it until an INIT-SIPI-SIPI starts it: how Linux PVH starts
+     * its APs, as Xen's vLAPIC does for HVM vCPUs. VCPUOP_initialise
+     * takes it out of there. */
+    bool sipi_wait;
     bool parked;              /* not in KVM_RUN, waiting to be let go */
     bool blocked;             /* inside SCHEDOP_block */
     bool exited;

@@ -358,8 +358,11 @@ int domain_create(const struct privcmd_create_req *req, uint32_t *domid, char *e
     int sc = sched_domain_init(d);
     if (sc)
         hv_log("domain %u runs without a cgroup of its own: %s", id, strerror(-sc));
-    /* vCPU 0 comes up with the domain; the rest wait for VCPUOP_up. */
+    /* vCPU 0 comes up with the domain; the rest wait for VCPUOP_up or
+     * for an INIT-SIPI from the guest's LAPIC. */
     d->vcpus[0].online = true;
+    for (uint32_t i = 1; i < max_vcpus; i++)
+        d->vcpus[i].sipi_wait = true;
     for (uint32_t i = 0; i < max_vcpus; i++) {
         struct vcpu *v = &d->vcpus[i];
         if (pthread_create(&v->thread, NULL, vcpu_thread, v) != 0) {

@@ -73,6 +73,11 @@ static int64_t initialise(struct vcpu *v, struct vcpu *target, uint64_t arg)
         return -EINVAL;
     struct domain *d = v->d;
     pthread_mutex_lock(&d->lock);
+    /* One that waits in KVM_RUN for a SIPI is started this way instead. */
+    if (target->sipi_wait && !target->online) {
+        target->sipi_wait = false;
+        vcpu_kick_locked(target);
+    }
     /* A vCPU that was just taken down may still be on its way out of the
      * guest; its registers are ours only once it is parked. */
     while (!target->online && !target->parked)

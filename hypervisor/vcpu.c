@@ -199,7 +199,31 @@ static void handle_exit(struct vcpu *v)
 static bool must_park(struct vcpu *v)
 {
     struct domain *d = v->d;
-    return d->pause_count || d->stopped || !v->online;
+    return d->pause_count || d->stopped || (!v->online && !v->sipi_wait);
+}
+
+/* After KVM_RUN returned for a vCPU that waits for its SIPI: KVM's LAPIC
+ * says whether one came (the vCPU then runs from the SIPI's vector, in
+ * real mode, and is up as VCPUOP_up would have made it). */
+static void note_sipi(struct vcpu *v)
+{
+    struct domain *d = v->d;
+    struct kvm_mp_state mp;
+    if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) < 0 || mp.mp_state != KVM_MP_STATE_RUNNABLE)
+        return;
+    pthread_mutex_lock(&d->lock);
+    bool started = v->sipi_wait && !v->online;
+    if (started) {
+        v->sipi_wait = false;
+        v->initialised = true;
+        v->online = true;
+        pthread_cond_broadcast(&d->cond);
+    }
+    pthread_mutex_unlock(&d->lock);
+    if (started) {
+        vcpu_update_time(v);
+        hv_log("domain %u: vCPU %u started by the guest's INIT-SIPI", d->domid, v->id);
+    }
 }
 
 int64_t vcpu_poll(struct vcpu *v, const evtchn_port_t *ports, unsigned nr, uint64_t timeout)
@@ -316,12 +340,16 @@ void *vcpu_thread(void *arg)
             break;
         }
         v->run->immediate_exit = 0;
+        bool sipi_wait = v->sipi_wait && !v->online;
         pthread_mutex_unlock(&d->lock);
         /* After immediate_exit is cleared, so a later request kicks. */
         if (__atomic_load_n(&v->auto_eoi_stale, __ATOMIC_ACQUIRE))
             upcall_apply_auto_eoi(v);
 
-        if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+        int ran = ioctl(v->fd, KVM_RUN, 0);
+        if (sipi_wait)
+            note_sipi(v);
+        if (ran < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
             domain_crash(d, "vCPU %u: KVM_RUN failed: %s", v->id, strerror(errno));

@@ -129,6 +129,15 @@ create_guest() {
     fail "no domid for $1: xl domid failed and its monitor logged none"
 }
 
+# backed_kib DOMID: KiB of the domain's memory file that the host really
+# backs.
+backed_kib() {
+    local fd
+    fd=$(find "/proc/$DAEMON_PID/fd" -lname "/memfd:xenolith-dom$1 *" -print -quit)
+    [ -n "$fd" ] || fail "no memory file of domain $1 among xenolithd's fds"
+    echo $(($(stat -L -c %b "$fd") * $(stat -L -c %B "$fd") / 1024))
+}
+
 console_of() {
     cat "$RUNDIR/log/console-$1.log" 2>/dev/null
 }

@@ -1,12 +1,17 @@
 #!/bin/bash
 # Debian's own cloud kernel (linux-image-cloud-amd64, unmodified) as a PVH
-# guest: xl create with its vmlinuz and an initramfs built here from
-# busybox-static and the kernel package's xen-blkfront.ko; the kernel's
-# init prints a marker on hvc0, reads a pattern Dom0 put on a raw disk
-# through xen-blkfront and writes one of its own, which Dom0 then finds
-# in the file; xl shutdown powers it off cleanly (control/shutdown, the
-# kernel's orderly poweroff, ACPI soft-off) with the kernel's own
-# shutdown messages on the console.
+# guest with 2 vCPUs, in one boot: xl create with its vmlinuz and an
+# initramfs built here (linux.bash: busybox-static and the kernel
+# package's xen-blkfront.ko); the kernel brings up both vCPUs (its APs
+# through INIT-SIPI); init reads the pattern Dom0 put on a raw disk (xvda)
+# and on a dynamic VHD (xvdb) through xen-blkfront and writes one of its
+# own on each, which Dom0 finds byte for byte after shutdown (the VHD
+# read by xenolith-img and by qemu-img); xl vcpu-set 1 and 2 take cpu1
+# offline and bring it back; xl mem-set shrinks the guest through its
+# balloon (MemTotal falls) and the host backs less of its memory file;
+# xl shutdown powers it off cleanly (control/shutdown, the kernel's
+# orderly poweroff, ACPI soft-off) with the kernel's own shutdown
+# messages on the console.
 #
 # The kernel comes from /var/cache/xenolith/linux-guest, filled by
 # tests/integration/fetch_linux_guest.sh (apt-get download); where that
@@ -15,118 +20,151 @@
 # test. On a PVM host the kernel's ring-0 code needs xenolithd's
 # instruction completion (doc/pvm.md) for what PVM's emulator cannot do.
 . "$(dirname "$0")/blk.bash"
+. "$(dirname "$0")/linux.bash"
 
-for f in /bin/busybox cpio gzip dpkg-deb; do
-    command -v "$f" >/dev/null || fail "$f missing: install busybox-static, cpio, gzip and dpkg"
-done
-tree=$("$SRC/tests/integration/fetch_linux_guest.sh") || fail "no Debian cloud kernel (see the message above)"
-kernel=$(find "$tree/boot" -name 'vmlinuz-*' 2>/dev/null | head -n 1)
-[ -f "$kernel" ] || fail "no vmlinuz in $tree/boot"
-blkfront=$(find "$tree/lib/modules" -name 'xen-blkfront.ko*' | head -n 1)
-[ -n "$blkfront" ] || fail "no xen-blkfront module in $tree/lib/modules"
-
+command -v qemu-img >/dev/null || fail "qemu-img missing: install qemu-utils (the VHD's independent reader)"
+linux_kernel
 blk_stack
 start_client "$RUNDIR/consoled.out" "$BUILD/backends/xenolith-consoled" -F --rundir "$RUNDIR"
 HVC="$RUNDIR/console/guest-linux.log"
 
-# One 4 KiB block of 32-byte lines, the same from bash here and from
-# busybox's sh in the guest.
-block() {
-    local i
-    for i in $(seq 0 127); do printf '%-31s\n' "$1 $i"; done
+# check DEV NAME: Dom0's block NAME-dom0 at 0 is there; the guest's own
+# NAME-linux goes at 1 MiB and reads back past the page cache.
+linux_initramfs "$RUNDIR/initrd.gz" xen-blkfront <<'EOF'
+say "XENOLITH-LINUX-CPUS: online $($bb cat /sys/devices/system/cpu/online)"
+check() {
+    if ! wait_for "$1"; then say "XENOLITH-LINUX-BLK $2: no $1"; return; fi
+    block "$2-dom0" > /tmp/host
+    $bb dd if="$1" of=/tmp/read bs=4096 count=1 2>/dev/null
+    if $bb cmp -s /tmp/host /tmp/read; then say "XENOLITH-LINUX-BLK $2: read ok"; else say "XENOLITH-LINUX-BLK $2: read mismatch"; fi
+    block "$2-linux" > /tmp/mine
+    $bb dd if=/tmp/mine of="$1" bs=4096 seek=256 conv=fsync 2>/dev/null
+    $bb dd if="$1" of=/tmp/back bs=4096 skip=256 count=1 iflag=direct 2>/dev/null ||
+        $bb dd if="$1" of=/tmp/back bs=4096 skip=256 count=1 2>/dev/null
+    if $bb cmp -s /tmp/mine /tmp/back; then say "XENOLITH-LINUX-BLK $2: write ok"; else say "XENOLITH-LINUX-BLK $2: write mismatch"; fi
 }
-
-# The initramfs: busybox, blkfront, an init that reports on hvc0 and then
-# waits to be shut down (orderly_poweroff runs /sbin/poweroff).
-root="$RUNDIR/initramfs"
-mkdir -p "$root"/bin "$root"/sbin "$root"/dev "$root"/proc "$root"/sys "$root"/lib/modules
-cp /bin/busybox "$root/bin/busybox"
-cp "$blkfront" "$root/lib/modules/"
-cat >"$root/sbin/poweroff" <<'EOF'
-#!/bin/busybox sh
-exec /bin/busybox poweroff -f
-EOF
-cat >"$root/init" <<'EOF'
-#!/bin/busybox sh
-bb=/bin/busybox
-$bb mount -t proc proc /proc
-$bb mount -t sysfs sys /sys
-$bb mount -t devtmpfs dev /dev
-say() { echo "$*" > /dev/hvc0; }
-block() {
-    i=0
-    while [ $i -lt 128 ]; do $bb printf '%-31s\n' "$1 $i"; i=$((i + 1)); done
-}
-say "XENOLITH-LINUX-INIT: init running on $($bb uname -r)"
-$bb insmod /lib/modules/xen-blkfront.ko* || say "XENOLITH-LINUX-BLK: insmod failed"
-i=0
-while [ ! -b /dev/xvda ] && [ $i -lt 300 ]; do $bb sleep 0.1; i=$((i + 1)); done
-if [ -b /dev/xvda ]; then
-    block dom0-wrote > /tmp-host
-    $bb dd if=/dev/xvda of=/tmp-read bs=4096 count=1 2>/dev/null
-    if $bb cmp -s /tmp-host /tmp-read; then say "XENOLITH-LINUX-BLK: read ok"; else say "XENOLITH-LINUX-BLK: read mismatch"; fi
-    block linux-wrote > /tmp-mine
-    $bb dd if=/tmp-mine of=/dev/xvda bs=4096 seek=256 conv=fsync 2>/dev/null
-    $bb dd if=/dev/xvda of=/tmp-back bs=4096 skip=256 count=1 iflag=direct 2>/dev/null ||
-        $bb dd if=/dev/xvda of=/tmp-back bs=4096 skip=256 count=1 2>/dev/null
-    if $bb cmp -s /tmp-mine /tmp-back; then say "XENOLITH-LINUX-BLK: write ok"; else say "XENOLITH-LINUX-BLK: write mismatch"; fi
-else
-    say "XENOLITH-LINUX-BLK: no /dev/xvda"
-fi
+check /dev/xvda raw
+check /dev/xvdb vhd
+# Memory the balloon can give back that the host really backs.
+$bb dd if=/dev/zero of=/tmp/fill bs=1M count=32 2>/dev/null
+$bb rm -f /tmp/fill
 say "XENOLITH-LINUX-READY"
-while :; do $bb sleep 3600; done
+# What the guest's udev would do: a CPU whose device xl vcpu-set brought
+# back (the kernel's Xen CPU hotplug watch registers it again, a uevent
+# says so) is brought online.
+$bb cat > /sbin/cpu-added <<'SH'
+#!/bin/busybox sh
+[ "$SUBSYSTEM" = cpu ] && [ "$ACTION" = add ] || exit 0
+i=0
+while [ "$(/bin/busybox cat "/sys$DEVPATH/online" 2>/dev/null)" = 0 ] && [ $i -lt 20 ]; do
+    echo 1 > "/sys$DEVPATH/online" 2>/dev/null || /bin/busybox sleep 0.1
+    i=$((i + 1))
+done
+echo "XENOLITH-LINUX: ${DEVPATH##*/} added, online $(/bin/busybox cat "/sys$DEVPATH/online")" > /dev/hvc0
+SH
+$bb chmod +x /sbin/cpu-added
+$bb uevent /sbin/cpu-added &
+# Each change of the online CPUs or of the balloon is said on hvc0.
+sysfs=/sys/devices/system
+last= reached=
+target0=$($bb cat $sysfs/xen_memory/xen_memory0/target_kb)
+while :; do
+    cur=$($bb cat $sysfs/xen_memory/xen_memory0/info/current_kb)
+    target=$($bb cat $sysfs/xen_memory/xen_memory0/target_kb)
+    total=$($bb awk '/^MemTotal:/ { print $2 }' /proc/meminfo)
+    state="cpus $($bb cat $sysfs/cpu/online) memtotal $total balloon $cur target $target"
+    [ "$state" != "$last" ] && say "XENOLITH-LINUX-STATE: $state"
+    last=$state
+    if [ "$cur" = "$target" ] && [ "$target" != "$target0" ] && [ "$target" != "$reached" ]; then
+        say "XENOLITH-LINUX-BALLOON: at target $target kB, MemTotal $total kB"
+        reached=$target
+    fi
+    $bb sleep 0.5
+done
 EOF
-chmod +x "$root/init" "$root/sbin/poweroff"
-(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$RUNDIR/initrd.gz" ||
-    fail "cannot build the initramfs"
 
 disk="$RUNDIR/disk.raw"
 truncate -s 8M "$disk"
-block dom0-wrote | dd of="$disk" conv=notrunc status=none || fail "cannot write $disk"
+linux_block raw-dom0 | dd of="$disk" conv=notrunc status=none || fail "cannot write $disk"
+vhd="$RUNDIR/disk.vhd"
+"$IMG" create -t dynamic -s 16m "$vhd" >/dev/null || fail "cannot create $vhd"
+linux_block vhd-dom0 | "$IMG" write "$vhd" 0 || fail "cannot write $vhd"
 
 cat >"$RUNDIR/linux.cfg" <<EOF
 name = "linux"
 type = "pvh"
-kernel = "$kernel"
+kernel = "$LINUX_KERNEL"
 ramdisk = "$RUNDIR/initrd.gz"
 extra = "console=hvc0"
 memory = 256
-vcpus = 1
-disk = [ '$disk,raw,xvda,rw' ]
+vcpus = 2
+disk = [ '$disk,raw,xvda,rw', 'format=vhd, vdev=xvdb, access=rw, target=$vhd' ]
 on_poweroff = "preserve"
 on_crash = "preserve"
 EOF
-
-show() {
-    echo "--- hvc0 ($HVC):"
-    tail -n 60 "$HVC" 2>/dev/null
-    echo "--- xenolithd:"
-    grep -v "unserved port" "$RUNDIR/daemon.log" | tail -n 20
-}
 
 start=$(date +%s)
 "$XL" create "$RUNDIR/linux.cfg" >"$RUNDIR/create.out" 2>&1 ||
     fail "xl create failed: $(cat "$RUNDIR/create.out")"
 domid=$("$XL" domid linux) || fail "no domid for linux"
-for _ in $(seq 600); do
-    grep -q "XENOLITH-LINUX-READY" "$HVC" 2>/dev/null && break
-    grep -qE "domain $domid \(linux\) (shut down|crashed)" "$RUNDIR/daemon.log" && break
-    sleep 0.5
+linux_wait "$HVC" "XENOLITH-LINUX-INIT: init running on" 300 "$domid"
+note "init ran $(($(date +%s) - start)) s after xl create"
+linux_wait "$HVC" "XENOLITH-LINUX-READY" 120 "$domid"
+note "disks checked $(($(date +%s) - start)) s after xl create"
+grep -q "XENOLITH-LINUX-CPUS: online 0-1" "$HVC" || { linux_show "$HVC"; fail "the kernel did not bring up both vCPUs"; }
+grep -q "domain $domid: vCPU 1 started by the guest's INIT-SIPI" "$RUNDIR/daemon.log" ||
+    fail "xenolithd did not see vCPU 1 started by INIT-SIPI"
+for d in raw vhd; do
+    grep -q "XENOLITH-LINUX-BLK $d: read ok" "$HVC" || { linux_show "$HVC"; fail "xen-blkfront did not read Dom0's pattern on the $d disk"; }
+    grep -q "XENOLITH-LINUX-BLK $d: write ok" "$HVC" || { linux_show "$HVC"; fail "xen-blkfront did not write and read back its pattern on the $d disk"; }
 done
-grep -q "XENOLITH-LINUX-INIT: init running on" "$HVC" 2>/dev/null ||
-    { show; fail "the kernel's init did not run within 300 s"; }
-echo "init ran $(($(date +%s) - start)) s after xl create"
-grep -q "XENOLITH-LINUX-READY" "$HVC" || { show; fail "init did not finish its disk checks"; }
-grep -q "XENOLITH-LINUX-BLK: read ok" "$HVC" || { show; fail "xen-blkfront did not read Dom0's pattern"; }
-grep -q "XENOLITH-LINUX-BLK: write ok" "$HVC" || { show; fail "xen-blkfront did not write and read back its pattern"; }
+linux_wait "$HVC" "XENOLITH-LINUX-STATE: cpus 0-1 " 30 "$domid"
+
+# vCPU hot-unplug and plug: cpu/1/availability, the kernel's Xen CPU
+# hotplug watch, init onlining the CPU that came back.
+t=$(date +%s)
+"$XL" vcpu-set linux 1 || fail "xl vcpu-set linux 1 failed"
+linux_wait "$HVC" "XENOLITH-LINUX-STATE: cpus 0 " 60 "$domid"
+grep -q "CPU 1 is now offline" "$HVC" || { linux_show "$HVC"; fail "the kernel did not say CPU 1 went offline"; }
+[ "$("$XL" vcpu-list linux | grep -cE "^linux +$domid ")" = 2 ] || fail "xl vcpu-list does not list 2 vCPUs: $("$XL" vcpu-list linux)"
+"$XL" vcpu-set linux 2 || fail "xl vcpu-set linux 2 failed"
+linux_wait "$HVC" "XENOLITH-LINUX: cpu1 added, online 1" 60 "$domid"
+linux_wait "$HVC" "XENOLITH-LINUX-STATE: cpus 0-1 " 30 "$domid" 2
+note "vcpu-set 1 and 2 took $(($(date +%s) - t)) s"
+
+# Ballooning to 128 MiB: the guest's MemTotal falls by what it gave back,
+# and the host backs less of the domain's memory file.
+total0=$(sed -n 's/.*XENOLITH-LINUX-STATE: .* memtotal \([0-9]*\) .*/\1/p' "$HVC" | head -n 1)
+before=$(backed_kib "$domid")
+t=$(date +%s)
+"$XL" mem-set linux 128m || fail "xl mem-set linux 128m failed"
+linux_wait "$HVC" "XENOLITH-LINUX-BALLOON: at target" 120 "$domid"
+total1=$(sed -n 's/.*XENOLITH-LINUX-BALLOON: at target [0-9]* kB, MemTotal \([0-9]*\) kB.*/\1/p' "$HVC" | head -n 1)
+after=$(backed_kib "$domid")
+note "mem-set 128m: balloon at target in $(($(date +%s) - t)) s; MemTotal $total0 -> $total1 kB; memory file backed $before -> $after KiB"
+[ $((total0 - total1)) -ge $((100 * 1024)) ] ||
+    { linux_show "$HVC"; fail "MemTotal fell by only $((total0 - total1)) KiB for 128 MiB ballooned out"; }
+[ $((before - after)) -ge $((8 * 1024)) ] ||
+    fail "ballooning 128 MiB out gave only $((before - after)) KiB back to the host"
+"$XL" list linux | grep -qE "^linux +$domid +128 +2 " || fail "xl list does not show 128 MiB and 2 vCPUs: $("$XL" list linux)"
 
 t=$(date +%s)
-timeout 180 "$XL" shutdown -w linux || { show; fail "xl shutdown -w linux failed"; }
+timeout 180 "$XL" shutdown -w linux || { linux_show "$HVC"; fail "xl shutdown -w linux failed"; }
 expect_end "$domid" s poweroff >/dev/null
-echo "xl shutdown took $(($(date +%s) - t)) s"
-grep -q "reboot: Power down" "$HVC" || { show; fail "no 'reboot: Power down' from the kernel on hvc0"; }
+note "xl shutdown took $(($(date +%s) - t)) s; $(($(date +%s) - start)) s from xl create"
+for m in "ACPI: PM: Preparing to enter system sleep state S5" "reboot: Power down"; do
+    grep -qF "$m" "$HVC" || { linux_show "$HVC"; fail "no '$m' from the kernel on hvc0"; }
+done
 
-# The guest's block, as Dom0 reads the file.
-cmp <(dd if="$disk" bs=4096 skip=256 count=1 status=none) <(block linux-wrote) ||
+# The guest's blocks, as Dom0 reads the files.
+cmp <(dd if="$disk" bs=4096 skip=256 count=1 status=none) <(linux_block raw-linux) ||
     fail "$disk: the block the guest wrote at 1 MiB is not there"
+cmp <("$IMG" read "$vhd" $((256 * 4096)) 4096) <(linux_block vhd-linux) ||
+    fail "$vhd: xenolith-img does not read the guest's block at 1 MiB"
+qemu-img convert -f vpc -O raw "$vhd" "$RUNDIR/vhd.raw" || fail "qemu-img cannot read $vhd"
+cmp <(dd if="$RUNDIR/vhd.raw" bs=4096 count=1 status=none) <(linux_block vhd-dom0) ||
+    fail "$vhd: qemu-img does not read Dom0's block at 0"
+cmp <(dd if="$RUNDIR/vhd.raw" bs=4096 skip=256 count=1 status=none) <(linux_block vhd-linux) ||
+    fail "$vhd: qemu-img does not read the guest's block at 1 MiB"
+"$IMG" check "$vhd" >/dev/null || fail "xenolith-img check $vhd: $("$IMG" check "$vhd")"
 exit 0

@@ -6,14 +6,6 @@
 . "$(dirname "$0")/xenstored.bash"
 start_stack
 
-# KiB of the domain's memory file that the host really backs.
-backed_kib() {
-    local fd
-    fd=$(find "/proc/$DAEMON_PID/fd" -lname "/memfd:xenolith-dom$1 *" -print -quit)
-    [ -n "$fd" ] || fail "no memory file of domain $1 among xenolithd's fds"
-    echo $(($(stat -L -c %b "$fd") * $(stat -L -c %B "$fd") / 1024))
-}
-
 b=$(create_guest inguest balloon 'memory = 32')
 expect_end "$b" s poweroff >/dev/null
 expect_console "$b" "guest-test balloon: ok"

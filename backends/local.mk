@@ -98,10 +98,6 @@ backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS
 dist_man_MANS += man/xenolith-blkback.8
 EXTRA_DIST += tests/integration/blk.bash bench/blk-lib.sh bench/blk-throughput bench/storage-guest
 
-# The Dom0 end of the network tests and benchmark (ping, UDP echo, sink).
-noinst_PROGRAMS += backends/xenolith-netprobe
-backends_xenolith_netprobe_SOURCES = backends/netback/netprobe.c
-
 # Unit tests of netback's rate limiting and checksum filling.
 check_PROGRAMS += tests/unit/test_netback
 TESTS += tests/unit/test_netback

@@ -7,7 +7,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/xenstored.bash"
 
 BLKBACK="$BUILD/backends/xenolith-blkback"
-BLKPAT="$BUILD/tests/integration/xenolith-blkpattern"
+BLKPAT="$BUILD/tests/tools/xenolith-blkpattern"
 IMG="$BUILD/backends/xenolith-img"
 BLKBACK_PID=
 export XENOLITH_SCRIPTS="$SRC/dom0/scripts"

@@ -8,7 +8,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/xenstored.bash"
 
 NETBACK="$BUILD/backends/xenolith-netback"
-PROBE="$BUILD/backends/xenolith-netprobe"
+PROBE="$BUILD/tests/tools/xenolith-netprobe"
 NS="xnt$$"
 BR=xnbr0
 DOM0_IP=10.99.0.1

@@ -1,8 +1,7 @@
 # Backends and the storage library (backends/).
 
-# The storage library: raw, VHD and LVM targets behind one handle; the
-# repositories (file and LVM) built on it. blkback, xl and xenolith-img
-# link it.
+# The storage library, the data plane: raw, VHD and LVM targets behind one
+# handle. blkback, xl and xenolith-img link it.
 noinst_LIBRARIES += backends/libxnstorage.a
 backends_libxnstorage_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS) -pthread
 backends_libxnstorage_a_SOURCES = \
@@ -13,10 +12,19 @@ backends_libxnstorage_a_SOURCES = \
 	backends/storage/vhd_fmt.c backends/storage/vhd_fmt.h \
 	backends/storage/vhd.h backends/storage/vhd_open.c backends/storage/vhd_io.c \
 	backends/storage/vhd_create.c backends/storage/vhd_ops.c backends/storage/vhd_check.c \
-	backends/storage/raw.c backends/storage/disk.c \
-	backends/storage/repo.h backends/storage/repo_store.h backends/storage/repo.c \
-	backends/storage/repo_vdi.c backends/storage/repo_file.c backends/storage/repo_lvm.c
+	backends/storage/raw.c backends/storage/disk.c
 XNSTORAGE_LIBS = backends/libxnstorage.a $(YAJL_LIBS) -lpthread
+
+# The repositories, the control plane: file and LVM SRs and their VDIs
+# (xl sr-*, vdi-*, and disk=sr:SR/VDI), built on the storage library. xl
+# links it; the backends do not.
+noinst_LIBRARIES += backends/libxnrepo.a
+backends_libxnrepo_a_CFLAGS = $(AM_CFLAGS) $(YAJL_CFLAGS)
+backends_libxnrepo_a_SOURCES = \
+	backends/storage/repo/repo.h backends/storage/repo/repo_store.h \
+	backends/storage/repo/repo.c backends/storage/repo/repo_vdi.c \
+	backends/storage/repo/repo_file.c backends/storage/repo/repo_lvm.c
+XNREPO_LIBS = backends/libxnrepo.a $(XNSTORAGE_LIBS)
 
 # xenolith-img: the library from the shell (create, info, check, read,
 # write, coalesce, resize) for tests and admins; its "crashwriter" mode
@@ -33,7 +41,7 @@ tests_unit_test_storage_vhd_SOURCES = tests/unit/test_storage_vhd.c
 tests_unit_test_storage_vhd_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)
 tests_unit_test_storage_lvm_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_storage_lvm_SOURCES = tests/unit/test_storage_lvm.c
-tests_unit_test_storage_lvm_LDADD = $(XNSTORAGE_LIBS) $(CHECK_LIBS)
+tests_unit_test_storage_lvm_LDADD = $(XNREPO_LIBS) $(CHECK_LIBS)
 
 dist_man_MANS += man/xl-disk-configuration.5
 EXTRA_DIST += tests/integration/storage.bash bench/storage-lib.sh
@@ -90,10 +98,6 @@ backends_xenolith_blkback_LDADD = $(BACKEND_LIBS) $(XNSTORAGE_LIBS) $(URING_LIBS
 dist_man_MANS += man/xenolith-blkback.8
 EXTRA_DIST += tests/integration/blk.bash bench/blk-lib.sh bench/blk-throughput bench/storage-guest
 EXTRA_DIST += tests/integration/linux.bash
-
-# The Dom0 end of the network tests and benchmark (ping, UDP echo, sink).
-noinst_PROGRAMS += backends/xenolith-netprobe
-backends_xenolith_netprobe_SOURCES = backends/netback/netprobe.c
 
 # Unit tests of netback's rate limiting and checksum filling.
 check_PROGRAMS += tests/unit/test_netback

@@ -50,7 +50,7 @@ CFG
         return 1
     }
     domid=$("$XL" domid "$name")
-    "$BUILD/tests/integration/xenolith-domwait" "$domid" 900 >/dev/null 2>&1
+    "$BUILD/tests/tools/xenolith-domwait" "$domid" 900 >/dev/null 2>&1
     grep -h "^blk-bench-calibration:" "$RUNDIR/log/console-$domid.log" >&2
     grep -h "^blk-bench:" "$RUNDIR/log/console-$domid.log" | tail -n 1
     "$XL" destroy "$name" >/dev/null 2>&1

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,14 +18,38 @@
 #include "dom0/hotplug.h"
 #include "dom0/rundir.h"
 
+/* dom0/local.mk defines these from configure's paths. */
 #ifndef XENOLITH_SCRIPTS_DIR
 #define XENOLITH_SCRIPTS_DIR "/etc/xenolith/scripts"
 #endif
+#ifndef XENOLITH_BUILD_DIR
+#define XENOLITH_BUILD_DIR ""
+#endif
+#ifndef XENOLITH_SOURCE_SCRIPTS_DIR
+#define XENOLITH_SOURCE_SCRIPTS_DIR ""
+#endif
+
+const char *hotplug_scripts_dir_of(const char *exe)
+{
+    char build[PATH_MAX];
+    if (!exe || !*XENOLITH_BUILD_DIR || !realpath(XENOLITH_BUILD_DIR, build))
+        return XENOLITH_SCRIPTS_DIR;
+    size_t n = strlen(build);
+    bool in_build_tree = !strncmp(exe, build, n) && exe[n] == '/';
+    return in_build_tree ? XENOLITH_SOURCE_SCRIPTS_DIR : XENOLITH_SCRIPTS_DIR;
+}
 
 const char *hotplug_scripts_dir(void)
 {
     const char *d = getenv("XENOLITH_SCRIPTS");
-    return d && *d ? d : XENOLITH_SCRIPTS_DIR;
+    if (d && *d)
+        return d;
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n < 0)
+        return XENOLITH_SCRIPTS_DIR;
+    exe[n] = '\0';
+    return hotplug_scripts_dir_of(exe);
 }
 
 int hotplug_resolve(const char *script, char *buf, size_t len, char *err, size_t errlen)

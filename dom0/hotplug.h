@@ -11,9 +11,12 @@
  * "error" with the reason in hotplug-error. It runs in its own process
  * group, which is killed when it overruns its timeout (40 s, as xl).
  *
- * Scripts are found in $XENOLITH_SCRIPTS when set (tests point it at the
- * source tree's dom0/scripts), else in the installed
- * $(sysconfdir)/xenolith/scripts; script= may also be an absolute path.
+ * Scripts are found in $XENOLITH_SCRIPTS when set; else a program run
+ * from the build tree it was built in (as README's by-hand session runs
+ * build/toolstack/xl) uses its source tree's dom0/scripts, so it needs no
+ * install step; else, as for an installed program, the installed
+ * $(sysconfdir)/xenolith/scripts (/etc/xenolith/scripts). script= may
+ * also be an absolute path.
  */
 #ifndef XENOLITH_HOTPLUG_H
 #define XENOLITH_HOTPLUG_H
@@ -32,8 +35,11 @@ struct hotplug_req {
     unsigned timeout_ms;       /* 0: HOTPLUG_TIMEOUT_MS */
 };
 
-/* The directory scripts are looked up in. */
+/* The directory scripts are looked up in, for this program. */
 const char *hotplug_scripts_dir(void);
+/* The directory a program at exe (a canonical path) would use when
+ * XENOLITH_SCRIPTS is unset: the source tree's or the installed one. */
+const char *hotplug_scripts_dir_of(const char *exe);
 
 /* The script's path for script= (a name or an absolute path) into buf;
  * 0, or -1 with the reason in err when it is no executable. */

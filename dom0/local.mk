@@ -27,14 +27,18 @@ tests_unit_test_dom0_rundir_SOURCES = tests/unit/test_dom0_rundir.c
 tests_unit_test_dom0_rundir_LDADD = dom0/libxenctl.a $(CHECK_LIBS)
 
 # Hotplug scripts run Xen's way (dom0/hotplug.h), and the scripts
-# themselves (installed where hotplug_scripts_dir() looks).
+# themselves (installed where hotplug_scripts_dir() looks). A program run
+# from this build tree uses the source tree's scripts instead.
+HOTPLUG_PATHS = -DXENOLITH_SCRIPTS_DIR='"$(xenolithscriptsdir)"' \
+	-DXENOLITH_BUILD_DIR='"$(abs_top_builddir)"' \
+	-DXENOLITH_SOURCE_SCRIPTS_DIR='"$(abs_top_srcdir)/dom0/scripts"'
 noinst_LIBRARIES += dom0/libxnhotplug.a
-dom0_libxnhotplug_a_CPPFLAGS = $(AM_CPPFLAGS) \
-	-DXENOLITH_SCRIPTS_DIR='"$(sysconfdir)/xenolith/scripts"'
+dom0_libxnhotplug_a_CPPFLAGS = $(AM_CPPFLAGS) $(HOTPLUG_PATHS)
 dom0_libxnhotplug_a_SOURCES = dom0/hotplug.c dom0/hotplug.h
 HOTPLUG_LIBS = dom0/libxnhotplug.a dom0/libxenctl.a $(XENSTORE_LIBS)
 check_PROGRAMS += tests/unit/test_hotplug
 TESTS += tests/unit/test_hotplug
+tests_unit_test_hotplug_CPPFLAGS = $(AM_CPPFLAGS) $(HOTPLUG_PATHS)
 tests_unit_test_hotplug_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_hotplug_SOURCES = tests/unit/test_hotplug.c
 tests_unit_test_hotplug_LDADD = $(HOTPLUG_LIBS) $(CHECK_LIBS)
@@ -69,3 +73,9 @@ systemdunit_DATA += dom0/systemd/xenolith-netback.service
 EXTRA_DIST += dom0/systemd/xenolith-netback.service.in
 dom0/systemd/xenolith-netback.service: $(srcdir)/dom0/systemd/xenolith-netback.service.in
 	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-netback.service.in > $@
+
+# xenolith-blkback under systemd, restarted the same way.
+systemdunit_DATA += dom0/systemd/xenolith-blkback.service
+EXTRA_DIST += dom0/systemd/xenolith-blkback.service.in
+dom0/systemd/xenolith-blkback.service: $(srcdir)/dom0/systemd/xenolith-blkback.service.in
+	$(AM_V_GEN)$(MKDIR_P) $(@D) && $(subst_paths) $(srcdir)/dom0/systemd/xenolith-blkback.service.in > $@

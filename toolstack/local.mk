@@ -47,7 +47,7 @@ toolstack_xl_SOURCES = \
 	toolstack/console_follow.c toolstack/console_follow.h \
 	toolstack/cmd_sr.c toolstack/cmd_vdi.c toolstack/sr_args.c toolstack/sr_args.h
 toolstack_xl_LDADD = toolstack/libxnl.a toolstack/libxlcfg.a dom0/libxnhotplug.a \
-	dom0/libxenctl.a $(XNSTORAGE_LIBS) $(YAJL_LIBS) $(XENSTORE_LIBS)
+	dom0/libxenctl.a $(XNREPO_LIBS) $(YAJL_LIBS) $(XENSTORE_LIBS)
 
 # Unit tests of the config parser and the domain config.
 check_PROGRAMS += tests/unit/test_vif_spec

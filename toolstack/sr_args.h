@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 
-#include "backends/storage/repo.h"
+#include "backends/storage/repo/repo.h"
 
 struct kv {
     const char *key;

@@ -50,21 +50,4 @@ tests_unit_test_xs_proto_SOURCES = tests/unit/test_xs_proto.c
 tests_unit_test_xs_proto_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_unit_test_xs_proto_LDADD = xenstore-like/libxscore.a $(CHECK_LIBS)
 
-# The benchmark's driver (bench/xenstore-ops): Debian's libxenstore as the client.
-noinst_PROGRAMS += xenstore-like/xenolith-xs-bench
-xenstore_like_xenolith_xs_bench_SOURCES = xenstore-like/xs_bench.c
-xenstore_like_xenolith_xs_bench_LDADD = -lxenstore -lpthread
-
-# What xenstore-utils lacks (CONTROL, domain verbs) and raw-protocol abuse,
-# for the integration tests (tests/integration/test_xenstore_*.sh).
-noinst_PROGRAMS += xenstore-like/xenolith-xs-tool
-xenstore_like_xenolith_xs_tool_SOURCES = xenstore-like/xs_tool.c
-xenstore_like_xenolith_xs_tool_LDADD = -lxenstore
-
 dist_man_MANS += man/xenolith-stored.8
-
-# Shows or scribbles on a domain's store ring page from Dom0, for the
-# ring integration test (tests/integration/test_xenstore_rings.sh).
-noinst_PROGRAMS += xenstore-like/xenolith-xs-ring
-xenstore_like_xenolith_xs_ring_SOURCES = xenstore-like/xs_ring_tool.c
-xenstore_like_xenolith_xs_ring_LDADD = dom0/libxenctl.a

@@ -1,6 +1,6 @@
 /*
- * xnstorage: the one storage library that blkback, and xl's repository
- * commands, read and write guest disks through. Raw files and block
+ * xnstorage: the one storage library that blkback, and xl's repositories
+ * (repo/, a library of their own), read and write guest disks through. Raw files and block
  * devices, VHD images (fixed, dynamic, differencing) and LVM logical
  * volumes holding either.
  *

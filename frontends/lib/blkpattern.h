@@ -1,6 +1,6 @@
 /*
  * The data the block tests write and check, shared by the guest's tests
- * and the host's checker (tests/integration/blkpattern.c): each 512-byte
+ * and the host's checker (tests/tools/blkpattern.c): each 512-byte
  * sector's contents are a function of (seed, sector) only, so any
  * sector read anywhere can be checked without knowing which request
  * wrote it. Word-wise and cheap, because the guest's CPU time is scarce

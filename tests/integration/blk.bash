@@ -1,16 +1,16 @@
 # shellcheck shell=bash
 # Sourced by the block tests (test_blk*.sh): xenolithd, xenolith-stored
 # and xenolith-blkback on a private rundir, the hotplug scripts from the
-# source tree, and the host side of the guests' data pattern. Every
+# source tree (found by xl itself, run from its build tree: no
+# XENOLITH_SCRIPTS), and the host side of the guests' data pattern. Every
 # process is stopped by PID however the test ends (lib.sh's clean-up for
 # the first two, blk_cleanup for blkback).
 . "$(dirname "${BASH_SOURCE[0]}")/xenstored.bash"
 
 BLKBACK="$BUILD/backends/xenolith-blkback"
-BLKPAT="$BUILD/tests/integration/xenolith-blkpattern"
+BLKPAT="$BUILD/tests/tools/xenolith-blkpattern"
 IMG="$BUILD/backends/xenolith-img"
 BLKBACK_PID=
-export XENOLITH_SCRIPTS="$SRC/dom0/scripts"
 
 stop_blkback() {
     [ -n "$BLKBACK_PID" ] || return 0

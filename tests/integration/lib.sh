@@ -12,7 +12,7 @@ set -u
 XENOLITHD="$BUILD/hypervisor/xenolithd"
 XL="$BUILD/toolstack/xl"
 GUEST="$BUILD/frontends/xenolith-guest"
-DOMWAIT="$BUILD/tests/integration/xenolith-domwait"
+DOMWAIT="$BUILD/tests/tools/xenolith-domwait"
 
 TEST_NAME=$(basename "$0" .sh)
 TEST_NAME=${TEST_NAME#test_}

@@ -2,18 +2,18 @@
 # Sourced by the network tests (test_net*.sh): a private network
 # namespace holding a bridge with Dom0's address, xenolith-netback run
 # inside it (so its taps are made there), xl run inside it (so the
-# hotplug scripts bridge the taps there), and guests with vifs on that
+# hotplug scripts, the source tree's as xl finds them from its build
+# tree, bridge the taps there), and guests with vifs on that
 # bridge. Everything goes at exit, failure or not: the namespace (with
 # its bridge and taps) and every process by PID.
 . "$(dirname "${BASH_SOURCE[0]}")/xenstored.bash"
 
 NETBACK="$BUILD/backends/xenolith-netback"
-PROBE="$BUILD/backends/xenolith-netprobe"
+PROBE="$BUILD/tests/tools/xenolith-netprobe"
 NS="xnt$$"
 BR=xnbr0
 DOM0_IP=10.99.0.1
 NB_PID=
-export XENOLITH_SCRIPTS="$SRC/dom0/scripts"
 
 in_ns() {
     ip netns exec "$NS" "$@"

@@ -4,7 +4,7 @@
 . "$(dirname "$0")/lib.sh"
 start_daemon
 domid=$(create_guest pool grant-pool)
-out=$("$BUILD/tests/integration/xenolith-grant-after-destroy" "$domid" "$RUNDIR/log/console-$domid.log" 2>&1) ||
+out=$("$BUILD/tests/tools/xenolith-grant-after-destroy" "$domid" "$RUNDIR/log/console-$domid.log" 2>&1) ||
     fail "$out"
 daemon_alive || fail "xenolithd died"
 "$XL" list | grep -q '^pool ' && fail "the destroyed domain is still listed"

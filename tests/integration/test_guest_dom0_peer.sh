@@ -5,7 +5,7 @@
 # guest guessing the first one's refs copies nothing.
 . "$(dirname "$0")/lib.sh"
 start_daemon
-PEER="$BUILD/tests/integration/xenolith-evtchn-peer"
+PEER="$BUILD/tests/tools/xenolith-evtchn-peer"
 
 owner=$(create_guest owner dom0-peer)
 prober=$(create_guest prober grant-probe "extra = \"test=grant-probe peer=$owner\"")

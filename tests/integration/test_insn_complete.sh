@@ -4,7 +4,7 @@
 # KVM runs these instructions in hardware (see doc/pvm.md).
 . "$(dirname "$0")/lib.sh"
 
-out=$("$BUILD/tests/integration/xenolith-insn-kvm" 2>&1) || fail "$out"
+out=$("$BUILD/tests/tools/xenolith-insn-kvm" 2>&1) || fail "$out"
 echo "$out" | grep -q "completed cmpxchg16b at rip 0x10000" ||
     fail "the first cmpxchg16b completion was not logged: $out"
 exit 0

@@ -53,7 +53,7 @@ grep -q "bridge nosuchbr does not exist" "$RUNDIR/attach-bad.out" ||
     echo '#!/bin/bash'
     echo "echo \"\$* XENBUS_TYPE=\$XENBUS_TYPE XENBUS_PATH=\$XENBUS_PATH vif=\$vif\" >>'$RUNDIR/my-vif.calls'"
     # shellcheck disable=SC2016 # expanded by the script, not here
-    echo 'exec "$XENOLITH_SCRIPTS/vif-bridge" "$@"'
+    echo "exec '$SRC/dom0/scripts/vif-bridge' "'"$@"'
 } >"$RUNDIR/my-vif"
 chmod +x "$RUNDIR/my-vif"
 in_ns "$XL" network-attach na bridge="$BR" ip=10.99.0.12 script="$RUNDIR/my-vif" >"$RUNDIR/attach.out" 2>&1 ||

@@ -3,7 +3,7 @@
 # answered and dropped without disturbing anyone else.
 . "$(dirname "$0")/lib.sh"
 start_daemon
-ABUSE="$BUILD/tests/integration/xenolith-privcmd-abuse"
+ABUSE="$BUILD/tests/tools/xenolith-privcmd-abuse"
 
 # A guest runs throughout, to show the daemon keeps serving domains.
 domid=$(create_guest bystander "bench-hcall iterations=20000")

@@ -9,7 +9,7 @@
 # paused guest's ring is scribbled on between RELEASE and a second
 # INTRODUCE: the request side's check drops it too.
 . "$(dirname "$0")/xenstored.bash"
-XSRING="$BUILD/xenstore-like/xenolith-xs-ring"
+XSRING="$BUILD/tests/tools/xenolith-xs-ring"
 [ -x "$XSRING" ] || fail "missing $XSRING: build first"
 start_stack
 

@@ -5,7 +5,7 @@
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 STORED="$BUILD/xenstore-like/xenolith-stored"
-XSTOOL="$BUILD/xenstore-like/xenolith-xs-tool"
+XSTOOL="$BUILD/tests/tools/xenolith-xs-tool"
 
 STORED_PID=
 

@@ -7,6 +7,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,12 +147,40 @@ START_TEST(timeout_kills_the_group)
 }
 END_TEST
 
+/* Without XENOLITH_SCRIPTS: this test, run from the build tree, finds
+ * the source tree's scripts (the real block script among them); the
+ * same program installed elsewhere finds the installed directory. */
+START_TEST(build_tree_finds_its_sources_scripts)
+{
+    unsetenv("XENOLITH_SCRIPTS");
+    ck_assert_str_eq(hotplug_scripts_dir(), XENOLITH_SOURCE_SCRIPTS_DIR);
+    char p[512];
+    ck_assert_msg(hotplug_resolve("block", p, sizeof(p), err, sizeof(err)) == 0, "%s", err);
+    ck_assert_str_eq(p, XENOLITH_SOURCE_SCRIPTS_DIR "/block");
+    ck_assert_int_eq(hotplug_resolve("vif-bridge", p, sizeof(p), err, sizeof(err)), 0);
+
+    char inside[PATH_MAX + 16];
+    ck_assert_ptr_nonnull(realpath(XENOLITH_BUILD_DIR, inside));
+    strcat(inside, "/toolstack/xl");
+    ck_assert_str_eq(hotplug_scripts_dir_of(inside), XENOLITH_SOURCE_SCRIPTS_DIR);
+    ck_assert_str_eq(hotplug_scripts_dir_of("/usr/local/sbin/xl"), XENOLITH_SCRIPTS_DIR);
+    /* A directory beside the build tree whose name starts the same. */
+    ck_assert_ptr_nonnull(realpath(XENOLITH_BUILD_DIR, inside));
+    strcat(inside, "-other/xl");
+    ck_assert_str_eq(hotplug_scripts_dir_of(inside), XENOLITH_SCRIPTS_DIR);
+    /* The variable still wins over both. */
+    setenv("XENOLITH_SCRIPTS", dir, 1);
+    ck_assert_str_eq(hotplug_scripts_dir(), dir);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("hotplug");
     TCase *c = tcase_create("scripts");
     tcase_add_checked_fixture(c, setup, teardown);
     tcase_add_test(c, resolve);
+    tcase_add_test(c, build_tree_finds_its_sources_scripts);
     tcase_add_test(c, arguments_and_environment);
     tcase_add_test(c, exit_status);
     tcase_add_test(c, timeout_kills_the_group);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "backends/storage/lvm.h"
-#include "backends/storage/repo.h"
+#include "backends/storage/repo/repo.h"
 
 static const char *pvs_json =
     "{\"report\":[{\"pv\":["

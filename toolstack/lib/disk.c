@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "backends/storage/repo.h"
+#include "backends/storage/repo/repo.h"
 #include "toolstack/lib/ctx.h"
 #include "toolstack/lib/device.h"
 

@@ -11,7 +11,7 @@
 
 #include "backends/storage/internal.h"
 #include "backends/storage/lvm.h"
-#include "backends/storage/repo_store.h"
+#include "backends/storage/repo/repo_store.h"
 #include "backends/storage/vhd_fmt.h"
 
 #define TAG_NAME "xn_name="

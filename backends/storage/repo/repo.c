@@ -17,7 +17,7 @@
 
 #include "backends/storage/internal.h"
 #include "backends/storage/lvm.h"
-#include "backends/storage/repo_store.h"
+#include "backends/storage/repo/repo_store.h"
 
 #define DEFAULT_DB "/var/lib/xenolith/sr.json"
 

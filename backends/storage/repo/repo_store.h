@@ -3,7 +3,7 @@
 #ifndef XENOLITH_XNS_REPO_STORE_H
 #define XENOLITH_XNS_REPO_STORE_H
 
-#include "backends/storage/repo.h"
+#include "backends/storage/repo/repo.h"
 
 struct store_ops {
     /* Every image: uuid, format, target, name, read_only filled in. */

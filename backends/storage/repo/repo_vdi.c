@@ -16,7 +16,7 @@
 #include <unistd.h>
 
 #include "backends/storage/internal.h"
-#include "backends/storage/repo_store.h"
+#include "backends/storage/repo/repo_store.h"
 
 #define BASE_NAME "base-copy"
 

@@ -14,7 +14,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "backends/storage/internal.h"
-#include "backends/storage/repo_store.h"
+#include "backends/storage/repo/repo_store.h"
 
 #define META "sr-meta.json"
 #define JOURNAL "sr-journal"

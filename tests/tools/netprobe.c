@@ -2,7 +2,8 @@
  * xenolith-netprobe: the Dom0 end of the network tests and benchmark,
  * with nothing but sockets (no ping or netcat on these hosts):
  *   ping IP COUNT TIMEOUT_MS     ICMP echo; prints "ping: N/COUNT replies"
- *   udp IP PORT COUNT TIMEOUT_MS datagrams to an echo service; prints
+ *   udp IP PORT COUNT TIMEOUT_MS datagrams to an echo service, of even and
+ *                                odd lengths in turn; prints
  *                                "udp: N/COUNT echoed intact"
  *   sink PORT SECS               counts UDP payload bytes for SECS from the
  *                                first datagram; prints "sink: BYTES bytes
@@ -131,6 +132,10 @@ static int do_udp(const char *ip, int port, int count, int timeout_ms)
         char msg[128], in[256];
         int len = snprintf(msg, sizeof(msg), "xenolith udp echo %d of %d from pid %d", i + 1,
                            count, (int)getpid());
+        /* Odd and even lengths in turn, whatever the pid: an odd one
+         * makes the checksum code pad its last byte. */
+        if (len % 2 != i % 2)
+            msg[len++] = '.';
         sendto(fd, msg, (size_t)len, 0, (struct sockaddr *)&dst, sizeof(dst));
         uint64_t deadline = now_ns() + (uint64_t)timeout_ms * 1000000;
         ssize_t n;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "toolstack/domain_config.h"
+#include "toolstack/xlcfg_keys.h"
 #include "toolstack/xluuid.h"
 
 /* Memory is in MiB, as in xl.cfg; 16 TiB is far beyond any host here. */
@@ -59,6 +60,7 @@ struct ctx {
     struct domain_config *dc;
     char *err;
     size_t errlen;
+    bool *read; /* per xlcfg_keys[] entry: this file asked for the key */
 };
 
 static int fail(struct ctx *c, int rc, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -87,8 +89,10 @@ static int warn(struct ctx *c, const char *fmt, ...) __attribute__((format(print
 
 static int warn(struct ctx *c, const char *fmt, ...)
 {
-    if (c->dc->nwarnings >= DC_MAX_WARNINGS)
-        return 0;
+    char **more = realloc(c->dc->warnings, (c->dc->nwarnings + 1) * sizeof(*more));
+    if (!more)
+        return fail(c, -ENOMEM, "out of memory");
+    c->dc->warnings = more;
     char *msg;
     va_list ap;
     va_start(ap, fmt);
@@ -100,11 +104,31 @@ static int warn(struct ctx *c, const char *fmt, ...)
     return 0;
 }
 
+/*
+ * Every key this file reads is asked for through here, so that it and
+ * xlcfg_keys.c cannot drift: reading a key the table does not mark "act"
+ * fails at once, and a key marked "act" that was set but never read fails
+ * at the end (check_all_read). Both are this program's bugs, not the
+ * config's; test_domain_config sets every "act" key to catch them.
+ */
+static int use(struct ctx *c, const char *key)
+{
+    const struct xlcfg_key *k = xlcfg_key_find(key);
+    if (!k || k->disposition != XLCFG_ACT)
+        return fail(c, -EPROTO, "internal error: domain_config.c reads key \"%s\", which "
+                    "xlcfg_keys.c does not mark as acted on", key);
+    c->read[k - xlcfg_keys] = true;
+    return 0;
+}
+
 /* A string key: 0 with *out set (or left NULL when absent), or an error. */
 static int get_str(struct ctx *c, const char *key, const char **out)
 {
     *out = NULL;
-    int rc = xlcfg_get_string(c->cfg, key, out);
+    int rc = use(c, key);
+    if (rc < 0)
+        return rc;
+    rc = xlcfg_get_string(c->cfg, key, out);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -125,7 +149,10 @@ static int dup_str(struct ctx *c, const char *key, char **out)
 /* A number key: 1 when set, 0 when absent, or an error. */
 static int get_num(struct ctx *c, const char *key, long long min, long long max, long long *out)
 {
-    int rc = xlcfg_get_int(c->cfg, key, min, max, out);
+    int rc = use(c, key);
+    if (rc < 0)
+        return rc;
+    rc = xlcfg_get_int(c->cfg, key, min, max, out);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -190,8 +217,9 @@ static int refuse_pv(struct ctx *c, const char *why_key)
 static int parse_type(struct ctx *c)
 {
     const char *type, *builder;
+    /* builder= is read even where type= overrides it, as it is acted on. */
     int rc = get_str(c, "type", &type);
-    if (rc < 0)
+    if (rc < 0 || (rc = get_str(c, "builder", &builder)) < 0)
         return rc;
     char at[300];
     if (type) {
@@ -209,9 +237,6 @@ static int parse_type(struct ctx *c)
         return 0;
     }
     /* Before type= existed, builder= chose HVM; xl still honours it. */
-    rc = get_str(c, "builder", &builder);
-    if (rc < 0)
-        return rc;
     if (builder) {
         rc = warn(c, "the \"builder\" option is deprecated, please use \"type\" instead");
         if (rc < 0)
@@ -229,7 +254,8 @@ static int parse_type(struct ctx *c)
     /* xl's default on x86 is a PV guest, which cannot be built here;
      * guessing PVH instead would silently change what the config means. */
     const char *kernel = NULL;
-    (void)xlcfg_get_string(c->cfg, "kernel", &kernel);
+    if (get_str(c, "kernel", &kernel) < 0)
+        kernel = NULL; /* a kernel= of the wrong kind: the message below still holds */
     if (kernel)
         return fail(c, -EINVAL, "%s: no type= given, so xl would boot kernel \"%s\" as a "
                     "classic PV guest (type=\"pv\" is xl's default), and classic PV guests "
@@ -354,7 +380,10 @@ static int parse_disks(struct ctx *c)
 {
     const char **specs;
     size_t n;
-    int rc = xlcfg_get_string_list(c->cfg, "disk", &specs, &n);
+    int rc = use(c, "disk");
+    if (rc < 0)
+        return rc;
+    rc = xlcfg_get_string_list(c->cfg, "disk", &specs, &n);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -388,7 +417,10 @@ static int parse_vifs(struct ctx *c)
 {
     const char **specs;
     size_t n;
-    int rc = xlcfg_get_string_list(c->cfg, "vif", &specs, &n);
+    int rc = use(c, "vif");
+    if (rc < 0)
+        return rc;
+    rc = xlcfg_get_string_list(c->cfg, "vif", &specs, &n);
     if (rc == -ENOENT)
         return 0;
     if (rc < 0)
@@ -443,24 +475,72 @@ void domain_config_free(struct domain_config *dc)
     free(dc->cmdline);
     for (int i = 0; i < dc->nwarnings; i++)
         free(dc->warnings[i]);
+    free(dc->warnings);
     memset(dc, 0, sizeof(*dc));
+}
+
+/*
+ * The keys this file does not read, in the order they were first set:
+ * refused ones fail the config, the others are warned of. Done before the
+ * keys acted on, since a refused key means the guest cannot run here
+ * however the rest is fixed.
+ */
+static int check_other_keys(struct ctx *c)
+{
+    for (size_t i = 0; i < xlcfg_key_count(c->cfg); i++) {
+        const char *key = xlcfg_key_at(c->cfg, i);
+        const struct xlcfg_key *k = xlcfg_key_find(key);
+        if (k && k->disposition == XLCFG_ACT)
+            continue;
+        char at[300];
+        where(c, key, at, sizeof(at));
+        int rc = 0;
+        if (!k) {
+            rc = warn(c, "%s: key \"%s\" is not in xl.cfg(5), so it has no effect "
+                      "(misspelt?)", at, key);
+        } else if (k->disposition == XLCFG_REFUSE &&
+                   !xlcfg_key_value_is_off(k, xlcfg_lookup(c->cfg, key, NULL, NULL))) {
+            return fail(c, -EINVAL, "%s: key \"%s\": %s", at, key, k->reason);
+        } else {
+            rc = warn(c, "%s: key \"%s\" has no effect here: %s", at, key, k->reason);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
+}
+
+static int check_all_read(struct ctx *c)
+{
+    for (size_t i = 0; i < xlcfg_keys_count; i++)
+        if (xlcfg_keys[i].disposition == XLCFG_ACT && !c->read[i] &&
+            xlcfg_lookup(c->cfg, xlcfg_keys[i].name, NULL, NULL))
+            return fail(c, -EPROTO, "internal error: key \"%s\" is marked as acted on in "
+                        "xlcfg_keys.c, but domain_config.c did not read it", xlcfg_keys[i].name);
+    return 0;
 }
 
 int domain_config_from_xlcfg(xlcfg *cfg, struct domain_config *dc, char *err, size_t errlen)
 {
     memset(dc, 0, sizeof(*dc));
     struct ctx c = {.cfg = cfg, .dc = dc, .err = err, .errlen = errlen};
+    c.read = calloc(xlcfg_keys_count, sizeof(*c.read));
+    if (!c.read)
+        return fail(&c, -ENOMEM, "out of memory");
     int rc;
     /* Keys are read in the order a reader of the file would check them,
      * so the first error reported is the first one worth fixing. */
-    if ((rc = parse_name(&c)) < 0 || (rc = parse_uuid(&c)) < 0 || (rc = parse_type(&c)) < 0 ||
+    if ((rc = check_other_keys(&c)) < 0 || (rc = parse_name(&c)) < 0 ||
+        (rc = parse_uuid(&c)) < 0 || (rc = parse_type(&c)) < 0 ||
         (rc = parse_memory(&c)) < 0 || (rc = parse_vcpus(&c)) < 0 ||
         (rc = dup_str(&c, "kernel", &dc->kernel)) < 0 ||
         (rc = dup_str(&c, "ramdisk", &dc->ramdisk)) < 0 || (rc = parse_cmdline(&c)) < 0 ||
         (rc = parse_actions(&c)) < 0 || (rc = parse_disks(&c)) < 0 ||
-        (rc = parse_vifs(&c)) < 0) {
+        (rc = parse_vifs(&c)) < 0 || (rc = check_all_read(&c)) < 0) {
+        free(c.read);
         domain_config_free(dc);
         return rc;
     }
+    free(c.read);
     return 0;
 }

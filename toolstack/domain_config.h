@@ -30,7 +30,6 @@ enum dc_type {
     DC_TYPE_HVM,
 };
 
-#define DC_MAX_WARNINGS 4
 #define DC_NAME_MAX 63 /* the daemon's limit, without the NUL */
 #define DC_MAX_VCPUS 128
 
@@ -53,8 +52,9 @@ struct domain_config {
     /* vif=, in list order, each with its devid (xl-network-configuration(5)). */
     struct vif_spec *vifs;
     size_t nvifs;
-    /* Things xl would warn about on stderr; the config is still usable. */
-    char *warnings[DC_MAX_WARNINGS];
+    /* Things xl warns about on stderr, in the order found; the config is
+     * still usable. Keys with no effect here each get one. */
+    char **warnings;
     int nwarnings;
 };
 
@@ -62,6 +62,11 @@ struct domain_config {
  * Fills dc from a parsed config. 0, or -errno with a message in err that
  * names the file, line and key when a key is at fault. On failure dc is
  * left empty (nothing to free).
+ *
+ * Every key set is dealt with as toolstack/xlcfg_keys.c says: read,
+ * warned of in dc->warnings ("guest.cfg:7: key \"vnc\" has no effect
+ * here: ..."), or refused ("guest.cfg:7: key \"pci\": ..."). A key Xen's
+ * xl.cfg(5) does not name is warned of too, where Xen's xl says nothing.
  */
 int domain_config_from_xlcfg(xlcfg *cfg, struct domain_config *dc, char *err, size_t errlen);
 void domain_config_free(struct domain_config *dc);

@@ -8,6 +8,7 @@ toolstack_libxlcfg_a_SOURCES = \
 	toolstack/xlcfg.c toolstack/xlcfg.h toolstack/xlcfg_int.h \
 	toolstack/xlcfg_lex.c toolstack/xlcfg_lex.h \
 	toolstack/xlcfg_get.c \
+	toolstack/xlcfg_keys.c toolstack/xlcfg_keys.h \
 	toolstack/xluuid.c toolstack/xluuid.h \
 	toolstack/domain_config.c toolstack/domain_config.h \
 	toolstack/disk_spec.c toolstack/disk_spec.h \
@@ -68,6 +69,13 @@ tests_unit_test_xlcfg_LDADD = toolstack/libxlcfg.a $(YAJL_LIBS) $(CHECK_LIBS)
 tests_unit_test_domain_config_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(YAJL_CFLAGS)
 tests_unit_test_domain_config_SOURCES = tests/unit/test_domain_config.c tests/unit/cfg_helpers.h
 tests_unit_test_domain_config_LDADD = toolstack/libxlcfg.a $(YAJL_LIBS) $(CHECK_LIBS)
+# The key table against Xen's xl.cfg(5) (zlib reads its .gz) and ours.
+check_PROGRAMS += tests/unit/test_xlcfg_keys
+TESTS += tests/unit/test_xlcfg_keys
+tests_unit_test_xlcfg_keys_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(KERNEL_CODEC_CFLAGS)
+tests_unit_test_xlcfg_keys_CPPFLAGS = $(AM_CPPFLAGS) -DXENOLITH_SRCDIR='"$(abs_top_srcdir)"'
+tests_unit_test_xlcfg_keys_SOURCES = tests/unit/test_xlcfg_keys.c
+tests_unit_test_xlcfg_keys_LDADD = toolstack/libxlcfg.a $(KERNEL_CODEC_LIBS) $(CHECK_LIBS)
 
 dist_man_MANS += man/xl.1 man/xl.cfg.5
 EXTRA_DIST += examples/demo.cfg

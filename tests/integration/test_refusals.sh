@@ -61,6 +61,16 @@ expect_refusal huge "$GUEST" "not enough memory" "memory = 16000000"
 # A missing kernel file.
 expect_refusal nofile "$RUNDIR/does-not-exist" "does-not-exist"
 
+# A key whose absence the guest would notice (xlcfg_keys.c): refused by
+# xl before any domain is built.
+expect_refusal pcidev "$GUEST" 'key "pci": Xenolith cannot pass host devices through' \
+    "pci = [ '01:00.0' ]"
+
+# A key with no effect here: the domain is built, and xl says which key.
+create_guest novnc cpuid "vnc = 1" >/dev/null
+grep -qF 'warning: '"$RUNDIR"'/novnc.cfg:8: key "vnc" has no effect here' "$RUNDIR/create-novnc.out" ||
+    fail "xl create did not warn of vnc=: $(cat "$RUNDIR/create-novnc.out")"
+
 # xenolithd is still there and still serves.
 daemon_alive || fail "xenolithd died while refusing bad kernels"
 "$XL" list >/dev/null || fail "xl list failed after the refusals"

@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yajl/yajl_tree.h>
@@ -11,6 +12,7 @@
 #include "toolstack/domain_config.h"
 #include "toolstack/domain_config_json.h"
 #include "toolstack/json_util.h"
+#include "toolstack/xlcfg_keys.h"
 #include "toolstack/xluuid.h"
 
 #define PVH "name = \"demo\"\ntype = \"pvh\"\nkernel = \"k\"\n"
@@ -164,6 +166,178 @@ START_TEST(deprecated_builder)
     ck_assert_int_eq(dc.type, DC_TYPE_PVH);
     ck_assert_int_eq(dc.nwarnings, 0);
     domain_config_free(&dc);
+}
+END_TEST
+
+/* ---- keys not acted on (toolstack/xlcfg_keys.c) ---- */
+
+/* text is accepted with exactly the n warnings given, in order. */
+static void dc_warns(const char *text, int n, ...)
+{
+    struct domain_config dc;
+    dc_ok(text, &dc);
+    ck_assert_int_eq(dc.nwarnings, n);
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++)
+        ck_assert_str_eq(dc.warnings[i], va_arg(ap, const char *));
+    va_end(ap);
+    domain_config_free(&dc);
+}
+
+/* A valid value for each key domain_config acts on. */
+static const struct {
+    const char *key, *value;
+} act_samples[] = {
+    {"name", "'a'"}, {"type", "'pvh'"}, {"builder", "'hvm'"}, {"vcpus", "2"},
+    {"maxvcpus", "4"}, {"memory", "64"}, {"maxmem", "128"}, {"on_poweroff", "'preserve'"},
+    {"on_reboot", "'destroy'"}, {"on_watchdog", "'preserve'"}, {"on_crash", "'preserve'"},
+    {"on_soft_reset", "'destroy'"}, {"kernel", "'k'"}, {"ramdisk", "'r'"},
+    {"cmdline", "'c'"}, {"root", "'/dev/xvda'"}, {"extra", "'x'"},
+    {"uuid", "'6f4b3a2c-0d1e-4f5a-9b8c-7d6e5f4a3b2c'"}, {"disk", "['d.img,raw,xvda,w']"},
+    {"vif", "['mac=00:16:3e:00:00:01']"},
+};
+
+/* Every key the table marks "act" is read: domain_config fails with an
+ * internal error for a key marked so that it never reads, and for a key it
+ * reads that the table does not mark. */
+START_TEST(every_act_key_is_read)
+{
+    char text[4096] = "";
+    size_t off = 0, nact = 0;
+    for (size_t j = 0; j < xlcfg_keys_count; j++) {
+        if (xlcfg_keys[j].disposition != XLCFG_ACT)
+            continue;
+        nact++;
+        const char *value = NULL;
+        for (size_t i = 0; i < sizeof(act_samples) / sizeof(act_samples[0]); i++)
+            if (strcmp(act_samples[i].key, xlcfg_keys[j].name) == 0)
+                value = act_samples[i].value;
+        ck_assert_msg(value, "no sample value for act key \"%s\" in this test",
+                      xlcfg_keys[j].name);
+        off += (size_t)snprintf(text + off, sizeof(text) - off, "%s = %s\n",
+                                xlcfg_keys[j].name, value);
+        ck_assert_uint_lt(off, sizeof(text));
+    }
+    ck_assert_uint_eq(nact, sizeof(act_samples) / sizeof(act_samples[0]));
+    struct domain_config dc;
+    dc_ok(text, &dc);
+    ck_assert_str_eq(dc.cmdline, "c");
+    ck_assert_uint_eq(dc.maxmem_mib, 128);
+    ck_assert_uint_eq(dc.nvifs, 1);
+    /* The one warning is cmdline='s own; no key is said to have no effect. */
+    ck_assert_int_eq(dc.nwarnings, 1);
+    ck_assert_str_eq(dc.warnings[0], "ignoring root= and extra= in favour of cmdline=");
+    domain_config_free(&dc);
+}
+END_TEST
+
+START_TEST(warned_key)
+{
+    dc_warns(PVH "vnc = 1\ncpus = '0-3'\n", 2,
+             "guest.cfg:4: key \"vnc\" has no effect here: it concerns HVM guests' emulated "
+             "platform; Xenolith builds PVH guests, and xl create cannot build HVM guests yet",
+             "guest.cfg:5: key \"cpus\" has no effect here: the guest's vCPUs are not pinned "
+             "here; they run on any host CPU Linux's scheduler picks");
+
+    /* Each warned key, alone, is warned of with its table reason; all of
+     * them at once give one warning each. */
+    char all[8192] = PVH;
+    size_t off = strlen(all);
+    int nwarn = 0;
+    for (size_t j = 0; j < xlcfg_keys_count; j++) {
+        const struct xlcfg_key *k = &xlcfg_keys[j];
+        if (k->disposition != XLCFG_WARN)
+            continue;
+        char text[256], want[512];
+        snprintf(text, sizeof(text), PVH "%s = 1\n", k->name);
+        snprintf(want, sizeof(want), "guest.cfg:4: key \"%s\" has no effect here: %s", k->name,
+                 k->reason);
+        dc_warns(text, 1, want);
+        off += (size_t)snprintf(all + off, sizeof(all) - off, "%s = 1\n", k->name);
+        ck_assert_uint_lt(off, sizeof(all));
+        nwarn++;
+    }
+    struct domain_config dc;
+    dc_ok(all, &dc);
+    ck_assert_int_eq(dc.nwarnings, nwarn);
+    ck_assert_int_gt(nwarn, 4);
+    domain_config_free(&dc);
+}
+END_TEST
+
+START_TEST(refused_key)
+{
+    ck_assert_str_eq(dc_fail(PVH "pci = [ '01:00.0' ]\n"),
+                     "guest.cfg:4: key \"pci\": Xenolith cannot pass host devices through to "
+                     "guests, and the guest would start without them");
+    /* Before anything else: the guest cannot run here however the rest is
+     * fixed. */
+    ck_assert_str_eq(dc_fail("nestedhvm = 1\n"),
+                     "guest.cfg:1: key \"nestedhvm\": Xenolith offers its guests no nested "
+                     "virtualisation, and a hypervisor in the guest would fail to start");
+    ck_assert_str_eq(dc_fail(PVH "passthrough = 'enabled'\n"),
+                     "guest.cfg:4: key \"passthrough\": Xenolith cannot pass host devices "
+                     "through to guests, and the guest would start without them");
+    ck_assert_str_eq(dc_fail(PVH "vtpm = [ 'backend=0' ]\n"),
+                     "guest.cfg:4: key \"vtpm\": Xenolith has no vTPM backend, and the guest "
+                     "would start without its TPM");
+
+    /* Where it was set: here on xl create's command line. */
+    xlcfg *cfg = cfg_from(PVH);
+    ck_assert_int_eq(xlcfg_parse_arg(cfg, "usb=1", 1), 0);
+    struct domain_config dc;
+    ck_assert_int_lt(domain_config_from_xlcfg(cfg, &dc, dc_err, sizeof(dc_err)), 0);
+    ck_assert_str_eq(dc_err, "<command line>:1: key \"usb\": Xenolith has no USB support, and "
+                             "the guest would start without its USB devices");
+    xlcfg_free(cfg);
+
+    /* Each refused key, alone, is refused with its table reason. */
+    for (size_t j = 0; j < xlcfg_keys_count; j++) {
+        const struct xlcfg_key *k = &xlcfg_keys[j];
+        if (k->disposition != XLCFG_REFUSE)
+            continue;
+        char text[256], want[512];
+        snprintf(text, sizeof(text), PVH "%s = 1\n", k->name);
+        snprintf(want, sizeof(want), "guest.cfg:4: key \"%s\": %s", k->name, k->reason);
+        ck_assert_str_eq(dc_fail(text), want);
+    }
+}
+END_TEST
+
+/* A refused key whose value asks for nothing runs, with the warning. */
+START_TEST(refused_key_set_to_nothing_is_warned)
+{
+    static const char *const off[] = {
+        "nestedhvm = 0",      "usb = '0'", "pci = [ ]", "passthrough = 'disabled'",
+        "tee = 'none'",       "bootloader = ''", "cpuid = 0x0",
+    };
+    for (size_t i = 0; i < sizeof(off) / sizeof(off[0]); i++) {
+        char text[256], key[32];
+        snprintf(text, sizeof(text), PVH "%s\n", off[i]);
+        sscanf(off[i], "%31[a-z_]", key);
+        const struct xlcfg_key *k = xlcfg_key_find(key);
+        ck_assert_ptr_nonnull(k);
+        char want[512];
+        snprintf(want, sizeof(want), "guest.cfg:4: key \"%s\" has no effect here: %s", key,
+                 k->reason);
+        dc_warns(text, 1, want);
+    }
+    ck_assert_str_eq(dc_fail(PVH "tee = 'optee'\n"),
+                     "guest.cfg:4: key \"tee\": Xenolith has no TEE mediator (an Arm feature), "
+                     "and the guest could not reach its trusted execution environment");
+    /* "disabled" means nothing only for the key whose word it is. */
+    ck_assert_contains(dc_fail(PVH "pci = 'disabled'\n"), "guest.cfg:4: key \"pci\": ");
+}
+END_TEST
+
+/* Xen's xl says nothing of a key it does not know; xl here warns. */
+START_TEST(unknown_key)
+{
+    /* pnode is a spec's own key (vnuma's), not a top-level one. */
+    dc_warns(PVH "memroy = 64\npnode = 1\n", 2,
+             "guest.cfg:4: key \"memroy\" is not in xl.cfg(5), so it has no effect (misspelt?)",
+             "guest.cfg:5: key \"pnode\" is not in xl.cfg(5), so it has no effect (misspelt?)");
 }
 END_TEST
 
@@ -446,6 +620,14 @@ static Suite *suite(void)
     tcase_add_test(t, unknown_type);
     tcase_add_test(t, deprecated_builder);
     suite_add_tcase(s, t);
+
+    TCase *x = tcase_create("keys");
+    tcase_add_test(x, every_act_key_is_read);
+    tcase_add_test(x, warned_key);
+    tcase_add_test(x, refused_key);
+    tcase_add_test(x, refused_key_set_to_nothing_is_warned);
+    tcase_add_test(x, unknown_key);
+    suite_add_tcase(s, x);
 
     TCase *u = tcase_create("uuid");
     tcase_add_test(u, uuid_generated_v4_and_unique);

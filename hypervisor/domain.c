@@ -88,13 +88,9 @@ void vcpu_update_time(struct vcpu *v)
     if (!vi)
         return;
     struct vcpu_time_info *t = &vi->time;
-    /* With the offset fixed, every vCPU publishes the same point: the
-     * domain's creation (system time 0) at its own TSC. Each then reads
-     * exactly scale(host TSC - base), one timeline to the nanosecond;
-     * samples taken at different moments would each round their own way
-     * and could put one vCPU's clock a nanosecond ahead of another's. */
-    uint64_t guest_tsc = d->base_tsc + (uint64_t)v->tsc_offset;
-    uint64_t system_time = 0;
+    uint64_t host_tsc = __builtin_ia32_rdtsc();
+    uint64_t guest_tsc = host_tsc + (uint64_t)v->tsc_offset;
+    uint64_t system_time = pvclock_cycles_to_ns(host_tsc - d->base_tsc, d->scale);
     if (d->tsc_unstable) {
         /* host TSC + offset may be ahead of what the guest reads, and a
          * guest that sees its TSC behind tsc_timestamp jumps by 2^64

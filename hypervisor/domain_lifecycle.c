@@ -109,15 +109,11 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
 
     /* KVM keeps a guest's TSC at host TSC + a fixed offset only when the
      * host's TSCs are synchronized; else it moves the offset at every
-     * vCPU load, and the PV clock must follow what the guest reads.
-     * KVM_GET_CLOCK's stable flag alone cannot say so here: KVM sets up
-     * its master clock only once vCPUs have run, so a VM without any
-     * reads unstable on every host. A host that keeps time by its TSC
-     * has not marked it unstable, and KVM leaves the offsets alone. */
+     * vCPU load, and the PV clock must follow what the guest reads. */
     struct kvm_clock_data clk;
     memset(&clk, 0, sizeof(clk));
-    d->tsc_unstable = !hv.tsc_clocksource && (ioctl(d->vm_fd, KVM_GET_CLOCK, &clk) < 0 ||
-                                              !(clk.flags & KVM_CLOCK_TSC_STABLE));
+    d->tsc_unstable = ioctl(d->vm_fd, KVM_GET_CLOCK, &clk) < 0 ||
+                      !(clk.flags & KVM_CLOCK_TSC_STABLE);
     if (d->tsc_unstable)
         hv_log("domain %u: the host TSC is not stable; the PV clock follows each vCPU's "
                "own TSC and the host's monotonic clock", d->domid);

@@ -160,21 +160,6 @@ out:
     return reached;
 }
 
-/* Whether Linux keeps this host's time by the TSC. It stops doing so
- * when it marks the TSC unstable, and only then does KVM move a vCPU's
- * TSC offset as its thread changes CPUs (kvm_arch_vcpu_load). */
-static bool host_clocksource_is_tsc(void)
-{
-    char cs[32] = "";
-    FILE *f = fopen("/sys/devices/system/clocksource/clocksource0/current_clocksource", "r");
-    if (f) {
-        if (!fgets(cs, sizeof(cs), f))
-            cs[0] = 0;
-        fclose(f);
-    }
-    return strcmp(cs, "tsc\n") == 0;
-}
-
 int hv_init(const char *rundir, char *err, size_t errlen)
 {
     memset(&hv, 0, sizeof(hv));
@@ -223,7 +208,6 @@ int hv_init(const char *rundir, char *err, size_t errlen)
     if (!hv.supported_cpuid)
         return fail(err, errlen, -1, "KVM_GET_SUPPORTED_CPUID failed: %s", strerror(errno));
     hv.tsc_khz = probe_tsc_khz(hv.kvm_fd);
-    hv.tsc_clocksource = host_clocksource_is_tsc();
     hv.msr_via_filter = !refused_msr_reaches_us(hv.kvm_fd, hv.vcpu_mmap_size);
     hv.auto_eoi = auto_eoi_supported(hv.kvm_fd);
     const struct kvm_cpuid_entry2 *sizes = cpuid_find(hv.supported_cpuid, 0x80000008u, 0);

@@ -23,7 +23,6 @@ struct hv {
     int kvm_fd;
     int vcpu_mmap_size;
     uint32_t tsc_khz;
-    bool tsc_clocksource; /* the host keeps time by its TSC (see hv_init) */
     bool msr_via_filter; /* see hv_enable_hypercall_msr_exit() */
     bool auto_eoi;       /* the SynIC is there (auto_eoi.h) */
     unsigned guest_phys_bits; /* the guests' MAXPHYADDR (CPUID 0x80000008) */

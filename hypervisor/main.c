@@ -78,9 +78,9 @@ int main(int argc, char **argv)
         return 1;
     }
     daemon_serving(&dm, loop);
-    hv_log("started (pid %d, rundir %s, TSC %u kHz%s, hypercall MSR via %s, global callback "
+    hv_log("started (pid %d, rundir %s, TSC %u kHz, hypercall MSR via %s, global callback "
            "vector %s)",
-           (int)getpid(), dm.rundir, hv.tsc_khz, hv.tsc_clocksource ? " (the host's clocksource)" : "",
+           (int)getpid(), dm.rundir, hv.tsc_khz,
            hv.msr_via_filter ? "MSR filter" : "refused-MSR exits",
            hv.auto_eoi ? "without EOI (SynIC AutoEOI)"
                        : "through the LAPIC: guests must EOI it (KVM has no SynIC)");

@@ -49,6 +49,16 @@ static const struct vhd_field footer_fields[] = {
     FIELD(struct vhd_footer, hidden, 85),
 };
 
+/* The header's parent locators stand LOCATOR_SIZE bytes apart from
+ * LOCATORS_AT. */
+#define LOCATORS_AT 576
+#define LOCATOR_SIZE 24
+#define LOCATOR(i)                                                                                 \
+    FIELD(struct vhd_header, loc[i].code, LOCATORS_AT + LOCATOR_SIZE * (i)),                       \
+    FIELD(struct vhd_header, loc[i].space, LOCATORS_AT + LOCATOR_SIZE * (i) + 4),                  \
+    FIELD(struct vhd_header, loc[i].length, LOCATORS_AT + LOCATOR_SIZE * (i) + 8),                 \
+    FIELD(struct vhd_header, loc[i].offset, LOCATORS_AT + LOCATOR_SIZE * (i) + 16)
+
 static const struct vhd_field header_fields[] = {
     ARRAY(struct vhd_header, cookie, 0),
     FIELD(struct vhd_header, data_offset, 8),
@@ -60,20 +70,35 @@ static const struct vhd_field header_fields[] = {
     ARRAY(struct vhd_header, parent_uuid, 40),
     FIELD(struct vhd_header, parent_timestamp, 56),
     ARRAY(struct vhd_header, parent_name, 64),
+    LOCATOR(0), LOCATOR(1), LOCATOR(2), LOCATOR(3),
+    LOCATOR(4), LOCATOR(5), LOCATOR(6), LOCATOR(7),
 };
-
-/* The header's parent locators: VHD_NLOCATORS of these, LOCATOR_SIZE
- * bytes apart from LOCATORS_AT. */
-#define LOCATORS_AT 576
-#define LOCATOR_SIZE 24
-static const struct vhd_field locator_fields[] = {
-    FIELD(struct vhd_locator, code, 0),
-    FIELD(struct vhd_locator, space, 4),
-    FIELD(struct vhd_locator, length, 8),
-    FIELD(struct vhd_locator, offset, 16),
-};
+_Static_assert(VHD_NLOCATORS == 8, "header_fields lists eight locators");
+_Static_assert(offsetof(struct vhd_footer, cookie) == 0 && offsetof(struct vhd_header, cookie) == 0,
+               "layout_decode finds the cookie at the start of the struct");
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* A structure with its cookie and checksum, and its names in messages. */
+struct vhd_layout {
+    const char *cookie;
+    const char *name;      /* "no <name> (cookie is not ...)" */
+    const char *sum_name;  /* "<sum_name> checksum is ..." */
+    size_t size;           /* on disk */
+    size_t checksum_at;
+    const struct vhd_field *fields;
+    size_t nfields;
+};
+
+static const struct vhd_layout footer_layout = {
+    "conectix", "VHD footer", "footer", VHD_FOOTER_SIZE, FOOTER_CHECKSUM_AT,
+    footer_fields, NFIELDS(footer_fields),
+};
+
+static const struct vhd_layout header_layout = {
+    "cxsparse", "dynamic disk header", "dynamic header", VHD_HEADER_SIZE, HEADER_CHECKSUM_AT,
+    header_fields, NFIELDS(header_fields),
+};
 
 /* A unit of a struct, read or written as a number of its width. */
 static uint64_t unit_get(const uint8_t *m, unsigned unit)
@@ -146,11 +171,35 @@ static void fields_decode(const struct vhd_field *f, size_t n, const uint8_t *b,
     }
 }
 
-/* The checksum is the one field written from the bytes, not the struct. */
-static void put32(uint8_t *p, uint32_t v)
+static void layout_encode(const struct vhd_layout *l, const void *s, uint8_t *b)
 {
-    v = htobe32(v);
-    memcpy(p, &v, 4);
+    memset(b, 0, l->size);
+    fields_encode(l->fields, l->nfields, s, b);
+    /* The checksum is the one field written from the bytes, not the struct. */
+    uint32_t sum = htobe32(vhd_checksum(b, l->size, l->checksum_at));
+    memcpy(b + l->checksum_at, &sum, 4);
+}
+
+/* Decodes b into s (struct_size bytes, zeroed first; *checksum is its
+ * checksum field) if its cookie and checksum are right; else -EINVAL with
+ * why. */
+static int layout_decode(const struct vhd_layout *l, const uint8_t *b, void *s,
+                         size_t struct_size, const uint32_t *checksum, char *why, size_t whylen)
+{
+    memset(s, 0, struct_size);
+    memcpy(s, b, 8); /* the cookie leads both structs */
+    if (memcmp(b, l->cookie, 8) != 0) {
+        snprintf(why, whylen, "no %s (cookie is not \"%s\")", l->name, l->cookie);
+        return -EINVAL;
+    }
+    fields_decode(l->fields, l->nfields, b, s);
+    uint32_t want = vhd_checksum(b, l->size, l->checksum_at);
+    if (*checksum != want) {
+        snprintf(why, whylen, "%s checksum is 0x%08x, its contents sum to 0x%08x", l->sum_name,
+                 *checksum, want);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 uint32_t vhd_checksum(const uint8_t *buf, size_t len, size_t checksum_off)
@@ -164,27 +213,15 @@ uint32_t vhd_checksum(const uint8_t *buf, size_t len, size_t checksum_off)
 
 void vhd_footer_encode(const struct vhd_footer *f, uint8_t b[VHD_FOOTER_SIZE])
 {
-    memset(b, 0, VHD_FOOTER_SIZE);
-    fields_encode(footer_fields, NFIELDS(footer_fields), f, b);
-    put32(b + FOOTER_CHECKSUM_AT, vhd_checksum(b, VHD_FOOTER_SIZE, FOOTER_CHECKSUM_AT));
+    layout_encode(&footer_layout, f, b);
 }
 
 int vhd_footer_decode(const uint8_t b[VHD_FOOTER_SIZE], struct vhd_footer *f, char *why,
                       size_t whylen)
 {
-    memset(f, 0, sizeof(*f));
-    memcpy(f->cookie, b, 8);
-    if (memcmp(f->cookie, "conectix", 8) != 0) {
-        snprintf(why, whylen, "no VHD footer (cookie is not \"conectix\")");
-        return -EINVAL;
-    }
-    fields_decode(footer_fields, NFIELDS(footer_fields), b, f);
-    uint32_t want = vhd_checksum(b, VHD_FOOTER_SIZE, FOOTER_CHECKSUM_AT);
-    if (f->checksum != want) {
-        snprintf(why, whylen, "footer checksum is 0x%08x, its contents sum to 0x%08x",
-                 f->checksum, want);
-        return -EINVAL;
-    }
+    int rc = layout_decode(&footer_layout, b, f, sizeof(*f), &f->checksum, why, whylen);
+    if (rc)
+        return rc;
     if ((f->version >> 16) != 1) {
         snprintf(why, whylen, "footer format version 0x%08x is not 1.x", f->version);
         return -EINVAL;
@@ -210,33 +247,15 @@ int vhd_footer_decode(const uint8_t b[VHD_FOOTER_SIZE], struct vhd_footer *f, ch
 
 void vhd_header_encode(const struct vhd_header *h, uint8_t b[VHD_HEADER_SIZE])
 {
-    memset(b, 0, VHD_HEADER_SIZE);
-    fields_encode(header_fields, NFIELDS(header_fields), h, b);
-    for (int i = 0; i < VHD_NLOCATORS; i++)
-        fields_encode(locator_fields, NFIELDS(locator_fields), &h->loc[i],
-                      b + LOCATORS_AT + LOCATOR_SIZE * i);
-    put32(b + HEADER_CHECKSUM_AT, vhd_checksum(b, VHD_HEADER_SIZE, HEADER_CHECKSUM_AT));
+    layout_encode(&header_layout, h, b);
 }
 
 int vhd_header_decode(const uint8_t b[VHD_HEADER_SIZE], struct vhd_header *h, char *why,
                       size_t whylen)
 {
-    memset(h, 0, sizeof(*h));
-    memcpy(h->cookie, b, 8);
-    if (memcmp(h->cookie, "cxsparse", 8) != 0) {
-        snprintf(why, whylen, "no dynamic disk header (cookie is not \"cxsparse\")");
-        return -EINVAL;
-    }
-    fields_decode(header_fields, NFIELDS(header_fields), b, h);
-    for (int i = 0; i < VHD_NLOCATORS; i++)
-        fields_decode(locator_fields, NFIELDS(locator_fields), b + LOCATORS_AT + LOCATOR_SIZE * i,
-                      &h->loc[i]);
-    uint32_t want = vhd_checksum(b, VHD_HEADER_SIZE, HEADER_CHECKSUM_AT);
-    if (h->checksum != want) {
-        snprintf(why, whylen, "dynamic header checksum is 0x%08x, its contents sum to 0x%08x",
-                 h->checksum, want);
-        return -EINVAL;
-    }
+    int rc = layout_decode(&header_layout, b, h, sizeof(*h), &h->checksum, why, whylen);
+    if (rc)
+        return rc;
     if ((h->version >> 16) != 1) {
         snprintf(why, whylen, "dynamic header version 0x%08x is not 1.x", h->version);
         return -EINVAL;

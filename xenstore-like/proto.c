@@ -68,14 +68,23 @@ static int one_path(struct xs_conn *c, const struct xsd_sockmsg *h, const char *
     return xs_path_resolve(argv[0], c->dom->domid, flags, path, &rel);
 }
 
-static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
-                   const struct xs_caller *who)
+/* The node at the request's one path, for READ or DIRECTORY. */
+static int one_node(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                    const struct xs_caller *who, const struct xs_node **n)
 {
     char path[XS_PATH_BUF];
     int err = one_path(c, h, payload, 0, path);
+    if (err)
+        return err;
+    return h->type == XS_READ ? xs_store_read(c->st, who, path, n)
+                              : xs_store_directory(c->st, who, path, n);
+}
+
+static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                   const struct xs_caller *who)
+{
     const struct xs_node *n;
-    if (!err)
-        err = xs_store_read(c->st, who, path, &n);
+    int err = one_node(c, h, payload, who, &n);
     if (!err)
         xs_conn_reply(c, h, h->type, n->value, n->vlen);
     return err;
@@ -144,11 +153,8 @@ static size_t list_kids(const struct xs_node *n, size_t skip, char *buf, size_t 
 static int do_directory(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                         const struct xs_caller *who)
 {
-    char path[XS_PATH_BUF];
-    int err = one_path(c, h, payload, 0, path);
     const struct xs_node *n;
-    if (!err)
-        err = xs_store_directory(c->st, who, path, &n);
+    int err = one_node(c, h, payload, who, &n);
     if (err)
         return err;
     static char buf[XENSTORE_PAYLOAD_MAX];

@@ -68,6 +68,19 @@ static int one_path(struct xs_conn *c, const struct xsd_sockmsg *h, const char *
     return xs_path_resolve(argv[0], c->dom->domid, flags, path, &rel);
 }
 
+/* A request of a path and then bytes (WRITE, SET_PERMS): the path
+ * resolved, and where the bytes start in *off. */
+static int path_then_bytes(struct xs_conn *c, const struct xsd_sockmsg *h, const char *payload,
+                           unsigned flags, char *path, uint32_t *off)
+{
+    const char *nul = memchr(payload, '\0', h->len);
+    if (!nul)
+        return EINVAL;
+    *off = (uint32_t)(nul - payload) + 1;
+    bool rel;
+    return xs_path_resolve(payload, c->dom->domid, flags, path, &rel);
+}
+
 /* The node at the request's one path, for READ or DIRECTORY. */
 static int one_node(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                     const struct xs_caller *who, const struct xs_node **n)
@@ -93,15 +106,11 @@ static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload
 static int do_write(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                     const struct xs_caller *who)
 {
-    const char *nul = memchr(payload, '\0', h->len);
-    if (!nul)
-        return EINVAL;
     char path[XS_PATH_BUF];
-    bool rel;
-    int err = xs_path_resolve(payload, c->dom->domid, 0, path, &rel);
+    uint32_t off;
+    int err = path_then_bytes(c, h, payload, 0, path, &off);
     if (err)
         return err;
-    uint32_t off = (uint32_t)(nul - payload) + 1;
     err = xs_store_write(c->st, who, path, payload + off, h->len - off);
     if (!err)
         reply_ok(c, h);
@@ -217,15 +226,11 @@ static int do_get_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *pa
 static int do_set_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                         const struct xs_caller *who)
 {
-    const char *nul = memchr(payload, '\0', h->len);
-    if (!nul)
-        return EINVAL;
     char path[XS_PATH_BUF];
-    bool rel;
-    int err = xs_path_resolve(payload, c->dom->domid, XS_PATH_SPECIAL_OK, path, &rel);
+    uint32_t off;
+    int err = path_then_bytes(c, h, payload, XS_PATH_SPECIAL_OK, path, &off);
     if (err)
         return err;
-    uint32_t off = (uint32_t)(nul - payload) + 1;
     struct xs_perms *p;
     err = xs_perms_parse(payload + off, h->len - off, &p);
     if (!err)

@@ -1,7 +1,7 @@
 # libxenctl: what every Dom0 program links to reach xenolithd.
 noinst_LIBRARIES += dom0/libxenctl.a
 dom0_libxenctl_a_SOURCES = \
-	dom0/hex_text.h \
+	dom0/byte_ring.h dom0/hex_text.h \
 	dom0/daemon.c dom0/daemon_start.c dom0/daemon.h \
 	dom0/evtchn_2l.c dom0/evtchn_2l.h dom0/evtchn_ctl.h \
 	dom0/fd_io.c dom0/fd_io.h \

@@ -62,25 +62,6 @@ int wire_send(int sock, const void *hdr, const void *body, size_t bodylen,
     return 0;
 }
 
-int wire_recv_exact(int sock, void *buf, size_t len)
-{
-    size_t got = 0;
-    while (got < len) {
-        ssize_t n = recv(sock, (char *)buf + got, len - got, 0);
-        if (n == 0) {
-            errno = EPIPE;
-            return -1;
-        }
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        got += (size_t)n;
-    }
-    return 0;
-}
-
 int wire_recv_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nfds)
 {
     size_t got = 0;
@@ -118,4 +99,11 @@ int wire_recv_fds(int sock, void *buf, size_t len, int *fds, int maxfds, int *nf
         got += (size_t)n;
     }
     return 0;
+}
+
+int wire_recv_exact(int sock, void *buf, size_t len)
+{
+    /* Descriptors nobody asked for are closed, as the kernel does. */
+    int nfds;
+    return wire_recv_fds(sock, buf, len, NULL, 0, &nfds);
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "hypervisor/cgroup_cpu.h"
+#include "hypervisor/text_file.h"
 
 /* O_CREAT and O_TRUNC change nothing on cgroupfs, where the files exist
  * and take whole values, and let a plain directory stand in for it. */
@@ -43,12 +44,8 @@ static bool v2_has_cpu(const char *root)
 {
     char path[512], buf[512];
     snprintf(path, sizeof(path), "%s/cgroup.controllers", root);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    if (!text_file_read(path, buf, sizeof(buf)))
         return false;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
     for (char *save, *w = strtok_r(buf, " \n", &save); w; w = strtok_r(NULL, " \n", &save))
         if (strcmp(w, "cpu") == 0)
             return true;

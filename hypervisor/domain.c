@@ -18,6 +18,7 @@
 #include "hypervisor/evtchn.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
+#include "hypervisor/text_file.h"
 #include "hypervisor/vcpu.h"
 
 struct domain *domain_find(uint32_t domid)
@@ -185,12 +186,8 @@ static bool thread_sleeping(struct vcpu *v)
 {
     char path[64], buf[256];
     snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)v->tid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    if (!text_file_read(path, buf, sizeof(buf)))
         return false;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
     const char *end = strrchr(buf, ')');
     return end && end[1] == ' ' && (end[2] == 'S' || end[2] == 'D');
 }
@@ -251,12 +248,8 @@ static int thread_last_cpu(pid_t tid)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/self/task/%d/stat", (int)tid);
-    FILE *f = fopen(path, "re");
-    if (!f)
+    if (!text_file_read(path, buf, sizeof(buf)))
         return -1;
-    size_t n = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[n] = '\0';
     char *p = strrchr(buf, ')');
     /* After the name come fields 3 onwards. */
     for (int field = 2; p && field < 39; field++)

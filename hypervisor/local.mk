@@ -20,7 +20,8 @@ hypervisor_libhvcore_a_SOURCES = \
 	hypervisor/insn_xsave.c hypervisor/insn_xsave.h \
 	hypervisor/pagewalk.c hypervisor/pagewalk.h \
 	hypervisor/pvclock.c hypervisor/pvclock.h \
-	hypervisor/pvh_loader.c hypervisor/pvh_loader.h
+	hypervisor/pvh_loader.c hypervisor/pvh_loader.h \
+	hypervisor/text_file.c hypervisor/text_file.h
 
 dist_man_MANS += man/xenolithd.8
 

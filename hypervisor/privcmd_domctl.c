@@ -130,9 +130,7 @@ void privcmd_op_param(struct privcmd_conn *c)
 {
     bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SET_PARAM;
     struct privcmd_param p;
-    if (!privcmd_body_take(c, &p, sizeof(p)))
-        return;
-    struct domain *d = privcmd_live_domain(c, p.domid);
+    struct domain *d = privcmd_take_domain(c, &p, sizeof(p), &p.domid);
     if (!d)
         return;
     if (!hvm_param_allowed(p.index, HVM_PARAM_BY_TOOLSTACK, set)) {
@@ -153,9 +151,7 @@ void privcmd_op_param(struct privcmd_conn *c)
 void privcmd_op_shutdown(struct privcmd_conn *c)
 {
     struct privcmd_shutdown r;
-    if (!privcmd_body_take(c, &r, sizeof(r)))
-        return;
-    struct domain *d = privcmd_live_domain(c, r.domid);
+    struct domain *d = privcmd_take_domain(c, &r, sizeof(r), &r.domid);
     if (!d)
         return;
     if (r.reason > SHUTDOWN_MAX) {
@@ -171,9 +167,7 @@ void privcmd_op_sched(struct privcmd_conn *c)
 {
     bool set = c->hdr.op == PRIVCMD_OP_DOMAIN_SCHED_SET;
     struct privcmd_sched r;
-    if (!privcmd_body_take(c, &r, sizeof(r)))
-        return;
-    struct domain *d = privcmd_live_domain(c, r.domid);
+    struct domain *d = privcmd_take_domain(c, &r, sizeof(r), &r.domid);
     if (!d)
         return;
     char err[256];
@@ -191,9 +185,7 @@ void privcmd_op_sched(struct privcmd_conn *c)
 void privcmd_op_set_maxmem(struct privcmd_conn *c)
 {
     struct privcmd_maxmem r;
-    if (!privcmd_body_take(c, &r, sizeof(r)))
-        return;
-    struct domain *d = privcmd_live_domain(c, r.domid);
+    struct domain *d = privcmd_take_domain(c, &r, sizeof(r), &r.domid);
     if (!d)
         return;
     char err[256];
@@ -223,9 +215,7 @@ void privcmd_op_rename(struct privcmd_conn *c)
 void privcmd_op_vcpu_list(struct privcmd_conn *c)
 {
     struct privcmd_domid r;
-    if (!privcmd_body_take(c, &r, sizeof(r)))
-        return;
-    struct domain *d = privcmd_live_domain(c, r.domid);
+    struct domain *d = privcmd_take_domain(c, &r, sizeof(r), &r.domid);
     if (!d)
         return;
     size_t len = sizeof(struct privcmd_domlist) + d->nr_vcpus * sizeof(struct privcmd_vcpuinfo);

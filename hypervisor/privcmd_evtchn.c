@@ -74,9 +74,7 @@ void privcmd_op_evtchn(struct privcmd_conn *c)
 void privcmd_op_alloc_unbound(struct privcmd_conn *c)
 {
     struct privcmd_alloc_unbound a;
-    if (!privcmd_body_take(c, &a, sizeof(a)))
-        return;
-    struct domain *d = privcmd_live_domain(c, a.domid);
+    struct domain *d = privcmd_take_domain(c, &a, sizeof(a), &a.domid);
     if (!d)
         return;
     int rc = evtchn_alloc_unbound(d, a.remote_domid, &a.port);
@@ -92,9 +90,7 @@ void privcmd_op_alloc_unbound(struct privcmd_conn *c)
 void privcmd_op_raw_doorbell(struct privcmd_conn *c)
 {
     struct privcmd_domid r;
-    if (!privcmd_body_take(c, &r, sizeof(r)))
-        return;
-    struct domain *d = privcmd_live_domain(c, r.domid);
+    struct domain *d = privcmd_take_domain(c, &r, sizeof(r), &r.domid);
     if (!d)
         return;
     if (d->raw_fds[0] >= 0) {

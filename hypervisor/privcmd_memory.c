@@ -14,9 +14,7 @@
 void privcmd_op_domain_memory(struct privcmd_conn *c)
 {
     struct privcmd_domid r;
-    if (!privcmd_body_take(c, &r, sizeof(r)))
-        return;
-    struct domain *d = privcmd_live_domain(c, r.domid);
+    struct domain *d = privcmd_take_domain(c, &r, sizeof(r), &r.domid);
     if (!d)
         return;
     struct privcmd_domain_memory m = {

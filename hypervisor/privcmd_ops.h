@@ -27,6 +27,12 @@ void privcmd_conn_released(struct privcmd_conn *c);
 /* The live (not dying) domain domid; NULL when there is none, and then c
  * has its answer (-ESRCH, "no domain N"). */
 struct domain *privcmd_live_domain(struct privcmd_conn *c, uint32_t domid);
+/* The start of most operations on one domain: c's body taken into req
+ * (len bytes, privcmd_body_take), then the live domain that *domid (a
+ * field of req) names. NULL when either fails, and then c has its
+ * answer. */
+struct domain *privcmd_take_domain(struct privcmd_conn *c, void *req, size_t len,
+                                   uint32_t *domid);
 
 /* privcmd_sysctl.c */
 void privcmd_op_host_info(struct privcmd_conn *c);

@@ -71,6 +71,12 @@ struct domain *privcmd_live_domain(struct privcmd_conn *c, uint32_t domid)
     return d;
 }
 
+struct domain *privcmd_take_domain(struct privcmd_conn *c, void *req, size_t len,
+                                   uint32_t *domid)
+{
+    return privcmd_body_take(c, req, len) ? privcmd_live_domain(c, *domid) : NULL;
+}
+
 void privcmd_conn_released(struct privcmd_conn *c)
 {
     privcmd_wait_forget(c);

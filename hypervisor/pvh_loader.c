@@ -29,33 +29,67 @@ static bool in_file(const struct elf_view *v, uint64_t off, uint64_t len)
     return off <= v->size && len <= v->size - off;
 }
 
+/*
+ * The readers of one ELF class (bits is 32 or 64), whose headers differ
+ * from the other's only in field widths: its file header into v, and its
+ * program and section headers into struct seg (a section's size standing
+ * as both sizes).
+ */
+#define ELF_CLASS_READERS(bits)                                                                    \
+    static int view_header##bits(struct elf_view *v, char *err, size_t errlen)                    \
+    {                                                                                              \
+        Elf##bits##_Ehdr eh;                                                                       \
+        if (v->size < sizeof(eh))                                                                  \
+            return fail(err, errlen, -ENOEXEC, "truncated ELF header");                            \
+        memcpy(&eh, v->file, sizeof(eh));                                                          \
+        if (eh.e_machine != EM_X86_64 && eh.e_machine != EM_386)                                   \
+            return fail(err, errlen, -ENOEXEC, "ELF file for machine %u, not x86",                 \
+                        eh.e_machine);                                                             \
+        if (eh.e_type != ET_EXEC)                                                                  \
+            return fail(err, errlen, -ENOEXEC, "ELF file is not an executable (type %u)",          \
+                        eh.e_type);                                                                \
+        v->is64 = bits == 64;                                                                      \
+        v->phoff = eh.e_phoff;                                                                     \
+        v->phnum = eh.e_phnum;                                                                     \
+        v->phentsize = eh.e_phentsize;                                                             \
+        v->shoff = eh.e_shoff;                                                                     \
+        v->shnum = eh.e_shnum;                                                                     \
+        v->shentsize = eh.e_shentsize;                                                             \
+        if (v->phnum && v->phentsize != sizeof(Elf##bits##_Phdr))                                  \
+            return fail(err, errlen, -ENOEXEC, "bad ELF program header size %u", v->phentsize);   \
+        /* Sections are optional: a table we cannot read is ignored. */                            \
+        if (v->shnum && v->shentsize != sizeof(Elf##bits##_Shdr))                                  \
+            v->shnum = 0;                                                                          \
+        return 0;                                                                                  \
+    }                                                                                              \
+    static void phdr##bits(const uint8_t *p, struct seg *s)                                        \
+    {                                                                                              \
+        Elf##bits##_Phdr h;                                                                        \
+        memcpy(&h, p, sizeof(h));                                                                  \
+        *s = (struct seg){h.p_type, h.p_offset, h.p_paddr, h.p_filesz, h.p_memsz};                 \
+    }                                                                                              \
+    static void shdr##bits(const uint8_t *p, struct seg *s)                                        \
+    {                                                                                              \
+        Elf##bits##_Shdr h;                                                                        \
+        memcpy(&h, p, sizeof(h));                                                                  \
+        *s = (struct seg){h.sh_type, h.sh_offset, h.sh_addr, h.sh_size, h.sh_size};                \
+    }
+
+/* An ELF32 container may carry x86-64 code (doc/design.md, "PVH boot"),
+ * so both classes take either x86 machine. */
+ELF_CLASS_READERS(32)
+ELF_CLASS_READERS(64)
+
 static void phdr_at(const struct elf_view *v, unsigned i, struct seg *s)
 {
     const uint8_t *p = v->file + v->phoff + (uint64_t)i * v->phentsize;
-    if (v->is64) {
-        Elf64_Phdr ph;
-        memcpy(&ph, p, sizeof(ph));
-        *s = (struct seg){ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz};
-    } else {
-        Elf32_Phdr ph;
-        memcpy(&ph, p, sizeof(ph));
-        *s = (struct seg){ph.p_type, ph.p_offset, ph.p_paddr, ph.p_filesz, ph.p_memsz};
-    }
+    (v->is64 ? phdr64 : phdr32)(p, s);
 }
 
-/* Section headers reuse struct seg: type, offset and size (as filesz). */
 static void shdr_at(const struct elf_view *v, unsigned i, struct seg *s)
 {
     const uint8_t *p = v->file + v->shoff + (uint64_t)i * v->shentsize;
-    if (v->is64) {
-        Elf64_Shdr sh;
-        memcpy(&sh, p, sizeof(sh));
-        *s = (struct seg){sh.sh_type, sh.sh_offset, sh.sh_addr, sh.sh_size, sh.sh_size};
-    } else {
-        Elf32_Shdr sh;
-        memcpy(&sh, p, sizeof(sh));
-        *s = (struct seg){sh.sh_type, sh.sh_offset, sh.sh_addr, sh.sh_size, sh.sh_size};
-    }
+    (v->is64 ? shdr64 : shdr32)(p, s);
 }
 
 struct note_scan {
@@ -116,53 +150,12 @@ static int open_view(const uint8_t *file, size_t size, struct elf_view *v, char 
     }
     if (file[EI_DATA] != ELFDATA2LSB)
         return fail(err, errlen, -ENOEXEC, "not a little-endian ELF file");
-    if (file[EI_CLASS] == ELFCLASS64) {
-        Elf64_Ehdr eh;
-        if (size < sizeof(eh))
-            return fail(err, errlen, -ENOEXEC, "truncated ELF header");
-        memcpy(&eh, file, sizeof(eh));
-        if (eh.e_machine != EM_X86_64 && eh.e_machine != EM_386)
-            return fail(err, errlen, -ENOEXEC, "ELF file for machine %u, not x86",
-                        eh.e_machine);
-        if (eh.e_type != ET_EXEC)
-            return fail(err, errlen, -ENOEXEC, "ELF file is not an executable (type %u)",
-                        eh.e_type);
-        v->is64 = true;
-        v->phoff = eh.e_phoff;
-        v->phnum = eh.e_phnum;
-        v->phentsize = eh.e_phentsize;
-        v->shoff = eh.e_shoff;
-        v->shnum = eh.e_shnum;
-        v->shentsize = eh.e_shentsize;
-        if (v->phnum && v->phentsize != sizeof(Elf64_Phdr))
-            return fail(err, errlen, -ENOEXEC, "bad ELF program header size %u", v->phentsize);
-        if (v->shnum && v->shentsize != sizeof(Elf64_Shdr))
-            v->shnum = 0; /* sections are optional; ignore a table we cannot read */
-    } else if (file[EI_CLASS] == ELFCLASS32) {
-        Elf32_Ehdr eh;
-        if (size < sizeof(eh))
-            return fail(err, errlen, -ENOEXEC, "truncated ELF header");
-        memcpy(&eh, file, sizeof(eh));
-        /* An ELF32 container may carry x86-64 code (doc/design.md, "PVH boot"). */
-        if (eh.e_machine != EM_386 && eh.e_machine != EM_X86_64)
-            return fail(err, errlen, -ENOEXEC, "ELF file for machine %u, not x86",
-                        eh.e_machine);
-        if (eh.e_type != ET_EXEC)
-            return fail(err, errlen, -ENOEXEC, "ELF file is not an executable (type %u)",
-                        eh.e_type);
-        v->phoff = eh.e_phoff;
-        v->phnum = eh.e_phnum;
-        v->phentsize = eh.e_phentsize;
-        v->shoff = eh.e_shoff;
-        v->shnum = eh.e_shnum;
-        v->shentsize = eh.e_shentsize;
-        if (v->phnum && v->phentsize != sizeof(Elf32_Phdr))
-            return fail(err, errlen, -ENOEXEC, "bad ELF program header size %u", v->phentsize);
-        if (v->shnum && v->shentsize != sizeof(Elf32_Shdr))
-            v->shnum = 0;
-    } else {
+    if (file[EI_CLASS] != ELFCLASS64 && file[EI_CLASS] != ELFCLASS32)
         return fail(err, errlen, -ENOEXEC, "unknown ELF class %u", file[EI_CLASS]);
-    }
+    int rc = file[EI_CLASS] == ELFCLASS64 ? view_header64(v, err, errlen)
+                                          : view_header32(v, err, errlen);
+    if (rc)
+        return rc;
     if (v->phnum == 0)
         return fail(err, errlen, -ENOEXEC, "ELF file has no program headers");
     if (!in_file(v, v->phoff, (uint64_t)v->phnum * v->phentsize))

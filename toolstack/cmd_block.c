@@ -15,23 +15,25 @@ static int parse(const char *spec, void *d, char *err, size_t errlen)
     return disk_spec_parse(spec, d, err, errlen);
 }
 
+static int add(struct xnl_ctx *ctx, uint32_t domid, void *d)
+{
+    if (xnl_disk_add(ctx, domid, d) >= 0)
+        return 0;
+    xl_err("cannot attach to domain %u: %s", domid, xnl_error(ctx));
+    return 1;
+}
+
+static void spec_free(void *d)
+{
+    disk_spec_free(d);
+}
+
 int main_block_attach(int argc, char **argv)
 {
-    int rc;
-    if (!xl_args(argc, argv, NULL, 2, &rc))
-        return rc;
     /* xl joins the remaining words with commas: one spec. */
+    static const struct xl_attach disk = {parse, add, spec_free};
     struct disk_spec d;
-    if (xl_parse_spec(argc, argv, optind + 1, parse, &d))
-        return 1;
-    uint32_t domid;
-    struct xnl_ctx *ctx = xl_device_open(argv[optind], &domid);
-    rc = !ctx || xnl_disk_add(ctx, domid, &d) < 0;
-    if (ctx && rc)
-        xl_err("cannot attach to domain %u: %s", domid, xnl_error(ctx));
-    disk_spec_free(&d);
-    xnl_ctx_close(ctx);
-    return rc;
+    return xl_device_attach(argc, argv, 2, &disk, &d);
 }
 
 int main_block_detach(int argc, char **argv)
@@ -55,6 +57,18 @@ int main_block_detach(int argc, char **argv)
     return rc;
 }
 
+/* A multi-page or multi-queue frontend has no plain ring-ref or
+ * event-channel; xl prints -1 for what it cannot read. */
+static void row(struct xnl_ctx *ctx, uint32_t domid, uint32_t devid)
+{
+    char be[256];
+    xnl_device_backend_path(be, sizeof(be), "vbd", domid, devid);
+    printf("%-5u %-3d %-6u %-5d %-6d %-8d %-30s\n", devid, 0, domid,
+           xnl_device_read_int(ctx, "vbd", domid, devid, true, "state", -1),
+           xnl_device_read_int(ctx, "vbd", domid, devid, true, "event-channel", -1),
+           xnl_device_read_int(ctx, "vbd", domid, devid, true, "ring-ref", -1), be);
+}
+
 int main_block_list(int argc, char **argv)
 {
     int rc;
@@ -62,28 +76,5 @@ int main_block_list(int argc, char **argv)
         return rc;
     printf("%-5s %-3s %-6s %-5s %-6s %-8s %-30s\n", "Vdev", "BE", "handle", "state", "evt-ch",
            "ring-ref", "BE-path");
-    struct xnl_ctx *ctx = xl_ctx();
-    if (!ctx)
-        return 1;
-    for (int a = optind; a < argc; a++) {
-        uint32_t domid;
-        if (xl_device_domain(ctx, argv[a], &domid) != 0) {
-            rc = 1;
-            continue;
-        }
-        uint32_t ids[256];
-        int n = xnl_device_list(ctx, "vbd", domid, ids, 256);
-        for (int i = 0; i < n && i < 256; i++) {
-            char be[256];
-            xnl_device_backend_path(be, sizeof(be), "vbd", domid, ids[i]);
-            /* A multi-page or multi-queue frontend has no plain ring-ref
-             * or event-channel; xl prints -1 for what it cannot read. */
-            printf("%-5u %-3d %-6u %-5d %-6d %-8d %-30s\n", ids[i], 0, domid,
-                   xnl_device_read_int(ctx, "vbd", domid, ids[i], true, "state", -1),
-                   xnl_device_read_int(ctx, "vbd", domid, ids[i], true, "event-channel", -1),
-                   xnl_device_read_int(ctx, "vbd", domid, ids[i], true, "ring-ref", -1), be);
-        }
-    }
-    xnl_ctx_close(ctx);
-    return rc;
+    return xl_device_rows(argc, argv, "vbd", 256, row);
 }

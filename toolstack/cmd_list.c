@@ -153,18 +153,13 @@ static int select_domains(struct privcmd_dominfo *list, size_t n, char **args, i
     if (!sel)
         return -ENOMEM;
     for (int a = 0; a < nargs; a++) {
-        bool by_id = xnl_is_domid(args[a]);
-        unsigned long id = by_id ? strtoul(args[a], NULL, 10) : 0;
-        size_t i;
-        for (i = 0; i < n; i++)
-            if (by_id ? list[i].domid == id : strcmp(list[i].name, args[a]) == 0)
-                break;
-        if (i == n) {
+        const struct privcmd_dominfo *d = xl_domain_in_list(list, n, args[a]);
+        if (!d) {
             xl_err("domain '%s' does not exist", args[a]);
             free(sel);
             return -ESRCH;
         }
-        sel[a] = list[i];
+        sel[a] = *d;
     }
     *out = sel;
     *nout = (size_t)nargs;

@@ -87,17 +87,6 @@ static int print_one(const struct privcmd_dominfo *d, bool short_mode, const str
     return 0;
 }
 
-static const struct privcmd_dominfo *lookup(const struct privcmd_dominfo *list, size_t n,
-                                            const char *arg)
-{
-    bool by_id = xnl_is_domid(arg);
-    unsigned long id = by_id ? strtoul(arg, NULL, 10) : 0;
-    for (size_t i = 0; i < n; i++)
-        if (by_id ? list[i].domid == id : strcmp(list[i].name, arg) == 0)
-            return &list[i];
-    return NULL;
-}
-
 int main_uptime(int argc, char **argv)
 {
     bool short_mode = false;
@@ -117,7 +106,7 @@ int main_uptime(int argc, char **argv)
     /* Every name is checked before anything is printed, so a typo does
      * not leave half a table behind. */
     for (int a = optind; a < argc; a++) {
-        if (!lookup(list, n, argv[a])) {
+        if (!xl_domain_in_list(list, n, argv[a])) {
             xl_err("domain '%s' does not exist", argv[a]);
             free(list);
             return 1;
@@ -132,7 +121,7 @@ int main_uptime(int argc, char **argv)
     rc = 0;
     if (optind < argc) {
         for (int a = optind; a < argc; a++)
-            if (print_one(lookup(list, n, argv[a]), short_mode, &now) < 0)
+            if (print_one(xl_domain_in_list(list, n, argv[a]), short_mode, &now) < 0)
                 rc = 1;
     } else {
         for (size_t i = 0; i < n; i++)

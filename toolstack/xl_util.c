@@ -222,3 +222,52 @@ int xl_parse_spec(int argc, char **argv, int from, xl_spec_parse_fn *parse, void
     free(s);
     return rc;
 }
+
+int xl_device_attach(int argc, char **argv, int nargs, const struct xl_attach *a, void *spec)
+{
+    int rc;
+    if (!xl_args(argc, argv, NULL, nargs, &rc))
+        return rc;
+    if (xl_parse_spec(argc, argv, optind + 1, a->parse, spec))
+        return 1;
+    uint32_t domid;
+    struct xnl_ctx *ctx = xl_device_open(argv[optind], &domid);
+    rc = !ctx || a->add(ctx, domid, spec);
+    a->free(spec);
+    xnl_ctx_close(ctx);
+    return rc;
+}
+
+int xl_device_rows(int argc, char **argv, const char *type, unsigned max, xl_device_row_fn *row)
+{
+    uint32_t ids[XL_DEVICE_ROWS_MAX];
+    if (max > XL_DEVICE_ROWS_MAX)
+        max = XL_DEVICE_ROWS_MAX;
+    struct xnl_ctx *ctx = xl_ctx();
+    if (!ctx)
+        return 1;
+    int rc = 0;
+    for (int a = optind; a < argc; a++) {
+        uint32_t domid;
+        if (xl_device_domain(ctx, argv[a], &domid) != 0) {
+            rc = 1;
+            continue;
+        }
+        int n = xnl_device_list(ctx, type, domid, ids, max);
+        for (int i = 0; i < n && i < (int)max; i++)
+            row(ctx, domid, ids[i]);
+    }
+    xnl_ctx_close(ctx);
+    return rc;
+}
+
+const struct privcmd_dominfo *xl_domain_in_list(const struct privcmd_dominfo *list, size_t n,
+                                                const char *arg)
+{
+    bool by_id = xnl_is_domid(arg);
+    unsigned long id = by_id ? strtoul(arg, NULL, 10) : 0;
+    for (size_t i = 0; i < n; i++)
+        if (by_id ? list[i].domid == id : strcmp(list[i].name, arg) == 0)
+            return &list[i];
+    return NULL;
+}

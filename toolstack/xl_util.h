@@ -73,4 +73,29 @@ typedef int xl_spec_parse_fn(const char *spec, void *out, char *err, size_t errl
  * spec, and parsed into out; 0, or 1 after a message. */
 int xl_parse_spec(int argc, char **argv, int from, xl_spec_parse_fn *parse, void *out);
 
+/* What an attach command attaches: how its spec parses, how it is added
+ * to a domain (0, or 1 after a message) and how it is freed. */
+struct xl_attach {
+    xl_spec_parse_fn *parse;
+    int (*add)(struct xnl_ctx *ctx, uint32_t domid, void *spec);
+    void (*free)(void *spec);
+};
+/* The attach commands: at least nargs arguments, the domain and then the
+ * spec's words, which a parses into spec; then the device is added to
+ * that domain. 0, or 1 (2 for a usage error) after a message. */
+int xl_device_attach(int argc, char **argv, int nargs, const struct xl_attach *a, void *spec);
+
+/* One line of a device list: device devid of domain domid. */
+#define XL_DEVICE_ROWS_MAX 256
+typedef void xl_device_row_fn(struct xnl_ctx *ctx, uint32_t domid, uint32_t devid);
+/* The list commands, after their header: row for each device of type
+ * (up to max, at most XL_DEVICE_ROWS_MAX) of each domain the arguments name. 0, or 1 when an
+ * argument named no domain whose devices can be listed (after a message;
+ * the others are still listed). */
+int xl_device_rows(int argc, char **argv, const char *type, unsigned max, xl_device_row_fn *row);
+
+/* The domain arg names (by name or id) in list; NULL when none. */
+const struct privcmd_dominfo *xl_domain_in_list(const struct privcmd_dominfo *list, size_t n,
+                                                const char *arg);
+
 #endif

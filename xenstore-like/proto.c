@@ -68,14 +68,36 @@ static int one_path(struct xs_conn *c, const struct xsd_sockmsg *h, const char *
     return xs_path_resolve(argv[0], c->dom->domid, flags, path, &rel);
 }
 
-static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
-                   const struct xs_caller *who)
+/* A request of a path and then bytes (WRITE, SET_PERMS): the path
+ * resolved, and where the bytes start in *off. */
+static int path_then_bytes(struct xs_conn *c, const struct xsd_sockmsg *h, const char *payload,
+                           unsigned flags, char *path, uint32_t *off)
+{
+    const char *nul = memchr(payload, '\0', h->len);
+    if (!nul)
+        return EINVAL;
+    *off = (uint32_t)(nul - payload) + 1;
+    bool rel;
+    return xs_path_resolve(payload, c->dom->domid, flags, path, &rel);
+}
+
+/* The node at the request's one path, for READ or DIRECTORY. */
+static int one_node(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                    const struct xs_caller *who, const struct xs_node **n)
 {
     char path[XS_PATH_BUF];
     int err = one_path(c, h, payload, 0, path);
+    if (err)
+        return err;
+    return h->type == XS_READ ? xs_store_read(c->st, who, path, n)
+                              : xs_store_directory(c->st, who, path, n);
+}
+
+static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                   const struct xs_caller *who)
+{
     const struct xs_node *n;
-    if (!err)
-        err = xs_store_read(c->st, who, path, &n);
+    int err = one_node(c, h, payload, who, &n);
     if (!err)
         xs_conn_reply(c, h, h->type, n->value, n->vlen);
     return err;
@@ -84,15 +106,11 @@ static int do_read(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload
 static int do_write(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                     const struct xs_caller *who)
 {
-    const char *nul = memchr(payload, '\0', h->len);
-    if (!nul)
-        return EINVAL;
     char path[XS_PATH_BUF];
-    bool rel;
-    int err = xs_path_resolve(payload, c->dom->domid, 0, path, &rel);
+    uint32_t off;
+    int err = path_then_bytes(c, h, payload, 0, path, &off);
     if (err)
         return err;
-    uint32_t off = (uint32_t)(nul - payload) + 1;
     err = xs_store_write(c->st, who, path, payload + off, h->len - off);
     if (!err)
         reply_ok(c, h);
@@ -144,11 +162,8 @@ static size_t list_kids(const struct xs_node *n, size_t skip, char *buf, size_t 
 static int do_directory(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                         const struct xs_caller *who)
 {
-    char path[XS_PATH_BUF];
-    int err = one_path(c, h, payload, 0, path);
     const struct xs_node *n;
-    if (!err)
-        err = xs_store_directory(c->st, who, path, &n);
+    int err = one_node(c, h, payload, who, &n);
     if (err)
         return err;
     static char buf[XENSTORE_PAYLOAD_MAX];
@@ -211,15 +226,11 @@ static int do_get_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *pa
 static int do_set_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
                         const struct xs_caller *who)
 {
-    const char *nul = memchr(payload, '\0', h->len);
-    if (!nul)
-        return EINVAL;
     char path[XS_PATH_BUF];
-    bool rel;
-    int err = xs_path_resolve(payload, c->dom->domid, XS_PATH_SPECIAL_OK, path, &rel);
+    uint32_t off;
+    int err = path_then_bytes(c, h, payload, XS_PATH_SPECIAL_OK, path, &off);
     if (err)
         return err;
-    uint32_t off = (uint32_t)(nul - payload) + 1;
     struct xs_perms *p;
     err = xs_perms_parse(payload + off, h->len - off, &p);
     if (!err)
@@ -229,8 +240,10 @@ static int do_set_perms(struct xs_conn *c, const struct xsd_sockmsg *h, char *pa
     return err;
 }
 
-static int do_watch(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload)
+static int do_watch(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                    const struct xs_caller *who)
 {
+    (void)who;
     const char *argv[2];
     int n = split(payload, h->len, argv, 2);
     if (n < 2)
@@ -271,8 +284,11 @@ static void drop_txns(struct xs_conn *c)
     }
 }
 
-static int do_reset_watches(struct xs_conn *c, const struct xsd_sockmsg *h)
+static int do_reset_watches(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                            const struct xs_caller *who)
 {
+    (void)payload;
+    (void)who;
     for (struct xs_watch *w = c->watches; w; w = w->cnext)
         c->dom->watches--;
     xs_watch_del_all(&c->st->watches, &c->watches);
@@ -281,8 +297,11 @@ static int do_reset_watches(struct xs_conn *c, const struct xsd_sockmsg *h)
     return 0;
 }
 
-static int do_tx_start(struct xs_conn *c, const struct xsd_sockmsg *h)
+static int do_tx_start(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                       const struct xs_caller *who)
 {
+    (void)payload;
+    (void)who;
     if (h->tx_id != 0)
         return EBUSY;
     struct xs_txn *tx;
@@ -298,8 +317,9 @@ static int do_tx_start(struct xs_conn *c, const struct xsd_sockmsg *h)
 }
 
 static int do_tx_end(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
-                     struct xs_txn *tx)
+                     const struct xs_caller *who)
 {
+    struct xs_txn *tx = who->tx;
     const char *argv[1];
     if (!tx)
         return ENOENT;
@@ -331,8 +351,10 @@ static int parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-static int do_domain(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload)
+static int do_domain(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                     const struct xs_caller *who)
 {
+    (void)who;
     const char *argv[3];
     int n = split(payload, h->len, argv, 3);
     struct xs_store *st = c->st;
@@ -384,8 +406,10 @@ static int do_domain(struct xs_conn *c, const struct xsd_sockmsg *h, char *paylo
     return ENOSYS;
 }
 
-static int do_control(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload)
+static int do_control(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                      const struct xs_caller *who)
 {
+    (void)who;
     if (!c->priv)
         return EACCES;
     const char *argv[MAX_ARGS];
@@ -396,80 +420,50 @@ static int do_control(struct xs_conn *c, const struct xsd_sockmsg *h, char *payl
     return 0;
 }
 
+/* A request's handler: 0 after answering, or the errno to answer with. */
+typedef int xs_op_fn(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload,
+                     const struct xs_caller *who);
+
+/* Each request type's handler, and whether it works inside the
+ * transaction its header names (the others ignore tx_id). WATCH_EVENT and
+ * ERROR are ours to send, and unknown types are unknown: they have none,
+ * and the operation does not exist. */
+static const struct {
+    xs_op_fn *fn;
+    bool in_tx;
+} ops[XS_TYPE_COUNT] = {
+    [XS_READ] = {do_read, true},
+    [XS_WRITE] = {do_write, true},
+    [XS_MKDIR] = {do_mkdir_rm, true},
+    [XS_RM] = {do_mkdir_rm, true},
+    [XS_DIRECTORY] = {do_directory, true},
+    [XS_DIRECTORY_PART] = {do_directory_part, true},
+    [XS_GET_PERMS] = {do_get_perms, true},
+    [XS_SET_PERMS] = {do_set_perms, true},
+    [XS_WATCH] = {do_watch, false},
+    [XS_UNWATCH] = {do_watch, false},
+    [XS_RESET_WATCHES] = {do_reset_watches, false},
+    [XS_TRANSACTION_START] = {do_tx_start, false},
+    [XS_TRANSACTION_END] = {do_tx_end, true},
+    [XS_INTRODUCE] = {do_domain, false},
+    [XS_RELEASE] = {do_domain, false},
+    [XS_RESUME] = {do_domain, false},
+    [XS_SET_TARGET] = {do_domain, false},
+    [XS_IS_DOMAIN_INTRODUCED] = {do_domain, false},
+    [XS_GET_DOMAIN_PATH] = {do_domain, false},
+    [XS_CONTROL] = {do_control, false},
+};
+
 void xs_proto_handle(struct xs_conn *c, const struct xsd_sockmsg *h, char *payload)
 {
     struct xs_txn *tx = NULL;
-    int err = 0;
-    switch (h->type) {
-    case XS_READ:
-    case XS_WRITE:
-    case XS_MKDIR:
-    case XS_RM:
-    case XS_DIRECTORY:
-    case XS_DIRECTORY_PART:
-    case XS_GET_PERMS:
-    case XS_SET_PERMS:
-    case XS_TRANSACTION_END:
-        err = find_tx(c, h->tx_id, &tx);
-        break;
-    }
-    if (err) {
-        xs_conn_error(c, h, err);
-        return;
-    }
-    struct xs_caller who = xs_caller_of(c, tx);
-    switch (h->type) {
-    case XS_READ:
-        err = do_read(c, h, payload, &who);
-        break;
-    case XS_WRITE:
-        err = do_write(c, h, payload, &who);
-        break;
-    case XS_MKDIR:
-    case XS_RM:
-        err = do_mkdir_rm(c, h, payload, &who);
-        break;
-    case XS_DIRECTORY:
-        err = do_directory(c, h, payload, &who);
-        break;
-    case XS_DIRECTORY_PART:
-        err = do_directory_part(c, h, payload, &who);
-        break;
-    case XS_GET_PERMS:
-        err = do_get_perms(c, h, payload, &who);
-        break;
-    case XS_SET_PERMS:
-        err = do_set_perms(c, h, payload, &who);
-        break;
-    case XS_WATCH:
-    case XS_UNWATCH:
-        err = do_watch(c, h, payload);
-        break;
-    case XS_RESET_WATCHES:
-        err = do_reset_watches(c, h);
-        break;
-    case XS_TRANSACTION_START:
-        err = do_tx_start(c, h);
-        break;
-    case XS_TRANSACTION_END:
-        err = do_tx_end(c, h, payload, tx);
-        break;
-    case XS_INTRODUCE:
-    case XS_RELEASE:
-    case XS_RESUME:
-    case XS_SET_TARGET:
-    case XS_IS_DOMAIN_INTRODUCED:
-    case XS_GET_DOMAIN_PATH:
-        err = do_domain(c, h, payload);
-        break;
-    case XS_CONTROL:
-        err = do_control(c, h, payload);
-        break;
-    default:
-        /* WATCH_EVENT and ERROR are ours to send, and unknown types are
-         * unknown: the operation does not exist. */
-        err = ENOSYS;
-        break;
+    int err = ENOSYS;
+    if (h->type < XS_TYPE_COUNT && ops[h->type].fn) {
+        err = ops[h->type].in_tx ? find_tx(c, h->tx_id, &tx) : 0;
+        if (!err) {
+            struct xs_caller who = xs_caller_of(c, tx);
+            err = ops[h->type].fn(c, h, payload, &who);
+        }
     }
     if (err)
         xs_conn_error(c, h, err);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/types.h>
 
+#include "dom0/byte_ring.h"
 #include "dom0/guest_memory.h"
 #include "xenstore-like/conn.h"
 #include "xenstore-like/ring_int.h"
@@ -49,8 +50,6 @@ struct ring_dom {
     size_t ends_head, ends_len, ends_cap;
     uint64_t queued_bytes, ringed_bytes;
 };
-
-#define RING_MASK(i) ((i) & (XENSTORE_RING_SIZE - 1))
 
 static struct ring_dom *rd_of(struct xs_conn *c)
 {
@@ -144,17 +143,12 @@ static bool push_output(struct ring_dom *rd)
     rd->rsp_cons_seen = cons;
     size_t room = XENSTORE_RING_SIZE - (rd->rsp_prod - cons);
     size_t n = rd->out_len < room ? rd->out_len : room;
-    size_t done = 0;
-    while (done < n) {
-        size_t at = RING_MASK(rd->rsp_prod + done);
-        size_t chunk = XENSTORE_RING_SIZE - at;
-        if (chunk > n - done)
-            chunk = n - done;
-        memcpy(in->rsp + at, rd->out + rd->out_head + done, chunk);
-        done += chunk;
-    }
     if (n == 0)
         return true;
+    const char *src = rd->out + rd->out_head;
+    size_t at, first = byte_ring_split(XENSTORE_RING_SIZE, rd->rsp_prod, n, &at);
+    memcpy(in->rsp + at, src, first);
+    memcpy(in->rsp, src + first, n - first);
     rd->rsp_prod += (XENSTORE_RING_IDX)n;
     /* The bytes are in place before the guest can see the index move. */
     __atomic_store_n(&in->rsp_prod, rd->rsp_prod, __ATOMIC_RELEASE);
@@ -195,16 +189,10 @@ static ssize_t pull_input(struct ring_dom *rd)
     char *dst = xs_conn_in_space(&rd->c, &space);
     size_t avail = prod - rd->req_cons;
     size_t n = avail < space ? avail : space;
-    size_t done = 0;
-    while (done < n) {
-        size_t at = RING_MASK(rd->req_cons + done);
-        size_t chunk = XENSTORE_RING_SIZE - at;
-        if (chunk > n - done)
-            chunk = n - done;
-        memcpy(dst + done, in->req + at, chunk);
-        done += chunk;
-    }
     if (n) {
+        size_t at, first = byte_ring_split(XENSTORE_RING_SIZE, rd->req_cons, n, &at);
+        memcpy(dst, in->req + at, first);
+        memcpy(dst + first, in->req, n - first);
         rd->req_cons += (XENSTORE_RING_IDX)n;
         /* Copied out before the guest may reuse the space. */
         __atomic_store_n(&in->req_cons, rd->req_cons, __ATOMIC_RELEASE);

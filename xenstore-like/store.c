@@ -88,11 +88,13 @@ static bool unlimited(const struct xs_caller *c)
     return c->priv || c->replay;
 }
 
-int xs_store_read(struct xs_store *st, const struct xs_caller *c, const char *path,
-            const struct xs_node **out)
+/* The node at path for a reader, its reading recorded in the caller's
+ * transaction as deps. */
+static int readable(struct xs_store *st, const struct xs_caller *c, const char *path,
+                    unsigned deps, const struct xs_node **out)
 {
     const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
-    int err = depend(c, path, XS_DEP_CONTENT);
+    int err = depend(c, path, deps);
     if (err)
         return err;
     if (!n)
@@ -103,19 +105,16 @@ int xs_store_read(struct xs_store *st, const struct xs_caller *c, const char *pa
     return 0;
 }
 
+int xs_store_read(struct xs_store *st, const struct xs_caller *c, const char *path,
+            const struct xs_node **out)
+{
+    return readable(st, c, path, XS_DEP_CONTENT, out);
+}
+
 int xs_store_directory(struct xs_store *st, const struct xs_caller *c, const char *path,
                  const struct xs_node **out)
 {
-    const struct xs_node *n = xs_tree_lookup(*view(st, c), path);
-    int err = depend(c, path, XS_DEP_CHILDREN | (c->priv ? 0 : XS_DEP_CONTENT));
-    if (err)
-        return err;
-    if (!n)
-        return ENOENT;
-    if (!(access_of(c, n->perms) & XS_ACC_READ))
-        return EACCES;
-    *out = n;
-    return 0;
+    return readable(st, c, path, XS_DEP_CHILDREN | (c->priv ? 0 : XS_DEP_CONTENT), out);
 }
 
 /* Perms for a node created below `parent`: inherited, but a guest owns

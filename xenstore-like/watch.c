@@ -70,40 +70,48 @@ void xs_watches_free(struct xs_watches *ws)
     ws->root = NULL;
 }
 
+/* One step down the trie along path: the kid of t that the component
+ * at *p names (created when `create`), with *p moved past that
+ * component; t itself at the end of the path; NULL where t has no such
+ * kid (or there is no memory for it). */
+static struct wtrie *trie_step(struct wtrie *t, const char **p, bool create)
+{
+    if (**p == '/')
+        (*p)++;
+    if (!**p)
+        return t;
+    const char *e = strchrnul(*p, '/');
+    size_t len = (size_t)(e - *p);
+    long i = tfind(t, *p, len);
+    if (i < 0) {
+        if (!create)
+            return NULL;
+        if (t->nkids == t->kcap) {
+            unsigned cap = t->kcap ? t->kcap * 2 : 4;
+            struct wtrie **k = realloc(t->kids, cap * sizeof(k[0]));
+            if (!k)
+                return NULL;
+            t->kids = k;
+            t->kcap = cap;
+        }
+        struct wtrie *n = trie_new(t, *p, len);
+        if (!n)
+            return NULL;
+        i = -i - 1;
+        memmove(&t->kids[i + 1], &t->kids[i], (t->nkids - (unsigned)i) * sizeof(t->kids[0]));
+        t->kids[i] = n;
+        t->nkids++;
+    }
+    *p = e;
+    return t->kids[i];
+}
+
 /* The trie node for an absolute path, created when `create`. */
 static struct wtrie *trie_walk(struct wtrie *t, const char *path, bool create)
 {
     const char *p = path;
-    while (*p) {
-        if (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        const char *e = strchrnul(p, '/');
-        size_t len = (size_t)(e - p);
-        long i = tfind(t, p, len);
-        if (i < 0) {
-            if (!create)
-                return NULL;
-            if (t->nkids == t->kcap) {
-                unsigned cap = t->kcap ? t->kcap * 2 : 4;
-                struct wtrie **k = realloc(t->kids, cap * sizeof(k[0]));
-                if (!k)
-                    return NULL;
-                t->kids = k;
-                t->kcap = cap;
-            }
-            struct wtrie *n = trie_new(t, p, len);
-            if (!n)
-                return NULL;
-            i = -i - 1;
-            memmove(&t->kids[i + 1], &t->kids[i], (t->nkids - (unsigned)i) * sizeof(t->kids[0]));
-            t->kids[i] = n;
-            t->nkids++;
-        }
-        t = t->kids[i];
-        p = e;
-    }
+    while (t && *p)
+        t = trie_step(t, &p, create);
     return t;
 }
 
@@ -227,17 +235,13 @@ void xs_watches_match(struct xs_watches *ws, const char *path, bool subtree, xs_
     fire_list(t->watches, path, fn, ctx);
     const char *p = path;
     while (*p) {
-        if (*p == '/')
-            p++;
-        if (!*p)
-            break;
-        const char *e = strchrnul(p, '/');
-        long i = tfind(t, p, (size_t)(e - p));
-        if (i < 0)
+        struct wtrie *kid = trie_step(t, &p, false);
+        if (!kid)
             return;
-        t = t->kids[i];
+        if (kid == t)
+            break; /* a trailing '/' */
+        t = kid;
         fire_list(t->watches, path, fn, ctx);
-        p = e;
     }
     if (subtree)
         fire_below(t, fn, ctx);

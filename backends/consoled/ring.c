@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "backends/consoled/ring.h"
+#include "dom0/byte_ring.h"
 
 void cons_ring_attach(struct cons_ring *r, struct xencons_interface *intf)
 {
@@ -29,15 +30,10 @@ ssize_t cons_ring_read(struct cons_ring *r, char *buf, size_t len)
         return -1;
     }
     size_t n = avail < len ? avail : len;
-    for (size_t done = 0; done < n;) {
-        size_t at = MASK_XENCONS_IDX(r->out_cons + done, in->out);
-        size_t chunk = sizeof(in->out) - at;
-        if (chunk > n - done)
-            chunk = n - done;
-        memcpy(buf + done, in->out + at, chunk);
-        done += chunk;
-    }
     if (n) {
+        size_t at, first = byte_ring_split(sizeof(in->out), r->out_cons, n, &at);
+        memcpy(buf, in->out + at, first);
+        memcpy(buf + first, in->out, n - first);
         r->out_cons += (XENCONS_RING_IDX)n;
         /* Copied before the guest may write over it. */
         __atomic_store_n(&in->out_cons, r->out_cons, __ATOMIC_RELEASE);
@@ -58,15 +54,10 @@ ssize_t cons_ring_write(struct cons_ring *r, const char *buf, size_t len)
     r->in_cons_seen = cons;
     size_t room = sizeof(in->in) - (XENCONS_RING_IDX)(r->in_prod - cons);
     size_t n = len < room ? len : room;
-    for (size_t done = 0; done < n;) {
-        size_t at = MASK_XENCONS_IDX(r->in_prod + done, in->in);
-        size_t chunk = sizeof(in->in) - at;
-        if (chunk > n - done)
-            chunk = n - done;
-        memcpy(in->in + at, buf + done, chunk);
-        done += chunk;
-    }
     if (n) {
+        size_t at, first = byte_ring_split(sizeof(in->in), r->in_prod, n, &at);
+        memcpy(in->in + at, buf, first);
+        memcpy(in->in, buf + first, n - first);
         r->in_prod += (XENCONS_RING_IDX)n;
         /* The bytes are in place before the guest can see the index move. */
         __atomic_store_n(&in->in_prod, r->in_prod, __ATOMIC_RELEASE);

@@ -3,44 +3,203 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
 
 #include "backends/storage/vhd_fmt.h"
 
-static void put16(uint8_t *p, uint16_t v)
+/* Where a struct's field stands on disk: count units of unit bytes each
+ * (1, 2, 4 or 8), every unit a big-endian number; arrays of bytes are
+ * units of 1. One table per structure serves encoding and decoding. */
+struct vhd_field {
+    uint16_t disk;  /* byte offset in the on-disk structure */
+    uint16_t mem;   /* offsetof in the struct */
+    uint8_t unit;
+    uint16_t count;
+};
+#define FIELD(type, member, at)                                                                    \
+    {(at), offsetof(type, member), sizeof(((type *)0)->member), 1}
+#define ARRAY(type, member, at)                                                                    \
+    {(at), offsetof(type, member), sizeof(((type *)0)->member[0]),                                 \
+     sizeof(((type *)0)->member) / sizeof(((type *)0)->member[0])}
+
+#define FOOTER_CHECKSUM_AT 64
+#define HEADER_CHECKSUM_AT 36
+
+static const struct vhd_field footer_fields[] = {
+    ARRAY(struct vhd_footer, cookie, 0),
+    FIELD(struct vhd_footer, features, 8),
+    FIELD(struct vhd_footer, version, 12),
+    FIELD(struct vhd_footer, data_offset, 16),
+    FIELD(struct vhd_footer, timestamp, 24),
+    ARRAY(struct vhd_footer, creator_app, 28),
+    FIELD(struct vhd_footer, creator_version, 32),
+    FIELD(struct vhd_footer, creator_os, 36),
+    FIELD(struct vhd_footer, orig_size, 40),
+    FIELD(struct vhd_footer, curr_size, 48),
+    FIELD(struct vhd_footer, cylinders, 56),
+    FIELD(struct vhd_footer, heads, 58),
+    FIELD(struct vhd_footer, sectors, 59),
+    FIELD(struct vhd_footer, type, 60),
+    FIELD(struct vhd_footer, checksum, FOOTER_CHECKSUM_AT),
+    ARRAY(struct vhd_footer, uuid, 68),
+    FIELD(struct vhd_footer, saved_state, 84),
+    FIELD(struct vhd_footer, hidden, 85),
+};
+
+/* The header's parent locators stand LOCATOR_SIZE bytes apart from
+ * LOCATORS_AT. */
+#define LOCATORS_AT 576
+#define LOCATOR_SIZE 24
+#define LOCATOR(i)                                                                                 \
+    FIELD(struct vhd_header, loc[i].code, LOCATORS_AT + LOCATOR_SIZE * (i)),                       \
+    FIELD(struct vhd_header, loc[i].space, LOCATORS_AT + LOCATOR_SIZE * (i) + 4),                  \
+    FIELD(struct vhd_header, loc[i].length, LOCATORS_AT + LOCATOR_SIZE * (i) + 8),                 \
+    FIELD(struct vhd_header, loc[i].offset, LOCATORS_AT + LOCATOR_SIZE * (i) + 16)
+
+static const struct vhd_field header_fields[] = {
+    ARRAY(struct vhd_header, cookie, 0),
+    FIELD(struct vhd_header, data_offset, 8),
+    FIELD(struct vhd_header, table_offset, 16),
+    FIELD(struct vhd_header, version, 24),
+    FIELD(struct vhd_header, max_entries, 28),
+    FIELD(struct vhd_header, block_size, 32),
+    FIELD(struct vhd_header, checksum, HEADER_CHECKSUM_AT),
+    ARRAY(struct vhd_header, parent_uuid, 40),
+    FIELD(struct vhd_header, parent_timestamp, 56),
+    ARRAY(struct vhd_header, parent_name, 64),
+    LOCATOR(0), LOCATOR(1), LOCATOR(2), LOCATOR(3),
+    LOCATOR(4), LOCATOR(5), LOCATOR(6), LOCATOR(7),
+};
+_Static_assert(VHD_NLOCATORS == 8, "header_fields lists eight locators");
+_Static_assert(offsetof(struct vhd_footer, cookie) == 0 && offsetof(struct vhd_header, cookie) == 0,
+               "layout_decode finds the cookie at the start of the struct");
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+
+/* A structure with its cookie and checksum, and its names in messages. */
+struct vhd_layout {
+    const char *cookie;
+    const char *name;      /* "no <name> (cookie is not ...)" */
+    const char *sum_name;  /* "<sum_name> checksum is ..." */
+    size_t size;           /* on disk */
+    size_t checksum_at;
+    const struct vhd_field *fields;
+    size_t nfields;
+};
+
+static const struct vhd_layout footer_layout = {
+    "conectix", "VHD footer", "footer", VHD_FOOTER_SIZE, FOOTER_CHECKSUM_AT,
+    footer_fields, NFIELDS(footer_fields),
+};
+
+static const struct vhd_layout header_layout = {
+    "cxsparse", "dynamic disk header", "dynamic header", VHD_HEADER_SIZE, HEADER_CHECKSUM_AT,
+    header_fields, NFIELDS(header_fields),
+};
+
+/* A unit of a struct, read or written as a number of its width. */
+static uint64_t unit_get(const uint8_t *m, unsigned unit)
 {
-    v = htobe16(v);
-    memcpy(p, &v, 2);
+    uint8_t v8;
+    uint16_t v16;
+    uint32_t v32;
+    uint64_t v64;
+    switch (unit) {
+    case 1:
+        memcpy(&v8, m, 1);
+        return v8;
+    case 2:
+        memcpy(&v16, m, 2);
+        return v16;
+    case 4:
+        memcpy(&v32, m, 4);
+        return v32;
+    default:
+        memcpy(&v64, m, 8);
+        return v64;
+    }
 }
-static void put32(uint8_t *p, uint32_t v)
+
+static void unit_set(uint8_t *m, unsigned unit, uint64_t v)
 {
-    v = htobe32(v);
-    memcpy(p, &v, 4);
+    uint8_t v8 = (uint8_t)v;
+    uint16_t v16 = (uint16_t)v;
+    uint32_t v32 = (uint32_t)v;
+    switch (unit) {
+    case 1:
+        memcpy(m, &v8, 1);
+        break;
+    case 2:
+        memcpy(m, &v16, 2);
+        break;
+    case 4:
+        memcpy(m, &v32, 4);
+        break;
+    default:
+        memcpy(m, &v, 8);
+        break;
+    }
 }
-static void put64(uint8_t *p, uint64_t v)
+
+static void fields_encode(const struct vhd_field *f, size_t n, const void *s, uint8_t *b)
 {
-    v = htobe64(v);
-    memcpy(p, &v, 8);
+    for (; n--; f++) {
+        const uint8_t *m = (const uint8_t *)s + f->mem;
+        uint8_t *d = b + f->disk;
+        for (unsigned i = 0; i < f->count; i++, m += f->unit, d += f->unit) {
+            uint64_t v = unit_get(m, f->unit);
+            for (unsigned k = 0; k < f->unit; k++)
+                d[k] = (uint8_t)(v >> 8 * (f->unit - 1 - k));
+        }
+    }
 }
-static uint16_t get16(const uint8_t *p)
+
+static void fields_decode(const struct vhd_field *f, size_t n, const uint8_t *b, void *s)
 {
-    uint16_t v;
-    memcpy(&v, p, 2);
-    return be16toh(v);
+    for (; n--; f++) {
+        uint8_t *m = (uint8_t *)s + f->mem;
+        const uint8_t *d = b + f->disk;
+        for (unsigned i = 0; i < f->count; i++, m += f->unit, d += f->unit) {
+            uint64_t v = 0;
+            for (unsigned k = 0; k < f->unit; k++)
+                v = v << 8 | d[k];
+            unit_set(m, f->unit, v);
+        }
+    }
 }
-static uint32_t get32(const uint8_t *p)
+
+static void layout_encode(const struct vhd_layout *l, const void *s, uint8_t *b)
 {
-    uint32_t v;
-    memcpy(&v, p, 4);
-    return be32toh(v);
+    memset(b, 0, l->size);
+    fields_encode(l->fields, l->nfields, s, b);
+    /* The checksum is the one field written from the bytes, not the struct. */
+    uint32_t sum = htobe32(vhd_checksum(b, l->size, l->checksum_at));
+    memcpy(b + l->checksum_at, &sum, 4);
 }
-static uint64_t get64(const uint8_t *p)
+
+/* Decodes b into s (struct_size bytes, zeroed first; *checksum is its
+ * checksum field) if its cookie and checksum are right; else -EINVAL with
+ * why. */
+static int layout_decode(const struct vhd_layout *l, const uint8_t *b, void *s,
+                         size_t struct_size, const uint32_t *checksum, char *why, size_t whylen)
 {
-    uint64_t v;
-    memcpy(&v, p, 8);
-    return be64toh(v);
+    memset(s, 0, struct_size);
+    memcpy(s, b, 8); /* the cookie leads both structs */
+    if (memcmp(b, l->cookie, 8) != 0) {
+        snprintf(why, whylen, "no %s (cookie is not \"%s\")", l->name, l->cookie);
+        return -EINVAL;
+    }
+    fields_decode(l->fields, l->nfields, b, s);
+    uint32_t want = vhd_checksum(b, l->size, l->checksum_at);
+    if (*checksum != want) {
+        snprintf(why, whylen, "%s checksum is 0x%08x, its contents sum to 0x%08x", l->sum_name,
+                 *checksum, want);
+        return -EINVAL;
+    }
+    return 0;
 }
 
 uint32_t vhd_checksum(const uint8_t *buf, size_t len, size_t checksum_off)
@@ -54,59 +213,15 @@ uint32_t vhd_checksum(const uint8_t *buf, size_t len, size_t checksum_off)
 
 void vhd_footer_encode(const struct vhd_footer *f, uint8_t b[VHD_FOOTER_SIZE])
 {
-    memset(b, 0, VHD_FOOTER_SIZE);
-    memcpy(b, f->cookie, 8);
-    put32(b + 8, f->features);
-    put32(b + 12, f->version);
-    put64(b + 16, f->data_offset);
-    put32(b + 24, f->timestamp);
-    memcpy(b + 28, f->creator_app, 4);
-    put32(b + 32, f->creator_version);
-    put32(b + 36, f->creator_os);
-    put64(b + 40, f->orig_size);
-    put64(b + 48, f->curr_size);
-    put16(b + 56, f->cylinders);
-    b[58] = f->heads;
-    b[59] = f->sectors;
-    put32(b + 60, f->type);
-    memcpy(b + 68, f->uuid, 16);
-    b[84] = f->saved_state;
-    b[85] = f->hidden;
-    put32(b + 64, vhd_checksum(b, VHD_FOOTER_SIZE, 64));
+    layout_encode(&footer_layout, f, b);
 }
 
 int vhd_footer_decode(const uint8_t b[VHD_FOOTER_SIZE], struct vhd_footer *f, char *why,
                       size_t whylen)
 {
-    memset(f, 0, sizeof(*f));
-    memcpy(f->cookie, b, 8);
-    if (memcmp(f->cookie, "conectix", 8) != 0) {
-        snprintf(why, whylen, "no VHD footer (cookie is not \"conectix\")");
-        return -EINVAL;
-    }
-    f->features = get32(b + 8);
-    f->version = get32(b + 12);
-    f->data_offset = get64(b + 16);
-    f->timestamp = get32(b + 24);
-    memcpy(f->creator_app, b + 28, 4);
-    f->creator_version = get32(b + 32);
-    f->creator_os = get32(b + 36);
-    f->orig_size = get64(b + 40);
-    f->curr_size = get64(b + 48);
-    f->cylinders = get16(b + 56);
-    f->heads = b[58];
-    f->sectors = b[59];
-    f->type = get32(b + 60);
-    f->checksum = get32(b + 64);
-    memcpy(f->uuid, b + 68, 16);
-    f->saved_state = b[84];
-    f->hidden = b[85];
-    uint32_t want = vhd_checksum(b, VHD_FOOTER_SIZE, 64);
-    if (f->checksum != want) {
-        snprintf(why, whylen, "footer checksum is 0x%08x, its contents sum to 0x%08x",
-                 f->checksum, want);
-        return -EINVAL;
-    }
+    int rc = layout_decode(&footer_layout, b, f, sizeof(*f), &f->checksum, why, whylen);
+    if (rc)
+        return rc;
     if ((f->version >> 16) != 1) {
         snprintf(why, whylen, "footer format version 0x%08x is not 1.x", f->version);
         return -EINVAL;
@@ -132,59 +247,15 @@ int vhd_footer_decode(const uint8_t b[VHD_FOOTER_SIZE], struct vhd_footer *f, ch
 
 void vhd_header_encode(const struct vhd_header *h, uint8_t b[VHD_HEADER_SIZE])
 {
-    memset(b, 0, VHD_HEADER_SIZE);
-    memcpy(b, h->cookie, 8);
-    put64(b + 8, h->data_offset);
-    put64(b + 16, h->table_offset);
-    put32(b + 24, h->version);
-    put32(b + 28, h->max_entries);
-    put32(b + 32, h->block_size);
-    memcpy(b + 40, h->parent_uuid, 16);
-    put32(b + 56, h->parent_timestamp);
-    for (int i = 0; i < VHD_PARENT_NAME_UNITS; i++)
-        put16(b + 64 + 2 * i, h->parent_name[i]);
-    for (int i = 0; i < VHD_NLOCATORS; i++) {
-        uint8_t *l = b + 576 + 24 * i;
-        put32(l, h->loc[i].code);
-        put32(l + 4, h->loc[i].space);
-        put32(l + 8, h->loc[i].length);
-        put64(l + 16, h->loc[i].offset);
-    }
-    put32(b + 36, vhd_checksum(b, VHD_HEADER_SIZE, 36));
+    layout_encode(&header_layout, h, b);
 }
 
 int vhd_header_decode(const uint8_t b[VHD_HEADER_SIZE], struct vhd_header *h, char *why,
                       size_t whylen)
 {
-    memset(h, 0, sizeof(*h));
-    memcpy(h->cookie, b, 8);
-    if (memcmp(h->cookie, "cxsparse", 8) != 0) {
-        snprintf(why, whylen, "no dynamic disk header (cookie is not \"cxsparse\")");
-        return -EINVAL;
-    }
-    h->data_offset = get64(b + 8);
-    h->table_offset = get64(b + 16);
-    h->version = get32(b + 24);
-    h->max_entries = get32(b + 28);
-    h->block_size = get32(b + 32);
-    h->checksum = get32(b + 36);
-    memcpy(h->parent_uuid, b + 40, 16);
-    h->parent_timestamp = get32(b + 56);
-    for (int i = 0; i < VHD_PARENT_NAME_UNITS; i++)
-        h->parent_name[i] = get16(b + 64 + 2 * i);
-    for (int i = 0; i < VHD_NLOCATORS; i++) {
-        const uint8_t *l = b + 576 + 24 * i;
-        h->loc[i].code = get32(l);
-        h->loc[i].space = get32(l + 4);
-        h->loc[i].length = get32(l + 8);
-        h->loc[i].offset = get64(l + 16);
-    }
-    uint32_t want = vhd_checksum(b, VHD_HEADER_SIZE, 36);
-    if (h->checksum != want) {
-        snprintf(why, whylen, "dynamic header checksum is 0x%08x, its contents sum to 0x%08x",
-                 h->checksum, want);
-        return -EINVAL;
-    }
+    int rc = layout_decode(&header_layout, b, h, sizeof(*h), &h->checksum, why, whylen);
+    if (rc)
+        return rc;
     if ((h->version >> 16) != 1) {
         snprintf(why, whylen, "dynamic header version 0x%08x is not 1.x", h->version);
         return -EINVAL;

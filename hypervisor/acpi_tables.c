@@ -26,6 +26,9 @@
 #define FADT_NO_VGA (1u << 2)
 #define FADT_NO_CMOS_RTC (1u << 5)
 #define FADT_FLAGS 112
+#define FADT_RESET_REG_SUP (1u << 10)
+#define FADT_RESET_REG 116
+#define FADT_RESET_VALUE 128
 #define FADT_MINOR 131
 #define FADT_X_DSDT 140
 #define FADT_SLEEP_CONTROL 244
@@ -117,7 +120,11 @@ uint64_t acpi_tables_build(uint8_t *buf, size_t len, uint64_t gpa, unsigned nr_v
     header(t, "FACP", FADT_LENGTH, FADT_REVISION);
     put32(t + FADT_DSDT, (uint32_t)(gpa + dsdt));
     put64(t + FADT_X_DSDT, gpa + dsdt);
-    put32(t + FADT_FLAGS, FADT_HW_REDUCED_ACPI);
+    /* The reset register: without it Linux's restart falls through to
+     * the 8042 and the BIOS, neither of which a PVH domain has. */
+    put32(t + FADT_FLAGS, FADT_HW_REDUCED_ACPI | FADT_RESET_REG_SUP);
+    gas_port8(t + FADT_RESET_REG, XENOLITH_RESET_PORT);
+    t[FADT_RESET_VALUE] = XENOLITH_RESET_VALUE;
     /* No VGA, no CMOS clock, no 8042: else Linux probes them, the RTC
      * alone for about 10 s of all-ones reads. */
     uint16_t boot_arch = FADT_NO_VGA | FADT_NO_CMOS_RTC;

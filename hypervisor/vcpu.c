@@ -118,6 +118,18 @@ static void acpi_sleep_register(struct vcpu *v, bool out, uint8_t *data, unsigne
         note_unserved(v, "ACPI sleep type", type);
 }
 
+/* The FADT's reset register: CPU reset restarts the domain the way Xen
+ * does, as a shutdown with reason reboot that the toolstack acts on. */
+static void reset_register(struct vcpu *v, bool out, uint8_t *data, unsigned size)
+{
+    if (!out) {
+        memset(data, 0, size);
+        return;
+    }
+    if (data[0] & XENOLITH_RESET_CPU)
+        domain_shutdown(v->d, SHUTDOWN_reboot);
+}
+
 static void handle_io(struct vcpu *v)
 {
     struct kvm_run *run = v->run;
@@ -135,6 +147,10 @@ static void handle_io(struct vcpu *v)
         return;
     if (run->io.port == XENOLITH_SLEEP_CONTROL_PORT || run->io.port == XENOLITH_SLEEP_STATUS_PORT) {
         acpi_sleep_register(v, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size);
+        return;
+    }
+    if (run->io.port == XENOLITH_RESET_PORT && run->io.size == 1) {
+        reset_register(v, run->io.direction == KVM_EXIT_IO_OUT, data, run->io.size);
         return;
     }
     if (run->io.port == XENOLITH_DOORBELL_PORT && run->io.direction == KVM_EXIT_IO_OUT &&

@@ -38,4 +38,12 @@
 #define XENOLITH_SLEEP_TYPE_MASK 0x1c
 #define XENOLITH_SLEEP_ENABLE 0x20
 
+/* The FADT's reset register: the PC's reset control port, as Xen's HVM
+ * tables and QEMU name it. A write with the CPU-reset bit (2) set
+ * reboots the domain, as SCHEDOP_shutdown(reboot) does; Linux's restart
+ * writes XENOLITH_RESET_VALUE there before anything else it tries. */
+#define XENOLITH_RESET_PORT 0xcf9
+#define XENOLITH_RESET_VALUE 0x06
+#define XENOLITH_RESET_CPU 0x04
+
 #endif

@@ -48,9 +48,13 @@ linux_modules() {
 # busybox, the modules and their dependencies, and an init that mounts
 # /proc, /sys and /dev, loads the modules in order, runs the body read
 # from stdin and then waits to be shut down (the kernel's orderly
-# poweroff runs /sbin/poweroff). The body may use $bb (busybox), say
-# (a line on hvc0), block SEED (4 KiB of 32-byte lines, as linux_block
-# makes them here) and wait_for PATH (up to 30 s).
+# poweroff and reboot run /sbin/poweroff and /sbin/reboot). The body may
+# use $bb (busybox), say (a line on hvc0), block SEED (4 KiB of 32-byte
+# lines, as linux_block makes them here), wait_for PATH (up to 30 s) and
+# hvc_shell (a shell that runs the lines typed on hvc0, xl console's
+# input, its output on hvc0). LINUX_SAY names the device say writes to
+# (/dev/hvc0 unless set; /dev/console follows the kernel's console=, for
+# an initramfs that must speak on other machines' consoles too).
 linux_initramfs() {
     local out=$1 root f
     shift
@@ -64,18 +68,25 @@ linux_initramfs() {
         cp "$f" "$root/lib/modules/"
         basename "$f" >>"$root/lib/modules/order"
     done
+    # What the kernel's orderly poweroff and reboot (xl shutdown, xl
+    # reboot) run.
     cat >"$root/sbin/poweroff" <<'EOF'
 #!/bin/busybox sh
 exec /bin/busybox poweroff -f
 EOF
-    {
-        cat <<'EOF'
+    cat >"$root/sbin/reboot" <<'EOF'
 #!/bin/busybox sh
+exec /bin/busybox reboot -f
+EOF
+    {
+        echo '#!/bin/busybox sh'
+        echo "say_tty=${LINUX_SAY:-/dev/hvc0}"
+        cat <<'EOF'
 bb=/bin/busybox
 $bb mount -t proc proc /proc
 $bb mount -t sysfs sys /sys
 $bb mount -t devtmpfs dev /dev
-say() { echo "$*" > /dev/hvc0; }
+say() { echo "$*" > $say_tty; }
 block() {
     i=0
     while [ $i -lt 128 ]; do $bb printf '%-31s\n' "$1 $i"; i=$((i + 1)); done
@@ -84,6 +95,9 @@ wait_for() {
     i=0
     while [ ! -e "$1" ] && [ $i -lt 300 ]; do $bb sleep 0.1; i=$((i + 1)); done
     [ -e "$1" ]
+}
+hvc_shell() {
+    $bb sh </dev/hvc0 >/dev/hvc0 2>&1 &
 }
 say "XENOLITH-LINUX-INIT: init running on $($bb uname -r)"
 for m in $($bb cat /lib/modules/order); do
@@ -94,7 +108,7 @@ EOF
         # shellcheck disable=SC2016 # the guest's shell expands it
         echo 'while :; do $bb sleep 3600; done'
     } >"$root/init"
-    chmod +x "$root/init" "$root/sbin/poweroff"
+    chmod +x "$root/init" "$root/sbin/poweroff" "$root/sbin/reboot"
     (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out" ||
         fail "cannot build the initramfs"
 }

@@ -9,9 +9,13 @@
 # read by xenolith-img and by qemu-img); xl vcpu-set 1 and 2 take cpu1
 # offline and bring it back; xl mem-set shrinks the guest through its
 # balloon (MemTotal falls) and the host backs less of its memory file;
-# xl shutdown powers it off cleanly (control/shutdown, the kernel's
-# orderly poweroff, ACPI soft-off) with the kernel's own shutdown
-# messages on the console.
+# a line typed into xl console runs in a shell on hvc0 and its output
+# comes back; xl block-attach gives the running guest a third disk
+# (xvdc), whose pattern it reads and on which it writes its own, and xl
+# block-detach takes it away again (the guest sees it go, Dom0 finds the
+# guest's block in the file); xl shutdown powers it off cleanly
+# (control/shutdown, the kernel's orderly poweroff, ACPI soft-off) with
+# the kernel's own shutdown messages on the console.
 #
 # The kernel comes from /var/cache/xenolith/linux-guest, filled by
 # tests/integration/fetch_linux_guest.sh (apt-get download); where that
@@ -48,6 +52,7 @@ check /dev/xvdb vhd
 # Memory the balloon can give back that the host really backs.
 $bb dd if=/dev/zero of=/tmp/fill bs=1M count=32 2>/dev/null
 $bb rm -f /tmp/fill
+hvc_shell
 say "XENOLITH-LINUX-READY"
 # What the guest's udev would do: a CPU whose device xl vcpu-set brought
 # back (the kernel's Xen CPU hotplug watch registers it again, a uevent
@@ -64,9 +69,10 @@ echo "XENOLITH-LINUX: ${DEVPATH##*/} added, online $(/bin/busybox cat "/sys$DEVP
 SH
 $bb chmod +x /sbin/cpu-added
 $bb uevent /sbin/cpu-added &
-# Each change of the online CPUs or of the balloon is said on hvc0.
+# Each change of the online CPUs or of the balloon is said on hvc0, and
+# so are a disk xvdc coming (read, then written) and going.
 sysfs=/sys/devices/system
-last= reached=
+last= reached= hot=
 target0=$($bb cat $sysfs/xen_memory/xen_memory0/target_kb)
 while :; do
     cur=$($bb cat $sysfs/xen_memory/xen_memory0/info/current_kb)
@@ -78,6 +84,18 @@ while :; do
     if [ "$cur" = "$target" ] && [ "$target" != "$target0" ] && [ "$target" != "$reached" ]; then
         say "XENOLITH-LINUX-BALLOON: at target $target kB, MemTotal $total kB"
         reached=$target
+    fi
+    if [ -e /dev/xvdc ] && [ -z "$hot" ]; then
+        hot=1
+        block hot-dom0 > /tmp/host
+        $bb dd if=/dev/xvdc of=/tmp/read bs=4096 count=1 2>/dev/null
+        if $bb cmp -s /tmp/host /tmp/read; then say "XENOLITH-LINUX-HOT: xvdc read ok"; else say "XENOLITH-LINUX-HOT: xvdc read mismatch"; fi
+        block hot-linux > /tmp/mine
+        $bb dd if=/tmp/mine of=/dev/xvdc bs=4096 seek=256 conv=fsync 2>/dev/null
+        say "XENOLITH-LINUX-HOT: xvdc written"
+    elif [ ! -e /dev/xvdc ] && [ -n "$hot" ]; then
+        hot=
+        say "XENOLITH-LINUX-HOT: xvdc gone"
     fi
     $bb sleep 0.5
 done
@@ -120,6 +138,49 @@ for d in raw vhd; do
 done
 linux_wait "$HVC" "XENOLITH-LINUX-STATE: cpus 0-1 " 30 "$domid"
 
+# xl console both ways: a line typed there (no terminal: a fifo) runs in
+# the guest's shell on hvc0, and its output comes back through consoled's
+# pty. The typed line holds $((6 * 7)), its output 42: the echo of the
+# input alone does not pass.
+fifo="$RUNDIR/console.in"
+mkfifo "$fifo"
+exec 7<>"$fifo"
+cout="$RUNDIR/console.out"
+# Not start_client: an & job without a redirection of its own gets /dev/null.
+"$XL" console linux <"$fifo" >"$cout" 2>&1 &
+xl_console=$!
+CLIENT_PIDS+=("$xl_console")
+t=$(date +%s)
+# shellcheck disable=SC2016 # the guest's shell expands it
+echo 'echo "XENOLITH-SHELL: $((6 * 7)) on $(/bin/busybox uname -r), cpus $(/bin/busybox cat /sys/devices/system/cpu/online)"' >&7
+for _ in $(seq 150); do
+    grep -q "XENOLITH-SHELL: 42 on " "$cout" && break
+    sleep 0.2
+done
+grep -q "XENOLITH-SHELL: 42 on .*, cpus 0-1" "$cout" ||
+    { linux_show "$HVC"; fail "a command typed into xl console did not run in the guest: $(tail -n 5 "$cout")"; }
+grep -q "XENOLITH-SHELL: 42 on " "$HVC" || fail "the shell's output is not in the console log"
+note "xl console: typed command answered in $(($(date +%s) - t)) s: $(grep -o "XENOLITH-SHELL: 42 on [^[:cntrl:]]*" "$cout" | head -n 1)"
+
+# A disk attached while the guest runs: xen-blkfront finds it through
+# its watch, the guest reads Dom0's pattern and writes its own; detached,
+# the guest sees it go and Dom0 finds the guest's block in the file.
+hot="$RUNDIR/hot.raw"
+truncate -s 4M "$hot"
+linux_block hot-dom0 | dd of="$hot" conv=notrunc status=none || fail "cannot write $hot"
+t=$(date +%s)
+"$XL" block-attach linux "$hot,raw,xvdc,rw" || fail "xl block-attach linux xvdc failed"
+linux_wait "$HVC" "XENOLITH-LINUX-HOT: xvdc written" 60 "$domid"
+grep -q "XENOLITH-LINUX-HOT: xvdc read ok" "$HVC" || { linux_show "$HVC"; fail "the guest did not read Dom0's pattern on the attached xvdc"; }
+"$XL" block-list linux | grep -qE "^51744 " || fail "xl block-list does not show xvdc: $("$XL" block-list linux)"
+"$XL" block-detach linux xvdc || fail "xl block-detach linux xvdc failed"
+linux_wait "$HVC" "XENOLITH-LINUX-HOT: xvdc gone" 60 "$domid"
+"$XL" block-list linux | grep -qE "^51744 " && fail "xl block-list still shows xvdc: $("$XL" block-list linux)"
+xenstore-exists "/local/domain/0/backend/vbd/$domid/51744" 2>/dev/null && fail "block-detach left xvdc's backend directory"
+cmp <(dd if="$hot" bs=4096 skip=256 count=1 status=none) <(linux_block hot-linux) ||
+    fail "$hot: the block the guest wrote on xvdc is not there"
+note "block-attach, read, write and block-detach of xvdc took $(($(date +%s) - t)) s"
+
 # vCPU hot-unplug and plug: cpu/1/availability, the kernel's Xen CPU
 # hotplug watch, init onlining the CPU that came back.
 t=$(date +%s)
@@ -155,6 +216,11 @@ note "xl shutdown took $(($(date +%s) - t)) s; $(($(date +%s) - start)) s from x
 for m in "ACPI: PM: Preparing to enter system sleep state S5" "reboot: Power down"; do
     grep -qF "$m" "$HVC" || { linux_show "$HVC"; fail "no '$m' from the kernel on hvc0"; }
 done
+# xl console ends with the domain, having shown the kernel's last lines.
+for _ in $(seq 50); do proc_running "$xl_console" || break; sleep 0.1; done
+proc_running "$xl_console" && fail "xl console still runs after the guest powered off"
+grep -qF "reboot: Power down" "$cout" || fail "xl console did not show the kernel's last line"
+exec 7>&-
 
 # The guest's blocks, as Dom0 reads the files.
 cmp <(dd if="$disk" bs=4096 skip=256 count=1 status=none) <(linux_block raw-linux) ||

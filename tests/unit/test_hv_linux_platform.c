@@ -134,6 +134,11 @@ START_TEST(acpi_tables_walk)
     ck_assert_uint_eq(u32_at(f + 4), 276);
     ck_assert_uint_eq(sum(f, 276), 0);
     ck_assert_uint_ne(u32_at(f + 112) & (1u << 20), 0); /* hardware reduced */
+    /* Restart: the reset register is supported, port 0xcf9, value 6. */
+    ck_assert_uint_ne(u32_at(f + 112) & (1u << 10), 0);
+    static const uint8_t rst[12] = {1, 8, 0, 1, 0xf9, 0x0c};
+    ck_assert_mem_eq(f + 116, rst, 12);
+    ck_assert_uint_eq(f[128], 6);
     const uint8_t *dsdt = buf + (u64_at(f + 140) - base);
     ck_assert_mem_eq(dsdt, "DSDT", 4);
     ck_assert_uint_eq(sum(dsdt, u32_at(dsdt + 4)), 0);

@@ -70,7 +70,7 @@ frontends_xenolith_guest_SOURCES = \
 	frontends/tests/echo.c frontends/tests/grant_pool.c frontends/tests/wait_shutdown.c \
 	frontends/tests/xenbus.c frontends/tests/console.c \
 	frontends/tests/blk.c frontends/tests/blk_util.h frontends/tests/blk_hostile.c frontends/tests/blk_reconnect.c frontends/tests/blk_bench.c frontends/tests/blk_hotplug.c \
-	frontends/tests/balloon.c frontends/tests/service.c
+	frontends/tests/balloon.c frontends/tests/memory_abuse.c frontends/tests/service.c
 
 # The interface version pins which layouts the Xen headers hand a guest;
 # a guest must never see the toolstack-only definitions.

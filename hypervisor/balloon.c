@@ -10,7 +10,7 @@
 int balloon_init(struct balloon *b, uint64_t nr_pages)
 {
     b->nr_pages = nr_pages;
-    b->out = 0;
+    b->out = b->runs = 0;
     b->map = calloc((nr_pages + BITS - 1) / BITS ? (nr_pages + BITS - 1) / BITS : 1,
                     sizeof(*b->map));
     return b->map ? 0 : -ENOMEM;
@@ -20,15 +20,34 @@ void balloon_free(struct balloon *b)
 {
     free(b->map);
     b->map = NULL;
-    b->nr_pages = b->out = 0;
+    b->nr_pages = b->out = b->runs = 0;
+}
+
+/* Page i changes state; the count of runs follows from its neighbours:
+ * going out it starts a run, extends one or joins two, coming back the
+ * reverse. */
+static void set_page(struct balloon *b, uint64_t i, bool out)
+{
+    uint64_t bit = 1ull << (i % BITS);
+    bool was = __atomic_load_n(&b->map[i / BITS], __ATOMIC_RELAXED) & bit;
+    if (was == out)
+        return;
+    unsigned neighbours = (i > 0 && balloon_is_out(b, i - 1)) + balloon_is_out(b, i + 1);
+    if (out) {
+        __atomic_fetch_or(&b->map[i / BITS], bit, __ATOMIC_SEQ_CST);
+        b->out++;
+        b->runs = b->runs + 1 - neighbours;
+    } else {
+        __atomic_fetch_and(&b->map[i / BITS], ~bit, __ATOMIC_SEQ_CST);
+        b->out--;
+        b->runs = b->runs + neighbours - 1;
+    }
 }
 
 void balloon_start_out(struct balloon *b, uint64_t first)
 {
-    for (uint64_t i = first; i < b->nr_pages; i++) {
-        b->map[i / BITS] |= 1ull << (i % BITS);
-        b->out++;
-    }
+    for (uint64_t i = first; i < b->nr_pages; i++)
+        set_page(b, i, true);
 }
 
 bool balloon_gfn_index(const struct guest_ram *r, uint64_t gfn, uint64_t *index)
@@ -49,7 +68,8 @@ bool balloon_gfn_index(const struct guest_ram *r, uint64_t gfn, uint64_t *index)
 
 bool balloon_is_out(const struct balloon *b, uint64_t index)
 {
-    return index < b->nr_pages && (b->map[index / BITS] >> (index % BITS) & 1);
+    return index < b->nr_pages &&
+           (__atomic_load_n(&b->map[index / BITS], __ATOMIC_RELAXED) >> (index % BITS) & 1);
 }
 
 /* An aligned extent of RAM whose pages sit one after another in the
@@ -81,6 +101,9 @@ int balloon_check_release(const struct balloon *b, const struct guest_ram *r, ui
     for (uint64_t i = 0; i < n; i++)
         if (balloon_is_out(b, first + i))
             return -EBUSY;
+    unsigned neighbours = (first > 0 && balloon_is_out(b, first - 1)) + balloon_is_out(b, first + n);
+    if (!neighbours && b->runs >= BALLOON_MAX_RUNS)
+        return -ENOSPC;
     return 0;
 }
 
@@ -105,15 +128,6 @@ void balloon_mark(struct balloon *b, const struct guest_ram *r, uint64_t gfn, un
     uint64_t first;
     if (extent_index(r, gfn, order, &first))
         return;
-    for (uint64_t i = first; i < first + (1ull << order); i++) {
-        uint64_t bit = 1ull << (i % BITS);
-        bool was = b->map[i / BITS] & bit;
-        if (out && !was) {
-            b->map[i / BITS] |= bit;
-            b->out++;
-        } else if (!out && was) {
-            b->map[i / BITS] &= ~bit;
-            b->out--;
-        }
-    }
+    for (uint64_t i = first; i < first + (1ull << order); i++)
+        set_page(b, i, out);
 }

@@ -19,10 +19,20 @@
  * balloon driver asks for. */
 #define BALLOON_MAX_ORDER 9
 
+/* Runs of pages out a domain may have at once. Each run is a range the
+ * guest's view of the memory file denies (guest_ram_guard), one or two
+ * host mappings of xenolithd's own; a guest giving back every other page
+ * would otherwise use up the mappings the host allows a process
+ * (vm.max_map_count, 65530 by default) for every domain. */
+#define BALLOON_MAX_RUNS 8192
+
 struct balloon {
     uint64_t nr_pages; /* of RAM */
     uint64_t out;      /* pages ballooned out now */
-    uint64_t *map;     /* one bit per page, set while ballooned out */
+    uint64_t runs;     /* runs of neighbouring pages out */
+    /* One bit per page, set while ballooned out. Written under the
+     * domain's lock, read without it (guest_ram.absent), so atomically. */
+    uint64_t *map;
 };
 
 /* 0 or -ENOMEM. */
@@ -49,7 +59,8 @@ bool balloon_is_out(const struct balloon *b, uint64_t index);
  * Why the 2^order pages at gfn may not be given back, or 0 when they
  * may: -EINVAL for a misaligned extent, a bad order, or one that is not
  * wholly RAM; -EBUSY when a page is one the hypervisor writes to
- * (reserved[0..nreserved), gfns) or is already out.
+ * (reserved[0..nreserved), gfns) or is already out; -ENOSPC when it
+ * would make more than BALLOON_MAX_RUNS runs out.
  */
 int balloon_check_release(const struct balloon *b, const struct guest_ram *r, uint64_t gfn,
                           unsigned order, const uint64_t *reserved, unsigned nreserved);

@@ -77,6 +77,10 @@ struct domain {
     uint32_t type;
     int vm_fd;
     int mem_fd;
+    /* The memory file mapped a second time, for KVM's memory slots only:
+     * pages the guest does not have are PROT_NONE here (memory_guard,
+     * hc_memory.h), while xenolithd's own accesses go through ram.hva. */
+    uint8_t *kvm_view;
     struct guest_ram ram;     /* up to maxmem: what the guest may populate */
     struct guest_ram boot_ram; /* the same file up to memory=, as the memory map shows it */
     uint64_t max_memory_kib;
@@ -139,6 +143,12 @@ struct domain {
     uint8_t *gnt_own;         /* every frame's own page, for frames not in RAM */
     uint16_t *gnt_ro_maps;    /* Dom0 mappings per entry, read-only and */
     uint16_t *gnt_rw_maps;    /* writable (GNTTAB_MAX_ENTRIES each) */
+    /* The frame an entry's mappings are of, fixed at its first mapping
+     * (the guest may rewrite the entry under them), and the index by
+     * frame: per page of RAM in file order, how many entries have
+     * mappings of it. */
+    uint32_t *gnt_pinned;
+    uint16_t *gnt_frame_refs;
 };
 
 /* The table of domains, which only the event-loop thread changes (under

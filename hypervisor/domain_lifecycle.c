@@ -22,6 +22,7 @@
 #include "hypervisor/evtchn.h"
 #include "hypervisor/fail_msg.h"
 #include "hypervisor/gnttab.h"
+#include "hypervisor/hc_memory.h"
 #include "hypervisor/host_mem.h"
 #include "hypervisor/hv.h"
 #include "hypervisor/log.h"
@@ -83,6 +84,8 @@ static void domain_free(struct domain *d)
             close(d->raw_fds[i]);
     if (d->ram.hva)
         munmap(d->ram.hva, d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE);
+    if (d->kvm_view)
+        munmap(d->kvm_view, d->ram.size + XEN_AREA_PAGES * GUEST_PAGE_SIZE);
     if (d->mem_fd >= 0)
         close(d->mem_fd);
     if (d->vm_fd >= 0)
@@ -133,20 +136,24 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
     if (p == MAP_FAILED)
         return fail(err, errlen, -errno, "cannot map guest memory: %s", strerror(errno));
     d->ram.hva = p;
+    p = mmap(NULL, file_size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, d->mem_fd, 0);
+    if (p == MAP_FAILED)
+        return fail(err, errlen, -errno, "cannot map guest memory for KVM: %s", strerror(errno));
+    d->kvm_view = p;
     d->xen_area = d->ram.hva + d->ram.size;
     d->ram.special = d->xen_area + XEN_AREA_SPECIAL_PAGE * GUEST_PAGE_SIZE;
     _Static_assert(XEN_AREA_PAGES - XEN_AREA_SPECIAL_PAGE == GUEST_SPECIAL_PAGES,
                    "the memory file has room for every special page");
     struct kvm_userspace_memory_region low = {
         .slot = 0, .guest_phys_addr = 0, .memory_size = d->ram.low_size,
-        .userspace_addr = (uint64_t)(uintptr_t)d->ram.hva,
+        .userspace_addr = (uint64_t)(uintptr_t)d->kvm_view,
     };
     if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &low) < 0)
         return fail(err, errlen, -errno, "cannot register guest memory: %s", strerror(errno));
     struct kvm_userspace_memory_region special = {
         .slot = 2, .guest_phys_addr = GUEST_SPECIAL_GPA,
         .memory_size = GUEST_SPECIAL_PAGES * GUEST_PAGE_SIZE,
-        .userspace_addr = (uint64_t)(uintptr_t)d->ram.special,
+        .userspace_addr = (uint64_t)(uintptr_t)(d->kvm_view + (d->ram.special - d->ram.hva)),
     };
     if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &special) < 0)
         return fail(err, errlen, -errno, "cannot register the special pages: %s", strerror(errno));
@@ -154,7 +161,7 @@ static int setup_vm(struct domain *d, char *err, size_t errlen)
         struct kvm_userspace_memory_region high = {
             .slot = 1, .guest_phys_addr = GUEST_RAM_HIGH_BASE,
             .memory_size = d->ram.size - d->ram.low_size,
-            .userspace_addr = (uint64_t)(uintptr_t)(d->ram.hva + d->ram.low_size),
+            .userspace_addr = (uint64_t)(uintptr_t)(d->kvm_view + d->ram.low_size),
         };
         if (ioctl(d->vm_fd, KVM_SET_USER_MEMORY_REGION, &high) < 0)
             return fail(err, errlen, -errno, "cannot register guest memory above 4 GiB: %s",
@@ -281,12 +288,15 @@ int domain_create(const struct privcmd_create_req *req, uint32_t *domid, char *e
                     "maxmem (%llu MiB) of domain \"%s\" is more than the host's %llu MiB",
                     (unsigned long long)(max_kib >> 10), name,
                     (unsigned long long)(hm.total_kib >> 10));
+    /* The guest may populate up to maxmem without asking anyone, so that
+     * is what it is admitted for. */
     uint64_t avail = hv_guest_memory_available_kib();
-    if (mem_kib > avail)
+    if (max_kib > avail)
         return fail(err, errlen, -ENOMEM,
-                    "not enough memory: domain \"%s\" needs %llu MiB but the host has "
+                    "not enough memory: domain \"%s\" needs %llu MiB%s but the host has "
                     "%llu MiB available for guests",
-                    name, (unsigned long long)(mem_kib >> 10), (unsigned long long)(avail >> 10));
+                    name, (unsigned long long)(max_kib >> 10),
+                    max_kib > mem_kib ? " (its maxmem)" : "", (unsigned long long)(avail >> 10));
 
     uint32_t id;
     if (alloc_domid(&id) < 0)
@@ -337,7 +347,13 @@ int domain_create(const struct privcmd_create_req *req, uint32_t *domid, char *e
         d->boot_ram.hva = d->ram.hva;
         d->boot_ram.special = d->ram.special;
         d->memmap_entries = guest_ram_memmap(&d->boot_ram, d->memmap);
-        balloon_start_out(&d->balloon, d->boot_ram.size / GUEST_PAGE_SIZE);
+        uint64_t boot_pages = d->boot_ram.size / GUEST_PAGE_SIZE;
+        balloon_start_out(&d->balloon, boot_pages);
+        d->ram.absent = d->balloon.map;
+        rc = memory_guard(d, boot_pages, d->balloon.nr_pages - boot_pages, false);
+        if (rc)
+            rc = fail(err, errlen, rc, "cannot keep the guest from RAM above memory=: %s",
+                      strerror(-rc));
     }
     for (uint32_t i = 0; rc == 0 && i < max_vcpus; i++)
         rc = setup_vcpu(d, &d->vcpus[i], err, errlen);

@@ -19,12 +19,17 @@ static int alloc_tables(struct domain *d)
         d->gnt_ro_maps = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
     if (!d->gnt_rw_maps)
         d->gnt_rw_maps = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint16_t));
+    if (!d->gnt_pinned)
+        d->gnt_pinned = calloc(GNTTAB_MAX_ENTRIES, sizeof(uint32_t));
+    if (!d->gnt_frame_refs)
+        d->gnt_frame_refs = calloc(d->ram.size / GUEST_PAGE_SIZE + 1, sizeof(uint16_t));
     if (!d->gnt_own) {
         void *p = mmap(NULL, GNTTAB_MAX_FRAMES * GUEST_PAGE_SIZE, PROT_READ | PROT_WRITE,
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         d->gnt_own = p == MAP_FAILED ? NULL : p;
     }
-    return d->gnt_ro_maps && d->gnt_rw_maps && d->gnt_own ? 0 : -ENOMEM;
+    return d->gnt_ro_maps && d->gnt_rw_maps && d->gnt_pinned && d->gnt_frame_refs && d->gnt_own
+        ? 0 : -ENOMEM;
 }
 
 /* A frame outside RAM: inside the guest's physical address width, not on
@@ -93,7 +98,11 @@ void gnttab_domain_teardown(struct domain *d)
     pthread_mutex_lock(&hv.gnttab_lock);
     free(d->gnt_ro_maps);
     free(d->gnt_rw_maps);
+    free(d->gnt_pinned);
+    free(d->gnt_frame_refs);
     d->gnt_ro_maps = d->gnt_rw_maps = NULL;
+    d->gnt_pinned = NULL;
+    d->gnt_frame_refs = NULL;
     /* KVM may still have slots on these pages; an unmapped page is only
      * dropped from them, and the VM goes next. */
     if (d->gnt_own)
@@ -115,19 +124,27 @@ static grant_entry_v1_t *entry_of(struct domain *d, uint32_t ref)
     return frame ? (grant_entry_v1_t *)frame + ref % GNTTAB_ENTRIES_PER_FRAME : NULL;
 }
 
+/* The page of RAM a frame is, in file order; false for the special
+ * pages, which are no RAM the guest can give back. */
+static bool frame_page(struct domain *d, uint64_t gfn, uint64_t *page)
+{
+    return balloon_gfn_index(&d->ram, gfn, page);
+}
+
 bool gnttab_frame_mapped(struct domain *d, uint64_t gfn)
 {
-    if (!d->gnt_ro_maps || !d->gnt_rw_maps)
-        return false;
-    uint32_t n = d->gnt_nr_frames * GNTTAB_ENTRIES_PER_FRAME;
-    for (uint32_t ref = 0; ref < n; ref++) {
-        if (!d->gnt_ro_maps[ref] && !d->gnt_rw_maps[ref])
-            continue;
-        grant_entry_v1_t *e = entry_of(d, ref);
-        if (e && __atomic_load_n(&e->frame, __ATOMIC_SEQ_CST) == gfn)
-            return true;
-    }
-    return false;
+    uint64_t page;
+    return d->gnt_frame_refs && frame_page(d, gfn, &page) && d->gnt_frame_refs[page];
+}
+
+/* The entry's first mapping pins its frame; its last unpins it. */
+static void pin(struct domain *d, uint32_t ref, uint64_t gpa, bool on)
+{
+    uint64_t page;
+    if (on)
+        d->gnt_pinned[ref] = (uint32_t)(gpa / GUEST_PAGE_SIZE);
+    if (frame_page(d, d->gnt_pinned[ref], &page))
+        d->gnt_frame_refs[page] += on ? 1 : -1;
 }
 
 /* Reads an entry once (the guest may change it under us) and checks it
@@ -170,16 +187,25 @@ int16_t gnttab_map(struct domain *d, uint32_t ref, uint32_t to, bool readonly, u
         st = GNTST_bad_gntref;
     } else if ((st = check_entry(d, e, to, readonly, gpa)) == GNTST_okay) {
         uint16_t *count = readonly ? &d->gnt_ro_maps[ref] : &d->gnt_rw_maps[ref];
+        bool first = !d->gnt_ro_maps[ref] && !d->gnt_rw_maps[ref];
         if (*count == UINT16_MAX) {
             st = GNTST_no_space;
+        } else if (!first && *gpa != (uint64_t)d->gnt_pinned[ref] * GUEST_PAGE_SIZE) {
+            /* Mapped already, and the guest has pointed the entry
+             * elsewhere since: every mapping of an entry is of one frame. */
+            st = GNTST_permission_denied;
         } else {
             (*count)++;
+            if (first)
+                pin(d, ref, *gpa, true);
             update_flags(e, d->gnt_ro_maps[ref], d->gnt_rw_maps[ref]);
             /* The guest may have revoked the entry between our check and
              * the flags going up; Xen re-checks the same way. */
             uint64_t again;
             if (check_entry(d, e, to, readonly, &again) != GNTST_okay || again != *gpa) {
                 (*count)--;
+                if (first)
+                    pin(d, ref, *gpa, false);
                 update_flags(e, d->gnt_ro_maps[ref], d->gnt_rw_maps[ref]);
                 st = GNTST_permission_denied;
             }
@@ -197,6 +223,8 @@ int16_t gnttab_unmap(struct domain *d, uint32_t ref, bool readonly)
     uint16_t *count = e ? (readonly ? &d->gnt_ro_maps[ref] : &d->gnt_rw_maps[ref]) : NULL;
     if (count && *count) {
         (*count)--;
+        if (!d->gnt_ro_maps[ref] && !d->gnt_rw_maps[ref])
+            pin(d, ref, 0, false);
         update_flags(e, d->gnt_ro_maps[ref], d->gnt_rw_maps[ref]);
         st = GNTST_okay;
     }

@@ -41,8 +41,11 @@ int16_t gnttab_map(struct domain *d, uint32_t ref, uint32_t to, bool readonly, u
 /* Drops one mapping taken by gnttab_map. GNTST_okay or GNTST_bad_handle. */
 int16_t gnttab_unmap(struct domain *d, uint32_t ref, bool readonly);
 
-/* Whether Dom0 has a mapping of an entry that grants page gfn (the
- * balloon must not take such a page). Caller holds hv.gnttab_lock. */
+/* Whether Dom0 has a mapping of page gfn through some entry (the
+ * balloon must not take such a page): one look-up in the index by frame,
+ * which holds the frame each entry's mappings are of since its first
+ * (gnttab_map refuses a second one once the guest has pointed the entry
+ * elsewhere). Caller holds hv.gnttab_lock. */
 bool gnttab_frame_mapped(struct domain *d, uint64_t gfn);
 
 /* One side of a copy: a page of the caller's own, or a granted ref. */

@@ -11,15 +11,29 @@ void guest_ram_layout(struct guest_ram *r, uint64_t size)
     r->low_size = size < HVM_BELOW_4G_RAM_END ? size : HVM_BELOW_4G_RAM_END;
 }
 
+/* Whether the guest has every page of RAM in [off, off + len) of the
+ * file. */
+static bool present(const struct guest_ram *r, uint64_t off, uint64_t len)
+{
+    if (!r->absent)
+        return true;
+    for (uint64_t i = off / GUEST_PAGE_SIZE; i <= (off + len - 1) / GUEST_PAGE_SIZE; i++)
+        if (__atomic_load_n(&r->absent[i / 64], __ATOMIC_SEQ_CST) >> (i % 64) & 1)
+            return false;
+    return true;
+}
+
 void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len)
 {
     if (len == 0 || gpa + len < gpa)
         return NULL;
     if (gpa + len <= r->low_size)
-        return r->hva + gpa;
+        return present(r, gpa, len) ? r->hva + gpa : NULL;
     uint64_t high = r->size - r->low_size;
-    if (gpa >= GUEST_RAM_HIGH_BASE && gpa - GUEST_RAM_HIGH_BASE + len <= high)
-        return r->hva + r->low_size + (gpa - GUEST_RAM_HIGH_BASE);
+    if (gpa >= GUEST_RAM_HIGH_BASE && gpa - GUEST_RAM_HIGH_BASE + len <= high) {
+        uint64_t off = r->low_size + (gpa - GUEST_RAM_HIGH_BASE);
+        return present(r, off, len) ? r->hva + off : NULL;
+    }
     if (r->special && gpa >= GUEST_SPECIAL_GPA &&
         gpa - GUEST_SPECIAL_GPA + len <= GUEST_SPECIAL_PAGES * GUEST_PAGE_SIZE)
         return r->special + (gpa - GUEST_SPECIAL_GPA);

@@ -26,12 +26,18 @@ struct guest_ram {
     uint64_t size;     /* bytes */
     uint64_t low_size; /* bytes at GPA 0; the rest starts at 4 GiB */
     uint8_t *special;  /* GUEST_SPECIAL_PAGES pages at GUEST_SPECIAL_GPA, or NULL */
+    /* One bit per page of RAM in file order, set while the guest does
+     * not have the page (ballooned out, or above memory= and never
+     * populated): no host pointer is given for it, so that nothing the
+     * guest asks of xenolithd or Dom0 makes the host back it. NULL: the
+     * guest has every page. Read atomically; struct balloon writes it. */
+    const uint64_t *absent;
 };
 
 /* Sets size and low_size for a RAM of `size` bytes (hva untouched). */
 void guest_ram_layout(struct guest_ram *r, uint64_t size);
 /* Host pointer to [gpa, gpa+len) when it lies wholly in one RAM region
- * (the special pages count as one). */
+ * (the special pages count as one) and the guest has every page of it. */
 void *guest_ram_ptr(const struct guest_ram *r, uint64_t gpa, uint64_t len);
 bool guest_ram_contains(const struct guest_ram *r, uint64_t gpa, uint64_t len);
 /* Where guest page gpa lies in the domain's memory file, which is mapped

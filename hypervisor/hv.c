@@ -226,7 +226,7 @@ uint64_t hv_guest_memory_available_kib(void)
         return UINT64_MAX;
     uint64_t committed = 0;
     for (struct domain *d = domain_next(0); d; d = domain_next(d->domid))
-        committed += d->boot_ram.size >> 10;
+        committed += d->ram.size >> 10; /* up to maxmem: it may populate that much */
     uint64_t cap = hm.total_kib > DOM0_RESERVE_KIB + committed
         ? hm.total_kib - DOM0_RESERVE_KIB - committed : 0;
     return hm.available_kib < cap ? hm.available_kib : cap;

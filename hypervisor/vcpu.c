@@ -368,7 +368,15 @@ void *vcpu_thread(void *arg)
         if (ran < 0) {
             if (errno == EINTR || errno == EAGAIN)
                 continue;
-            domain_crash(d, "vCPU %u: KVM_RUN failed: %s", v->id, strerror(errno));
+            if (errno == EFAULT)
+                /* KVM found no page behind a guest frame: one its view
+                 * of the memory file denies (memory_guard). Xen crashes
+                 * a PVH guest that touches a frame it has no page at. */
+                domain_crash(d, "vCPU %u touched memory it does not have (ballooned out or "
+                             "above memory=), rip %#llx", v->id,
+                             (unsigned long long)v->run->s.regs.regs.rip);
+            else
+                domain_crash(d, "vCPU %u: KVM_RUN failed: %s", v->id, strerror(errno));
             continue;
         }
         handle_exit(v);

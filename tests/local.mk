@@ -46,6 +46,15 @@ tests_unit_test_hv_console_write_SOURCES = tests/unit/test_hv_console_write.c \
 	hypervisor/hypercall.c hypervisor/hc_console.c
 tests_unit_test_hv_console_write_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
 
+# XENMEM_decrease_reservation's continuation, through the real dispatcher
+# and handler.
+check_PROGRAMS += tests/unit/test_hv_memory_op
+TESTS += tests/unit/test_hv_memory_op
+tests_unit_test_hv_memory_op_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -pthread
+tests_unit_test_hv_memory_op_SOURCES = tests/unit/test_hv_memory_op.c \
+	hypervisor/hypercall.c hypervisor/hc_memory.c hypervisor/gnttab.c
+tests_unit_test_hv_memory_op_LDADD = hypervisor/libhvcore.a $(CHECK_LIBS) -lpthread
+
 # The guest's string routines, compiled for the host under other names.
 check_PROGRAMS += tests/unit/test_guest_kstring
 TESTS += tests/unit/test_guest_kstring

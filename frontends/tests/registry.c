@@ -33,6 +33,10 @@ static const struct test_case tests[] = {
 	{ "console-flood", test_console_flood },
 	{ "console-hostile", test_console_hostile },
 	{ "balloon", test_balloon },
+	{ "balloon-touch", test_balloon_touch },
+	{ "maxmem-touch", test_maxmem_touch },
+	{ "memory-storm", test_memory_storm },
+	{ "evtchn-latency", test_evtchn_latency },
 	{ "service", test_service },
 };
 

@@ -44,6 +44,10 @@ void test_console(struct test *t);
 void test_console_flood(struct test *t);
 void test_console_hostile(struct test *t);
 void test_balloon(struct test *t);
+void test_balloon_touch(struct test *t);
+void test_maxmem_touch(struct test *t);
+void test_memory_storm(struct test *t);
+void test_evtchn_latency(struct test *t);
 void test_service(struct test *t);
 
 #endif

@@ -115,6 +115,34 @@ START_TEST(ram_beyond_memory_starts_out)
 }
 END_TEST
 
+/* Runs of pages out are counted as they form, grow, join and split,
+ * and a release that would start one too many is refused. */
+START_TEST(runs_are_counted_and_bounded)
+{
+    struct guest_ram r = ram_of(256 * MiB);
+    struct balloon b;
+    ck_assert_int_eq(balloon_init(&b, r.size / GUEST_PAGE_SIZE), 0);
+    balloon_mark(&b, &r, 10, 0, true);
+    balloon_mark(&b, &r, 12, 0, true);
+    ck_assert_uint_eq(b.runs, 2);
+    balloon_mark(&b, &r, 11, 0, true); /* joins them */
+    ck_assert_uint_eq(b.runs, 1);
+    balloon_mark(&b, &r, 11, 0, false); /* splits them */
+    ck_assert_uint_eq(b.runs, 2);
+    balloon_mark(&b, &r, 10, 0, false);
+    balloon_mark(&b, &r, 12, 0, false);
+    ck_assert_uint_eq(b.runs, 0);
+    for (uint64_t i = 0; i < BALLOON_MAX_RUNS; i++)
+        balloon_mark(&b, &r, 2 * i, 0, true);
+    ck_assert_uint_eq(b.runs, BALLOON_MAX_RUNS);
+    ck_assert_int_eq(balloon_check_release(&b, &r, 2 * BALLOON_MAX_RUNS + 1, 0, NULL, 0), -ENOSPC);
+    /* Growing a run or joining two starts none: allowed. */
+    ck_assert_int_eq(balloon_check_release(&b, &r, 2 * BALLOON_MAX_RUNS - 1, 0, NULL, 0), 0);
+    ck_assert_int_eq(balloon_check_release(&b, &r, 1, 0, NULL, 0), 0);
+    balloon_free(&b);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("balloon");
@@ -123,6 +151,7 @@ static Suite *suite(void)
     tcase_add_test(t, release_and_populate_count);
     tcase_add_test(t, release_refusals);
     tcase_add_test(t, ram_beyond_memory_starts_out);
+    tcase_add_test(t, runs_are_counted_and_bounded);
     suite_add_tcase(s, t);
     return s;
 }

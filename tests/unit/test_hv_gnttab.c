@@ -221,6 +221,56 @@ START_TEST(mapped_frames_are_known)
 }
 END_TEST
 
+/* Indexed by the frame Dom0 mapped, not by what the entry says now: a
+ * guest that points a mapped entry elsewhere cannot then give the
+ * mapped page back; the index counts every entry on a frame. */
+START_TEST(mapped_frame_stays_known_when_the_entry_moves)
+{
+    struct domain *d = doms[1];
+    uint64_t gpa;
+    ck_assert_int_eq(gnttab_place_frame(d, 0, 10), 0);
+    grant(d, 4, 0, 60, GTF_permit_access);
+    grant(d, 5, 0, 60, GTF_permit_access);
+    ck_assert_int_eq(gnttab_map(d, 4, 0, true, &gpa), GNTST_okay);
+    ck_assert_int_eq(gnttab_map(d, 5, 0, false, &gpa), GNTST_okay);
+    entry(d, 4)->frame = 70;
+    ck_assert_msg(gnttab_frame_mapped(d, 60), "the mapped frame was forgotten when the entry moved");
+    ck_assert(!gnttab_frame_mapped(d, 70));
+    /* Every mapping of an entry is of one frame. */
+    ck_assert_int_eq(gnttab_map(d, 4, 0, true, &gpa), GNTST_permission_denied);
+    ck_assert_int_eq(gnttab_unmap(d, 5, false), GNTST_okay);
+    ck_assert(gnttab_frame_mapped(d, 60)); /* ref 4 still has it */
+    ck_assert_int_eq(gnttab_unmap(d, 4, true), GNTST_okay);
+    ck_assert(!gnttab_frame_mapped(d, 60));
+    /* Unmapped, the entry may name another frame again. */
+    ck_assert_int_eq(gnttab_map(d, 4, 0, true, &gpa), GNTST_okay);
+    ck_assert_uint_eq(gpa, 70 * 4096);
+    ck_assert(gnttab_frame_mapped(d, 70));
+}
+END_TEST
+
+/* A page the guest gave back is granted to no one: Dom0 mapping it or
+ * copying into it would make the host back it again. */
+START_TEST(pages_given_back_are_not_granted)
+{
+    struct domain *d = doms[1];
+    static uint64_t absent[RAM / 4096 / 64];
+    uint64_t gpa;
+    memset(absent, 0, sizeof(absent));
+    absent[80 / 64] |= 1ull << (80 % 64);
+    d->ram.absent = absent;
+    ck_assert_int_eq(gnttab_place_frame(d, 0, 10), 0);
+    grant(d, 9, 0, 80, GTF_permit_access);
+    grant(d, 10, 0, 81, GTF_permit_access);
+    ck_assert_int_eq(gnttab_map(d, 9, 0, true, &gpa), GNTST_bad_page);
+    ck_assert_int_eq(gnttab_map(d, 10, 0, true, &gpa), GNTST_okay);
+    uint8_t buf[16] = {0};
+    struct gnttab_side dst = {.is_ref = true, .domid = 1, .ref_or_gpfn = 9};
+    ck_assert_int_eq(gnttab_copy(NULL, 0, NULL, &dst, sizeof(buf), buf, NULL), GNTST_bad_page);
+    d->ram.absent = NULL;
+}
+END_TEST
+
 START_TEST(copy_between_refs_and_frames)
 {
     struct domain *a = doms[1], *b = doms[2];
@@ -259,6 +309,8 @@ static Suite *suite(void)
     tcase_add_test(t, flags_stay_up_until_the_last_unmap);
     tcase_add_test(t, copy_between_refs_and_frames);
     tcase_add_test(t, mapped_frames_are_known);
+    tcase_add_test(t, mapped_frame_stays_known_when_the_entry_moves);
+    tcase_add_test(t, pages_given_back_are_not_granted);
     suite_add_tcase(s, t);
     return s;
 }

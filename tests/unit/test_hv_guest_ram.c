@@ -239,6 +239,22 @@ START_TEST(file_offsets_of_every_region)
 }
 END_TEST
 
+/* Pages the guest does not have give no host pointer, nor does a range
+ * that includes one. */
+START_TEST(absent_pages_give_no_pointer)
+{
+    static uint8_t mem[1 << 20];
+    uint64_t absent[4] = {0};
+    struct guest_ram r = {.hva = mem, .absent = absent};
+    guest_ram_layout(&r, sizeof(mem));
+    absent[0] = 1ull << 5;
+    ck_assert_ptr_null(guest_ram_ptr(&r, 5 * 4096, 8));
+    ck_assert_ptr_null(guest_ram_ptr(&r, 4 * 4096, 2 * 4096));
+    ck_assert_ptr_eq(guest_ram_ptr(&r, 4 * 4096, 4096), mem + 4 * 4096);
+    ck_assert_ptr_eq(guest_ram_ptr(&r, 6 * 4096 + 100, 8), mem + 6 * 4096 + 100);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("guest_ram");
@@ -258,6 +274,7 @@ static Suite *suite(void)
     tcase_add_test(p, ptr_exactly_below_the_hole);
     tcase_add_test(p, special_pages_map_and_are_reserved);
     tcase_add_test(p, file_offsets_of_every_region);
+    tcase_add_test(p, absent_pages_give_no_pointer);
     suite_add_tcase(s, p);
 
     TCase *m = tcase_create("memmap");

@@ -119,6 +119,26 @@ linux_block() {
     for i in $(seq 0 127); do printf '%-31s\n' "$1 $i"; done
 }
 
+# linux_cfg NAME [LINE...]: $RUNDIR/NAME.cfg for Debian's kernel with
+# $RUNDIR/initrd.gz, 256 MiB and one vCPU on hvc0, kept when it stops,
+# with the test's own lines (disks, vifs) after those.
+linux_cfg() {
+    local name=$1 line
+    shift
+    {
+        echo "name = \"$name\""
+        echo 'type = "pvh"'
+        echo "kernel = \"$LINUX_KERNEL\""
+        echo "ramdisk = \"$RUNDIR/initrd.gz\""
+        echo 'extra = "console=hvc0"'
+        echo 'memory = 256'
+        echo 'vcpus = 1'
+        echo 'on_poweroff = "preserve"'
+        echo 'on_crash = "preserve"'
+        for line in "$@"; do echo "$line"; done
+    } >"$RUNDIR/$name.cfg"
+}
+
 # linux_show HVC: the end of the console and of xenolithd's log.
 linux_show() {
     echo "--- hvc0 ($1):"

@@ -109,21 +109,10 @@ vhd="$RUNDIR/disk.vhd"
 "$IMG" create -t dynamic -s 16m "$vhd" >/dev/null || fail "cannot create $vhd"
 linux_block vhd-dom0 | "$IMG" write "$vhd" 0 || fail "cannot write $vhd"
 
-cat >"$RUNDIR/linux.cfg" <<EOF
-name = "linux"
-type = "pvh"
-kernel = "$LINUX_KERNEL"
-ramdisk = "$RUNDIR/initrd.gz"
-extra = "console=hvc0"
-memory = 256
 # One vCPU: with two, the kernel brings up its AP by INIT-SIPI, but two
 # runs in about six failed (vCPU 1 triple-faulted once; once cpu1 did not
 # come back after xl vcpu-set): issue 18 has the state.
-vcpus = 1
-disk = [ '$disk,raw,xvda,rw', 'format=vhd, vdev=xvdb, access=rw, target=$vhd' ]
-on_poweroff = "preserve"
-on_crash = "preserve"
-EOF
+linux_cfg linux "disk = [ '$disk,raw,xvda,rw', 'format=vhd, vdev=xvdb, access=rw, target=$vhd' ]"
 
 start=$(date +%s)
 "$XL" create "$RUNDIR/linux.cfg" >"$RUNDIR/create.out" 2>&1 ||

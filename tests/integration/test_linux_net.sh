@@ -53,18 +53,7 @@ while :; do
 done
 EOF
 
-cat >"$RUNDIR/linuxnet.cfg" <<EOF
-name = "linuxnet"
-type = "pvh"
-kernel = "$LINUX_KERNEL"
-ramdisk = "$RUNDIR/initrd.gz"
-extra = "console=hvc0"
-memory = 256
-vcpus = 1
-vif = [ 'bridge=$BR' ]
-on_poweroff = "preserve"
-on_crash = "preserve"
-EOF
+linux_cfg linuxnet "vif = [ 'bridge=$BR' ]"
 
 start=$(date +%s)
 in_ns "$XL" create "$RUNDIR/linuxnet.cfg" >"$RUNDIR/create.out" 2>&1 ||
